@@ -1,0 +1,168 @@
+//! The contract between the engine and a job. A job gets the scan's files and returns findings; the engine,
+//! the report writers and the gate never look inside a job.
+
+use crate::finding::{Finding, JobKind, Notification};
+use crate::rule::{selector_matches, RuleMeta};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One file of the scan: a regular, non-binary file within the size limit, not excluded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SourceFile {
+    /// Path relative to the scan root, `/` separators.
+    pub rel: String,
+    /// Path to open.
+    pub abs: PathBuf,
+    pub size: u64,
+}
+
+impl SourceFile {
+    /// The file's text. Invalid UTF-8 is replaced (the engine has already told the user about it); an
+    /// unreadable file gives a notification the job should add to its output.
+    pub fn read_text(&self) -> Result<String, Notification> {
+        match std::fs::read(&self.abs) {
+            Ok(bytes) => Ok(match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            }),
+            Err(e) => Err(Notification::new(
+                crate::finding::NoteLevel::Warning,
+                "unreadable",
+                format!("{}: cannot read file: {e}", self.rel),
+            )
+            .at(self.rel.clone(), None)),
+        }
+    }
+
+    /// The file name (last path component).
+    pub fn file_name(&self) -> &str {
+        self.rel.rsplit('/').next().unwrap_or(&self.rel)
+    }
+
+    /// The lowercase extension without the dot, or "".
+    pub fn extension(&self) -> String {
+        let name = self.file_name();
+        match name.rfind('.') {
+            Some(i) if i > 0 => name[i + 1..].to_ascii_lowercase(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Which rules the user selected (`--select`/`--ignore`, as ruff does it: the most specific selector wins;
+/// ties go to ignore).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSelection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl RuleSelection {
+    pub fn enabled(&self, id: &str, job: JobKind) -> bool {
+        let best = |list: &[String]| {
+            list.iter()
+                .filter(|s| selector_matches(id, job, s))
+                .map(|s| specificity(s, job))
+                .max()
+        };
+        let sel = if self.select.is_empty() {
+            Some(0)
+        } else {
+            best(&self.select)
+        };
+        match (sel, best(&self.ignore)) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(s), Some(i)) => s > i,
+        }
+    }
+}
+
+fn specificity(selector: &str, job: JobKind) -> usize {
+    let s = selector.trim();
+    if s.eq_ignore_ascii_case("all") {
+        0
+    } else if s == job.as_str() {
+        1
+    } else {
+        1 + s.len()
+    }
+}
+
+/// What every job gets besides its files.
+pub struct ScanContext {
+    /// The scan root (a directory).
+    pub root: PathBuf,
+    pub selection: RuleSelection,
+    /// Extra rule directories from `--rules` / config `rules` (a job reads its own subfolder, e.g.
+    /// `DIR/secrets/`, `DIR/python/`, or DIR itself when the folder has the job's name).
+    pub extra_rule_dirs: Vec<PathBuf>,
+    /// Advances by one per file a job has finished with (hidden when there is no progress bar).
+    pub progress: indicatif::ProgressBar,
+}
+
+impl ScanContext {
+    pub fn new(root: PathBuf) -> Self {
+        ScanContext {
+            root,
+            selection: RuleSelection::default(),
+            extra_rule_dirs: Vec::new(),
+            progress: indicatif::ProgressBar::hidden(),
+        }
+    }
+
+    pub fn rule_enabled(&self, id: &str, job: JobKind) -> bool {
+        self.selection.enabled(id, job)
+    }
+}
+
+/// What a job returns.
+#[derive(Debug, Default)]
+pub struct JobOutput {
+    pub findings: Vec<Finding>,
+    /// Rules made at scan time (SCA: one per advisory) that are not in [`Job::rules`].
+    pub dynamic_rules: Vec<RuleMeta>,
+    pub notifications: Vec<Notification>,
+    /// Run-level facts for SARIF `run.properties` and the JSON report (e.g. the advisory database identity).
+    pub properties: BTreeMap<String, serde_json::Value>,
+    /// How many files the job looked at.
+    pub files_scanned: usize,
+    /// The job could not do its work (e.g. no advisory database): the scan exits 2 and SARIF says
+    /// `executionSuccessful: false`. Say why in an error notification.
+    pub failed: bool,
+}
+
+/// A job of the scan.
+pub trait Job: Send + Sync {
+    fn kind(&self) -> JobKind;
+    /// Every rule the job can report that is known before a scan (for `tollgate rules`, SARIF with
+    /// `--all-rules`).
+    fn rules(&self) -> Vec<RuleMeta>;
+    /// Scan the files of the scan; the job picks the ones it wants and may run in parallel (rayon).
+    fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_most_specific_wins() {
+        let sel = RuleSelection {
+            select: vec!["SEC-".into(), "SEC-AWS-ACCESS-KEY".into()],
+            ignore: vec!["SEC-AWS".into()],
+        };
+        assert!(sel.enabled("SEC-GITHUB-PAT", JobKind::Secrets));
+        assert!(!sel.enabled("SEC-AWS-SECRET-KEY", JobKind::Secrets));
+        assert!(sel.enabled("SEC-AWS-ACCESS-KEY", JobKind::Secrets));
+        assert!(!sel.enabled("PY-EVAL", JobKind::Sast));
+        let all = RuleSelection::default();
+        assert!(all.enabled("PY-EVAL", JobKind::Sast));
+        let by_job = RuleSelection {
+            select: vec![],
+            ignore: vec!["sast".into()],
+        };
+        assert!(!by_job.enabled("PY-EVAL", JobKind::Sast));
+        assert!(by_job.enabled("SEC-X", JobKind::Secrets));
+    }
+}
