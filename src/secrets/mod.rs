@@ -1,34 +1,547 @@
 //! Secrets job: hardcoded credentials in any text file. Rules are data in `rules/secrets/`.
+//!
+//! Per file: one Aho-Corasick pass over every rule's keywords decides which rules can match at all (a file
+//! without any keyword never reaches a regex); then only those rules' regexes run, and the built-in generic
+//! detectors (assignments, URLs with passwords, `Authorization:` headers, Kubernetes `Secret` manifests) when
+//! one of their keywords is present. Files are scanned in parallel with rayon. Candidates are filtered
+//! (entropy, length, stop words, allowlists), de-duplicated (one finding per rule and location; a
+//! provider rule wins over a generic rule on the same value) and redacted.
+
+pub mod generic;
+pub mod rules;
 
 use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
-use crate::finding::JobKind;
+use crate::finding::{Finding, JobKind, NoteLevel, Notification};
 use crate::rule::RuleMeta;
+use crate::text::LineIndex;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use rules::{Detector, Example, Matcher, Rule};
 
 /// `[secrets]` in tollgate.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Config {}
+pub struct Config {
+    /// Globs (relative to the scan root) of files the secrets job skips, e.g. `["tests/fixtures/**"]`.
+    #[serde(default)]
+    pub exclude_paths: Vec<String>,
+    /// Regexes: a secret matching any of them is ignored by every rule (e.g. your own test-token format).
+    #[serde(default)]
+    pub allow_values: Vec<String>,
+    /// Extra stop words: a secret containing one (case-insensitive) is ignored by every rule.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
 
-pub struct SecretsJob {}
+/// Longest snippet, in characters.
+const SNIPPET_MAX: usize = 200;
+
+pub struct SecretsJob {
+    rules: Vec<Rule>,
+    /// Prefilter over every rule's keywords (ASCII case-insensitive).
+    keywords: AhoCorasick,
+    /// For each keyword pattern, the rules it enables.
+    keyword_rules: Vec<Vec<usize>>,
+    exclude: Option<globset::GlobSet>,
+    allow_values: Vec<regex::Regex>,
+    stopwords: Vec<String>,
+}
+
+/// A secret found in a file before it becomes a finding.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub rule: usize,
+    /// Byte range of the secret in the file text.
+    pub start: usize,
+    pub end: usize,
+    /// For the generic detectors: the name the value is assigned to, and what was detected.
+    pub context: Option<String>,
+    pub properties: BTreeMap<String, serde_json::Value>,
+}
 
 impl SecretsJob {
-    pub fn new(
-        _config: &Config,
-        _extra_rule_dirs: &[std::path::PathBuf],
-    ) -> crate::error::Result<Self> {
-        Ok(SecretsJob {})
+    pub fn new(config: &Config, extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
+        let rules = rules::load_all(extra_rule_dirs)?;
+        Self::from_rules(config, rules)
     }
+
+    /// A job over an explicit rule list (tests, benchmarks).
+    pub fn from_rules(config: &Config, rules: Vec<Rule>) -> crate::error::Result<Self> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for k in &r.keywords {
+                match patterns.iter().position(|p| p == k) {
+                    Some(p) => {
+                        if !keyword_rules[p].contains(&i) {
+                            keyword_rules[p].push(i)
+                        }
+                    }
+                    None => {
+                        patterns.push(k.clone());
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| crate::error::Error::Other(format!("secrets keyword prefilter: {e}")))?;
+        let exclude = if config.exclude_paths.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in &config.exclude_paths {
+                b.add(
+                    globset::GlobBuilder::new(g)
+                        .literal_separator(true)
+                        .build()
+                        .map_err(|e| {
+                            crate::error::Error::Usage(format!(
+                                "[secrets] exclude-paths: invalid glob `{g}`: {e}"
+                            ))
+                        })?,
+                );
+            }
+            Some(b.build().map_err(|e| {
+                crate::error::Error::Usage(format!("[secrets] exclude-paths: {e}"))
+            })?)
+        };
+        let mut allow_values = Vec::new();
+        for v in &config.allow_values {
+            allow_values.push(regex::Regex::new(v).map_err(|e| {
+                crate::error::Error::Usage(format!(
+                    "[secrets] allow-values: invalid regex `{v}`: {e}"
+                ))
+            })?);
+        }
+        Ok(SecretsJob {
+            rules,
+            keywords,
+            keyword_rules,
+            exclude,
+            allow_values,
+            stopwords: config.stopwords.iter().map(|s| s.to_lowercase()).collect(),
+        })
+    }
+
+    /// The loaded rules, sorted by id.
+    pub fn loaded_rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Scan one text as if it were the file `rel` with every rule enabled (tests, rule examples).
+    pub fn scan_text(&self, rel: &str, text: &str) -> Vec<Finding> {
+        let enabled = vec![true; self.rules.len()];
+        self.scan_file(rel, text, &enabled)
+    }
+
+    fn globally_allowed(&self, secret: &str) -> bool {
+        if !self.stopwords.is_empty() {
+            let lower = secret.to_lowercase();
+            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
+                return true;
+            }
+        }
+        self.allow_values.iter().any(|r| r.is_match(secret))
+    }
+
+    /// Which rules have a keyword in `bytes` (and are enabled).
+    fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Vec<bool> {
+        let mut hit = vec![false; self.rules.len()];
+        let mut remaining = enabled.iter().filter(|e| **e).count();
+        if remaining == 0 {
+            return hit;
+        }
+        let mut seen = vec![false; self.keyword_rules.len()];
+        for m in self.keywords.find_overlapping_iter(bytes) {
+            let p = m.pattern().as_usize();
+            if seen[p] {
+                continue;
+            }
+            seen[p] = true;
+            for &r in &self.keyword_rules[p] {
+                if enabled[r] && !hit[r] {
+                    hit[r] = true;
+                    remaining -= 1;
+                }
+            }
+            if remaining == 0 {
+                break;
+            }
+        }
+        hit
+    }
+
+    /// Run the regex rules marked in `hit` over `bytes`.
+    fn regex_candidates(&self, rel: &str, bytes: &[u8], hit: &[bool], out: &mut Vec<Candidate>) {
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !hit[i] || rule.path_allowed(rel) {
+                continue;
+            }
+            let Matcher::Regex { re, group } = &rule.matcher else {
+                continue;
+            };
+            for caps in re.captures_iter(bytes) {
+                let Some(m) = caps.get(*group).or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                if m.is_empty() {
+                    continue;
+                }
+                let secret = String::from_utf8_lossy(m.as_bytes());
+                if rule.secret_allowed(&secret) || self.globally_allowed(&secret) {
+                    continue;
+                }
+                out.push(Candidate {
+                    rule: i,
+                    start: m.start(),
+                    end: m.end(),
+                    context: None,
+                    properties: BTreeMap::new(),
+                });
+            }
+        }
+    }
+
+    /// Specific (regex) rules that match inside a decoded value, e.g. a base64 Kubernetes `data:` entry.
+    pub(crate) fn rules_matching_decoded(&self, decoded: &str, enabled: &[bool]) -> Option<usize> {
+        let hit = self.rules_hit(decoded.as_bytes(), enabled);
+        let mut found: Vec<Candidate> = Vec::new();
+        self.regex_candidates("", decoded.as_bytes(), &hit, &mut found);
+        found
+            .iter()
+            .map(|c| c.rule)
+            .max_by_key(|&r| (self.rules[r].severity, std::cmp::Reverse(r)))
+    }
+
+    fn scan_file(&self, rel: &str, text: &str, enabled: &[bool]) -> Vec<Finding> {
+        if self.exclude.as_ref().is_some_and(|g| g.is_match(rel)) {
+            return Vec::new();
+        }
+        let bytes = text.as_bytes();
+        let hit = self.rules_hit(bytes, enabled);
+        if !hit.iter().any(|h| *h) {
+            return Vec::new();
+        }
+        let mut cands = Vec::new();
+        self.regex_candidates(rel, bytes, &hit, &mut cands);
+
+        // Generic detectors.
+        let mut want_password = None;
+        let mut want_assignment = None;
+        for (i, r) in self.rules.iter().enumerate() {
+            if !hit[i] || r.path_allowed(rel) {
+                continue;
+            }
+            match r.matcher {
+                Matcher::Detector(Detector::GenericPassword) => want_password = Some(i),
+                Matcher::Detector(Detector::GenericSecretAssignment) => want_assignment = Some(i),
+                Matcher::Regex { .. } => {}
+            }
+        }
+        if want_password.is_some() || want_assignment.is_some() {
+            let found = generic::detect(rel, text, want_password.is_some(), want_assignment.is_some());
+            for g in found {
+                let rule = match g.detector {
+                    Detector::GenericPassword => want_password,
+                    Detector::GenericSecretAssignment => want_assignment,
+                };
+                let Some(mut rule) = rule else { continue };
+                let secret = &text[g.start..g.end];
+                let mut properties = BTreeMap::new();
+                if let Some(decoded) = &g.decoded {
+                    // A base64 value: a provider rule matching the decoded text names it better.
+                    if let Some(r) = self.rules_matching_decoded(decoded, enabled) {
+                        rule = r;
+                    } else if self.rules[rule].secret_allowed(decoded)
+                        || self.globally_allowed(decoded)
+                    {
+                        continue;
+                    }
+                    properties.insert("encoding".into(), serde_json::json!("base64"));
+                } else if self.rules[rule].secret_allowed(secret) || self.globally_allowed(secret)
+                {
+                    continue;
+                }
+                if let Some(k) = &g.kind {
+                    properties.insert("detected".into(), serde_json::json!(k));
+                }
+                cands.push(Candidate {
+                    rule,
+                    start: g.start,
+                    end: g.end,
+                    context: g.key.clone(),
+                    properties,
+                });
+            }
+        }
+        if cands.is_empty() {
+            return Vec::new();
+        }
+        let cands = self.dedupe(cands);
+        self.findings(rel, text, cands)
+    }
+
+    /// One candidate per (rule, range); a generic candidate overlapping a specific one is dropped; of two
+    /// generic candidates on the same value the first rule (by id) stays.
+    fn dedupe(&self, mut cands: Vec<Candidate>) -> Vec<Candidate> {
+        cands.sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)));
+        cands.dedup_by(|b, a| a.rule == b.rule && a.start == b.start && a.end == b.end);
+        let overlaps = |a: &Candidate, b: &Candidate| a.start < b.end && b.start < a.end;
+        let keep: Vec<bool> = cands
+            .iter()
+            .map(|c| {
+                if !self.rules[c.rule].is_generic() {
+                    return true;
+                }
+                !cands.iter().any(|o| {
+                    overlaps(c, o)
+                        && (!self.rules[o.rule].is_generic() || (o.rule < c.rule))
+                })
+            })
+            .collect();
+        cands
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(c, k)| k.then_some(c))
+            .collect()
+    }
+
+    fn findings(&self, rel: &str, text: &str, cands: Vec<Candidate>) -> Vec<Finding> {
+        let idx = LineIndex::new(text);
+        let ranges: Vec<(usize, usize)> = cands.iter().map(|c| (c.start, c.end)).collect();
+        let mut out = Vec::with_capacity(cands.len());
+        for c in cands {
+            let rule = &self.rules[c.rule];
+            let secret = &text[c.start..c.end];
+            let shown = display_secret(secret);
+            let message = match &c.context {
+                Some(key) => format!("{} (`{}`): {}", rule.title, clip_key(key), shown),
+                None => format!("{}: {}", rule.title, shown),
+            };
+            let (sl, sc) = idx.position(c.start);
+            let (el, ec) = idx.position(c.end);
+            let mut f = Finding::new(
+                rule.id.clone(),
+                JobKind::Secrets,
+                rule.severity,
+                message,
+                crate::finding::Location {
+                    path: rel.to_string(),
+                    start_line: sl,
+                    start_column: sc,
+                    end_line: el,
+                    end_column: ec,
+                },
+            );
+            f.cwe = rule.cwe.clone();
+            f.snippet = Some(snippet(text, &idx, sl, c.start, &ranges));
+            f.remediation = Some(first_paragraph(&rule.remediation));
+            let mut h = Sha256::new();
+            h.update(rule.id.as_bytes());
+            h.update([0u8]);
+            h.update(secret.as_bytes());
+            f.fingerprint_key = hex::encode(h.finalize());
+            f.properties = c.properties;
+            f.properties.insert(
+                "secret-length".into(),
+                serde_json::json!(secret.chars().count()),
+            );
+            out.push(f);
+        }
+        out
+    }
+}
+
+fn clip_key(key: &str) -> String {
+    if key.chars().count() > 60 {
+        key.chars().take(59).collect::<String>() + "…"
+    } else {
+        key.to_string()
+    }
+}
+
+fn first_paragraph(md: &str) -> String {
+    md.trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How a secret is shown: its first characters (at most 4) and `****`; a PEM block keeps its header line,
+/// which names the key type and is not secret.
+pub fn display_secret(secret: &str) -> String {
+    if secret.starts_with("-----BEGIN") {
+        let rest = &secret[10..];
+        if let Some(i) = rest.find("-----") {
+            let header = &secret[..10 + i + 5];
+            if !header.contains(['\n', '\r', '\\']) {
+                return format!("{header}****");
+            }
+        }
+        return "-----BEGIN****".into();
+    }
+    crate::text::redact(secret)
+}
+
+/// The line `line` (1-based) with every secret range on it replaced by its redacted form, clipped around
+/// the secret starting at `focus`.
+fn snippet(text: &str, idx: &LineIndex, line: u32, focus: usize, ranges: &[(usize, usize)]) -> String {
+    let raw = idx.line_text(line);
+    let line_start = raw.as_ptr() as usize - text.as_ptr() as usize;
+    let line_end = line_start + raw.len();
+    let mut pieces: Vec<(usize, usize)> = ranges
+        .iter()
+        .filter(|(s, e)| *s < line_end.max(line_start + 1) && *e > line_start)
+        .map(|(s, e)| ((*s).max(line_start), (*e).min(line_end)))
+        .collect();
+    pieces.sort();
+    let mut out = String::with_capacity(raw.len());
+    let mut pos = line_start;
+    let mut focus_at = 0;
+    for (s, e) in pieces {
+        if s < pos {
+            // Overlapping ranges: extend the redaction.
+            pos = pos.max(e);
+            continue;
+        }
+        out.push_str(&text[pos..s]);
+        if s == focus.max(line_start) {
+            focus_at = out.len();
+        }
+        // The secret this piece belongs to (whole, for the prefix shown).
+        let whole = ranges
+            .iter()
+            .filter(|(rs, re)| *rs <= s && *re >= e)
+            .map(|(rs, re)| &text[*rs..*re])
+            .next()
+            .unwrap_or(&text[s..e]);
+        out.push_str(&display_secret(whole));
+        pos = e;
+    }
+    if pos < line_end {
+        out.push_str(&text[pos..line_end]);
+    }
+    let out = out.trim_end_matches('\r');
+    clip_around(out, focus_at)
+}
+
+/// Trim and shorten a (redacted) line to [`SNIPPET_MAX`] characters around byte offset `at`.
+fn clip_around(line: &str, at: usize) -> String {
+    let lead = line.len() - line.trim_start().len();
+    let t = line.trim();
+    let at = at.saturating_sub(lead).min(t.len());
+    if t.chars().count() <= SNIPPET_MAX {
+        return t.to_string();
+    }
+    let mut start = at.saturating_sub(60);
+    while !t.is_char_boundary(start) {
+        start -= 1;
+    }
+    let body: String = t[start..].chars().take(SNIPPET_MAX - 2).collect();
+    let mut s = String::new();
+    if start > 0 {
+        s.push('…');
+    }
+    s.push_str(&body);
+    if start + body.len() < t.len() {
+        s.push('…');
+    }
+    s
 }
 
 impl Job for SecretsJob {
     fn kind(&self) -> JobKind {
         JobKind::Secrets
     }
+
     fn rules(&self) -> Vec<RuleMeta> {
-        Vec::new()
+        self.rules.iter().map(Rule::meta).collect()
     }
-    fn scan(&self, _files: &[SourceFile], _ctx: &ScanContext) -> JobOutput {
-        JobOutput::default()
+
+    fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
+        let enabled: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| ctx.rule_enabled(&r.id, JobKind::Secrets))
+            .collect();
+        let results: Vec<(Vec<Finding>, Option<Notification>)> = files
+            .par_iter()
+            .map(|f| {
+                let r = match f.read_text() {
+                    Ok(text) => (self.scan_file(&f.rel, &text, &enabled), None),
+                    Err(n) => (Vec::new(), Some(n)),
+                };
+                ctx.progress.inc(1);
+                r
+            })
+            .collect();
+        let mut out = JobOutput {
+            files_scanned: files.len(),
+            ..JobOutput::default()
+        };
+        for (findings, note) in results {
+            out.findings.extend(findings);
+            out.notifications.extend(note);
+        }
+        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.notifications.sort();
+        let active = enabled.iter().filter(|e| **e).count();
+        out.properties.insert(
+            "secrets-rules".into(),
+            serde_json::json!({"loaded": self.rules.len(), "enabled": active}),
+        );
+        if active == 0 && !self.rules.is_empty() {
+            out.notifications.push(Notification::new(
+                NoteLevel::Note,
+                "no-rules-selected",
+                "secrets: no rule is selected by --select/--ignore",
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_keeps_pem_header_only() {
+        assert_eq!(
+            display_secret("-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----"),
+            "-----BEGIN RSA PRIVATE KEY-----****"
+        );
+        assert_eq!(display_secret("AKIAZ5Q3XJ4PL7NM2RTW"), "AKIA****");
+    }
+
+    #[test]
+    fn snippets_redact_every_secret_on_the_line() {
+        let text = "a = 'SECRETVALUE1234567' b = 'OTHERSECRET98765432'\nnext";
+        let idx = LineIndex::new(text);
+        let s1 = text.find("SECRETVALUE").unwrap();
+        let s2 = text.find("OTHERSECRET").unwrap();
+        let ranges = vec![(s1, s1 + 18), (s2, s2 + 19)];
+        let sn = snippet(text, &idx, 1, s2, &ranges);
+        assert_eq!(sn, "a = 'SECR****' b = 'OTHE****'");
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_secret() {
+        let line = format!("{}KEY****{}", "x".repeat(500), "y".repeat(500));
+        let c = clip_around(&line, 500);
+        assert!(c.contains("KEY****"), "{c}");
+        assert!(c.chars().count() <= SNIPPET_MAX);
     }
 }
