@@ -1,18 +1,1173 @@
-//! The generic detectors (see `docs/secrets.md`).
+//! The generic detectors: secrets that have no provider format, found by where they are put.
+//!
+//! - **Assignments** of a secret-sounding name to a literal: `password = "..."`, `api_key: ...`,
+//!   `SECRET_TOKEN=...`, `"client_secret": "..."`, `export X=...`, Dockerfile `ENV X=...`/`ENV X ...`/`ARG`,
+//!   `--password=...`/`--token ...` flags, `<password>...</password>`, `.netrc` `password ...`,
+//!   connection-string `Password=...;`. In code files (Python, JS, Java, Go ...) only string literals
+//!   count, so `password = get_password()`, `token = os.environ[...]`, `password: str` stay quiet; in
+//!   configuration files (`.env`, YAML, INI, TOML, properties, shell, Dockerfile, unknown) unquoted values
+//!   count too.
+//! - **URLs with a password** (`scheme://user:password@host`), **`curl -u user:pass`**, and
+//!   **`Authorization: Basic|Bearer|Token ...`** headers.
+//! - **Kubernetes `kind: Secret` manifests**: every `stringData` value, and every `data` value decoded from
+//!   base64.
+//!
+//! Every value then goes through the placeholder filters ([`is_placeholder`]): templates and references
+//! (`${VAR}`, `$VAR`, `{{ .Values.x }}`, `<your-token>`, `%(x)s`, `os.environ[...]`, `getenv(...)`),
+//! stop words (`example`, `changeme`, `dummy`, `test` ...), masks (`xxxx`, `****`), weak dictionary
+//! values (`password`, `secret123`, `P@ssw0rd`), identifiers and labels (`user_password`, `tokenType`),
+//! paths, URLs, numbers, and an entropy floor.
 
-use super::rules::Detector;
+use super::rules::{shannon_entropy, Detector};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::sync::OnceLock;
 
 /// A value found by a generic detector.
 #[derive(Debug, Clone)]
 pub struct GenericHit {
     pub detector: Detector,
+    /// Byte range of the value in the file text.
     pub start: usize,
     pub end: usize,
+    /// The name the value is assigned to (or a short description of where it is).
     pub key: Option<String>,
+    /// What was detected (`assignment`, `url-password`, `basic-auth`, `bearer-token`, `kubernetes-secret`).
     pub kind: Option<&'static str>,
+    /// The decoded value when the text holds it encoded (Kubernetes `data:` entries).
     pub decoded: Option<String>,
+    /// Report only if a provider rule recognises the decoded value.
+    pub only_if_provider: bool,
 }
 
-pub fn detect(_rel: &str, _text: &str, _password: bool, _assignment: bool) -> Vec<GenericHit> {
-    Vec::new()
+/// What a name says about its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    Password,
+    Secret,
+}
+
+/// Whether bare (unquoted) values are literals in this file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileMode {
+    /// Source code: only string literals are values.
+    Code,
+    /// Configuration, environment, shell, docs: bare words are values.
+    Config,
+}
+
+const CODE_EXTENSIONS: &[&str] = &[
+    "py", "pyw", "pyi", "js", "mjs", "cjs", "jsx", "ts", "tsx", "mts", "cts", "java", "kt", "kts",
+    "scala", "groovy", "go", "rb", "php", "cs", "vb", "fs", "c", "h", "cc", "cpp", "cxx", "hpp",
+    "hh", "m", "mm", "swift", "rs", "dart", "lua", "pl", "pm", "r", "jl", "ex", "exs", "erl",
+    "clj", "cljs", "vue", "svelte", "ps1", "psm1", "tf", "hcl", "nix", "zig", "sol",
+];
+
+fn file_mode(rel: &str) -> FileMode {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let ext = match name.rfind('.') {
+        Some(i) if i > 0 => name[i + 1..].to_ascii_lowercase(),
+        _ => String::new(),
+    };
+    if CODE_EXTENSIONS.contains(&ext.as_str()) {
+        FileMode::Code
+    } else {
+        FileMode::Config
+    }
+}
+
+fn is_yaml(rel: &str) -> bool {
+    let l = rel.to_ascii_lowercase();
+    l.ends_with(".yaml") || l.ends_with(".yml")
+}
+
+fn is_netrc(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name == ".netrc" || name == "_netrc"
+}
+
+/// Name fragments that make an identifier worth looking at (ASCII case-insensitive).
+const NAME_KEYWORDS: &[&str] = &[
+    "pass", "pwd", "pswd", "secret", "token", "key", "auth", "cred", "contrase", "private",
+];
+
+fn name_finder() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(NAME_KEYWORDS)
+            .expect("static patterns")
+    })
+}
+
+/// Longest name part looked at on either side of a keyword.
+const MAX_NAME: usize = 80;
+
+/// How far a line is looked at around a position (minified files have megabyte lines).
+const LINE_WINDOW: usize = 4096;
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
+}
+
+/// Split an identifier into lower-case words (`_`, `-`, `.` and camelCase boundaries).
+fn words(ident: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let b = ident.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = b[i - 1];
+            let next_lower = b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+        }
+        cur.push(c.to_ascii_lowercase() as char);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A last word that says the value is about a secret, not the secret itself.
+const NOT_SECRET_LAST: &[&str] = &[
+    "file", "files", "filename", "path", "paths", "dir", "directory", "folder", "name", "names",
+    "type", "types", "kind", "length", "len", "size", "count", "field", "fields", "column", "label",
+    "placeholder", "prompt", "hint", "policy", "pattern", "regex", "regexp", "format", "prefix",
+    "suffix", "header", "headers", "param", "params", "parameter", "enabled", "enable", "disabled",
+    "required", "expiry", "expires", "expiration", "expire", "ttl", "timeout", "lifetime", "age",
+    "endpoint", "url", "uri", "urls", "host", "port", "method", "methods", "mode", "version",
+    "alg", "algorithm", "algorithms", "env", "var", "variable", "ref", "reference", "template",
+    "validator", "validation", "validators", "reset", "confirm", "confirmation", "changed",
+    "strength", "min", "max", "id", "ids", "uuid", "hash", "hashed", "hasher", "hashers", "digest",
+    "class", "cls", "backend", "backends", "handler", "provider", "store", "storage", "manager",
+    "service", "client", "location", "source", "location", "arn", "key_id", "index", "idx",
+    "option", "options", "flag", "flags", "error", "errors", "message", "msg", "text", "title",
+    "description", "desc", "help", "input", "form", "widget", "button", "view", "views", "test",
+    "tests", "mock", "dummy", "example", "sample", "default", "defaults", "pub", "public", "usage",
+    "used", "user", "username", "login", "email", "endpoint", "callback", "redirect", "scope",
+    "scopes", "audience", "issuer", "set", "get", "list", "map", "dict", "fn", "func", "function",
+    "cb", "len", "encoding", "encoder", "decoder", "generator", "factory", "count", "exists",
+    "valid", "invalid", "expired", "status", "state", "info", "data", "response", "request",
+    "result", "bytes", "bits", "rotation", "refresh_url", "lookup", "cache", "ssm", "vault",
+    "keyvault", "secretref", "secretname", "secretkeyref", "mount", "volume", "config", "configs",
+    "settings", "setting", "key", "keys", "identifier",
+];
+
+/// Words anywhere in a name that make it not a credential.
+const NOT_SECRET_ANY: &[&str] = &[
+    "public", "pub", "csrf", "xsrf", "sort", "primary", "foreign", "partition", "idempotency",
+    "cache", "monkey", "turkey", "donkey", "keyboard", "keyword", "keywords", "keystroke",
+    "keypress", "keydown", "keyup", "keyframe", "keyframes", "passenger", "passive", "passage",
+    "bypass", "compass", "passthrough", "secretary", "tokenizer", "tokenize", "tokenized",
+    "tokens", "tokenization", "encrypted", "masked", "hidden", "placeholder", "expected", "mock", "fake", "dummy",
+];
+
+/// Which kind of secret a name announces, if any.
+fn classify(ident: &str) -> Option<Class> {
+    let ws = words(ident);
+    if ws.is_empty() {
+        return None;
+    }
+    if ws.iter().any(|w| NOT_SECRET_ANY.contains(&w.as_str())) {
+        return None;
+    }
+    let last = ws.last().map(String::as_str).unwrap_or("");
+    let collapsed: String = ws.concat();
+    let is_password_word = |w: &str| {
+        matches!(
+            w,
+            "password" | "passwd" | "pass" | "pwd" | "pswd" | "passphrase" | "passcode"
+                | "pword" | "contrasena" | "contrasenya" | "passwort" | "passwords"
+        ) || w.ends_with("password")
+            || w.ends_with("passwd")
+            || w.ends_with("passphrase")
+            || (w.ends_with("pass") && w.len() <= 8 && !w.ends_with("bypass"))
+    };
+    let password = ws.iter().any(|w| is_password_word(w));
+    let secret = !password
+        && (ws.iter().any(|w| {
+            w == "secret"
+                || w == "secrets"
+                || w.ends_with("secret")
+                || w == "token"
+                || w.ends_with("token")
+                || w == "credential"
+                || w == "credentials"
+                || w == "creds"
+                || w == "privkey"
+                || w == "apikey"
+                || w == "auth"
+                || w == "authorization"
+        }) || [
+            "apikey",
+            "accesskey",
+            "privatekey",
+            "secretkey",
+            "authkey",
+            "clientkey",
+            "appkey",
+            "applicationkey",
+            "masterkey",
+            "encryptionkey",
+            "encryptkey",
+            "signingkey",
+            "signkey",
+            "accountkey",
+            "servicekey",
+            "consumerkey",
+            "subscriptionkey",
+            "sessionkey",
+            "hmackey",
+            "jwtkey",
+            "webhookkey",
+            "sharedkey",
+            "licensekey",
+            "deploykey",
+            "dbkey",
+            "databasekey",
+            "storagekey",
+            "secretaccesskey",
+            "cryptkey",
+            "cipherkey",
+            "aeskey",
+            "rootkey",
+            "adminkey",
+        ]
+        .iter()
+        .any(|k| collapsed.contains(k)));
+    if !password && !secret {
+        return None;
+    }
+    // `password_file`, `token_url`, `secret_name` ... describe the secret, they do not hold it. A trailing
+    // `key` is the secret itself when a qualifier precedes it (`api_key`), handled above.
+    if NOT_SECRET_LAST.contains(&last) && !(last == "key" && ws.len() > 1) {
+        return None;
+    }
+    if last == "key" && ws.len() > 1 {
+        let prev = ws[ws.len() - 2].as_str();
+        // `password_key`, `token_key`: the lookup key under which a secret is stored.
+        if is_password_word(prev) || prev == "token" {
+            return None;
+        }
+    }
+    Some(if password {
+        Class::Password
+    } else {
+        Class::Secret
+    })
+}
+
+/// The byte range of the line containing `pos`, without the line break.
+fn line_bounds(text: &[u8], pos: usize) -> (usize, usize) {
+    let lo = pos.saturating_sub(LINE_WINDOW);
+    let hi = (pos + LINE_WINDOW).min(text.len());
+    let start = text[lo..pos]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|i| lo + i + 1)
+        .unwrap_or(lo);
+    let mut end = text[pos..hi]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|i| pos + i)
+        .unwrap_or(hi);
+    if end > start && text[end - 1] == b'\r' {
+        end -= 1;
+    }
+    (start, end)
+}
+
+fn skip_blanks(text: &[u8], mut p: usize, end: usize) -> usize {
+    while p < end && (text[p] == b' ' || text[p] == b'\t') {
+        p += 1;
+    }
+    p
+}
+
+/// A value after a separator: quoted (range inside the quotes) or bare.
+struct Value {
+    start: usize,
+    end: usize,
+    quoted: bool,
+}
+
+/// Parse a value at `p` (after blanks) on a line ending at `end`.
+fn parse_value(text: &[u8], p: usize, end: usize, stop_amp: bool) -> Option<Value> {
+    let mut p = skip_blanks(text, p, end);
+    if p >= end {
+        return None;
+    }
+    // String prefixes: b"..", r'..', u"..", f"..", @"..", $"..".
+    let mut q = p;
+    while q < end && q < p + 2 && matches!(text[q], b'b' | b'r' | b'u' | b'B' | b'R' | b'U' | b'@')
+    {
+        q += 1;
+    }
+    if q < end && matches!(text[q], b'"' | b'\'' | b'`') && (q == p || q <= p + 2) {
+        p = q;
+    }
+    let c = text[p];
+    if c == b'"' || c == b'\'' || c == b'`' {
+        let s = p + 1;
+        let mut i = s;
+        while i < end {
+            if text[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            if text[i] == c {
+                return Some(Value {
+                    start: s,
+                    end: i,
+                    quoted: true,
+                });
+            }
+            i += 1;
+        }
+        return None;
+    }
+    let s = p;
+    let mut i = s;
+    while i < end {
+        let b = text[i];
+        if b == b' ' || b == b'\t' || b == b';' || (stop_amp && b == b'&') {
+            break;
+        }
+        i += 1;
+    }
+    // Trailing punctuation of a list or statement.
+    while i > s && matches!(text[i - 1], b',' | b'"' | b'\'' | b')' | b'}' | b']') {
+        i -= 1;
+    }
+    (i > s).then_some(Value {
+        start: s,
+        end: i,
+        quoted: false,
+    })
+}
+
+/// Run the generic detectors over one file.
+pub fn detect(rel: &str, text: &str, password: bool, assignment: bool) -> Vec<GenericHit> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mode = file_mode(rel);
+    assignments(rel, bytes, mode, &mut out);
+    if text.contains("://") {
+        url_passwords(text, &mut out);
+    }
+    auth_headers(text, &mut out);
+    if text.contains("-u") || text.contains("--user") {
+        curl_users(text, &mut out);
+    }
+    if is_yaml(rel) && text.contains("Secret") {
+        kubernetes_secrets(text, &mut out);
+    }
+    out.retain(|h| match h.detector {
+        Detector::GenericPassword => password,
+        Detector::GenericSecretAssignment => assignment,
+    });
+    out
+}
+
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() > hay.len() {
+        return None;
+    }
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>) {
+    let netrc = is_netrc(rel);
+    let mut last_ident_end = 0usize;
+    for m in name_finder().find_iter(text) {
+        if m.start() < last_ident_end {
+            continue;
+        }
+        // Expand to the whole identifier (bounded: a keyword inside a long base64 blob is no name).
+        let mut s = m.start();
+        while s > 0 && is_ident_byte(text[s - 1]) && m.start() - s <= MAX_NAME {
+            s -= 1;
+        }
+        let mut e = m.end();
+        while e < text.len() && is_ident_byte(text[e]) {
+            e += 1;
+        }
+        last_ident_end = e;
+        if m.start() - s > MAX_NAME || e - m.end() > MAX_NAME {
+            continue;
+        }
+        // Leading dashes are a command-line flag; dots a member access (`self.password`).
+        let mut is_flag = false;
+        let mut id_start = s;
+        while id_start < e && text[id_start] == b'-' {
+            id_start += 1;
+            is_flag = true;
+        }
+        let mut id_end = e;
+        while id_end > id_start && matches!(text[id_end - 1], b'.' | b'-') {
+            id_end -= 1;
+        }
+        if id_end <= id_start || id_end - id_start > 80 {
+            continue;
+        }
+        let Ok(ident) = std::str::from_utf8(&text[id_start..id_end]) else {
+            continue;
+        };
+        let Some(class) = classify(ident) else {
+            continue;
+        };
+        let (ls, le) = line_bounds(text, s);
+        // What precedes the name on its line.
+        let before = &text[ls..s];
+        let open_quote = s
+            .checked_sub(1)
+            .filter(|&i| i >= ls)
+            .map(|i| text[i])
+            .filter(|c| matches!(c, b'"' | b'\'' | b'`'));
+        let in_tag = s > ls && text[s - 1] == b'<';
+        let mut p = id_end.max(e);
+        if p > le {
+            continue;
+        }
+        if let Some(q) = open_quote {
+            if p < le && text[p] == q {
+                p += 1;
+            } else {
+                continue;
+            }
+            if p < le && text[p] == b']' {
+                p += 1;
+            }
+        } else if p < le && text[p] == b']' {
+            p += 1;
+        }
+        let p2 = skip_blanks(text, p, le);
+        let stop_amp = s > 0 && matches!(text[s - 1], b'?' | b'&');
+        let value: Option<Value>;
+        if in_tag {
+            // <password>value</password>
+            if p2 < le && text[p2] == b'>' {
+                let vs = p2 + 1;
+                let ve = text[vs..le]
+                    .iter()
+                    .position(|&b| b == b'<')
+                    .map(|i| vs + i)
+                    .unwrap_or(le);
+                value = (ve > vs).then_some(Value {
+                    start: vs,
+                    end: ve,
+                    quoted: true,
+                });
+            } else {
+                continue;
+            }
+        } else if p2 < le {
+            let c = text[p2];
+            let next = text.get(p2 + 1).copied().unwrap_or(b'\n');
+            let sep_len = match (c, next) {
+                (b':', b'=') | (b'=', b'>') | (b'?', b'=') | (b'+', b'=') => 2,
+                (b'=', b'=') | (b'=', b'~') | (b':', b':') => 0,
+                (b'=', _) => 1,
+                (b':', _) => {
+                    // YAML/JSON/dict `key: value`; not `host:port`, `C:\`, `http://`.
+                    if matches!(next, b' ' | b'\t' | b'"' | b'\'' | b'\n' | b'\r')
+                        || open_quote.is_some()
+                        || p2 + 1 == le
+                    {
+                        1
+                    } else {
+                        0
+                    }
+                }
+                _ => 0,
+            };
+            if sep_len > 0 {
+                let after = p2 + sep_len;
+                let mut v = parse_value(text, after, le, stop_amp);
+                // Python/TS annotations: `password: str = "..."`.
+                if mode == FileMode::Code && c == b':' && v.as_ref().is_some_and(|v| !v.quoted) {
+                    v = annotated_value(text, after, le);
+                }
+                value = v;
+            } else if c == b' ' || c == b'\t' || p2 > p {
+                // Whitespace separator: Dockerfile `ENV NAME value`, `--password value`, `.netrc`.
+                let before_t = trim_ascii(before);
+                let env_legacy = before_t.eq_ignore_ascii_case(b"ENV");
+                let netrc_line = netrc
+                    || starts_with_ci(trim_ascii(&text[ls..le]), b"machine ")
+                    || starts_with_ci(trim_ascii(&text[ls..le]), b"default ");
+                if env_legacy || is_flag || (netrc_line && class == Class::Password) {
+                    value = parse_value(text, p2, le, false);
+                } else {
+                    continue;
+                }
+            } else {
+                continue;
+            }
+        } else {
+            continue;
+        }
+        let Some(v) = value else { continue };
+        if mode == FileMode::Code && !v.quoted {
+            continue;
+        }
+        let Ok(val) = std::str::from_utf8(&text[v.start..v.end]) else {
+            continue;
+        };
+        if is_placeholder(val, class, Some(ident)) {
+            continue;
+        }
+        out.push(GenericHit {
+            detector: match class {
+                Class::Password => Detector::GenericPassword,
+                Class::Secret => Detector::GenericSecretAssignment,
+            },
+            start: v.start,
+            end: v.end,
+            key: Some(ident.to_string()),
+            kind: Some("assignment"),
+            decoded: None,
+            only_if_provider: false,
+        });
+    }
+}
+
+/// After `name:` in code, skip a type annotation to an `= "value"`.
+fn annotated_value(text: &[u8], p: usize, le: usize) -> Option<Value> {
+    let mut i = skip_blanks(text, p, le);
+    let start = i;
+    while i < le
+        && (text[i].is_ascii_alphanumeric() || matches!(text[i], b'_' | b'.' | b'[' | b']' | b' ' | b'|' | b','))
+    {
+        i += 1;
+    }
+    if i == start || i >= le || text[i] != b'=' || text.get(i + 1) == Some(&b'=') {
+        return None;
+    }
+    parse_value(text, i + 1, le, false).filter(|v| v.quoted)
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map(|i| i + 1)
+        .unwrap_or(s);
+    &b[s..e.max(s)]
+}
+
+fn starts_with_ci(b: &[u8], prefix: &[u8]) -> bool {
+    b.len() >= prefix.len() && b[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+fn url_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::bytes::RegexBuilder::new(
+            r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\]{1,256})@[a-z0-9\[\]\-_.%$]"#,
+        )
+        .unicode(false)
+        .size_limit(super::rules::REGEX_SIZE_LIMIT)
+        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
+        .build()
+        .expect("static regex")
+    })
+}
+
+fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
+    for caps in url_regex().captures_iter(text.as_bytes()) {
+        let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
+            continue;
+        };
+        let (Ok(pw), Ok(user)) = (std::str::from_utf8(pass.as_bytes()), std::str::from_utf8(user.as_bytes())) else {
+            continue;
+        };
+        if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
+            continue;
+        }
+        // A short password is still a password in a URL; placeholders are handled above.
+        out.push(GenericHit {
+            detector: Detector::GenericPassword,
+            start: pass.start(),
+            end: pass.end(),
+            key: Some("URL".into()),
+            kind: Some("url-password"),
+            decoded: None,
+            only_if_provider: false,
+        });
+    }
+}
+
+fn auth_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::bytes::RegexBuilder::new(
+            r#"(?i)authorization["']?\s*[:=,]\s*["']?(?P<scheme>basic|bearer|token)\s+(?P<cred>[A-Za-z0-9+/=._~\-]{8,})"#,
+        )
+        .unicode(false)
+        .size_limit(super::rules::REGEX_SIZE_LIMIT)
+        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
+        .build()
+        .expect("static regex")
+    })
+}
+
+fn auth_headers(text: &str, out: &mut Vec<GenericHit>) {
+    for caps in auth_regex().captures_iter(text.as_bytes()) {
+        let (Some(scheme), Some(cred)) = (caps.name("scheme"), caps.name("cred")) else {
+            continue;
+        };
+        let Ok(value) = std::str::from_utf8(cred.as_bytes()) else {
+            continue;
+        };
+        if scheme.as_bytes().eq_ignore_ascii_case(b"basic") {
+            let Some(decoded) = base64_decode(value).and_then(|d| String::from_utf8(d).ok()) else {
+                continue;
+            };
+            let Some((user, pw)) = decoded.split_once(':') else {
+                continue;
+            };
+            if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
+                continue;
+            }
+            out.push(GenericHit {
+                detector: Detector::GenericPassword,
+                start: cred.start(),
+                end: cred.end(),
+                key: Some("Authorization: Basic".into()),
+                kind: Some("basic-auth"),
+                decoded: None,
+                only_if_provider: false,
+            });
+        } else {
+            if is_placeholder(value, Class::Secret, None) {
+                continue;
+            }
+            out.push(GenericHit {
+                detector: Detector::GenericSecretAssignment,
+                start: cred.start(),
+                end: cred.end(),
+                key: Some("Authorization: Bearer".into()),
+                kind: Some("bearer-token"),
+                decoded: None,
+                only_if_provider: false,
+            });
+        }
+    }
+}
+
+fn curl_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::bytes::RegexBuilder::new(
+            r#"(?:^|[\s'"])(?:-u|--user)(?:\s+|=)["']?(?P<user>[^\s:"'$]{1,128}):(?P<pass>[^\s"']{1,256})"#,
+        )
+        .unicode(false)
+        .multi_line(true)
+        .size_limit(super::rules::REGEX_SIZE_LIMIT)
+        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
+        .build()
+        .expect("static regex")
+    })
+}
+
+fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
+    let bytes = text.as_bytes();
+    for caps in curl_regex().captures_iter(bytes) {
+        let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
+            continue;
+        };
+        let (Ok(pw), Ok(user)) = (std::str::from_utf8(pass.as_bytes()), std::str::from_utf8(user.as_bytes())) else {
+            continue;
+        };
+        let (ls, le) = line_bounds(bytes, pass.start());
+        let line = &bytes[ls..le];
+        if find_ci(line, b"curl").is_none() && find_ci(line, b"--user").is_none() {
+            continue;
+        }
+        if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
+            continue;
+        }
+        out.push(GenericHit {
+            detector: Detector::GenericPassword,
+            start: pass.start(),
+            end: pass.end(),
+            key: Some("curl -u".into()),
+            kind: Some("curl-user"),
+            decoded: None,
+            only_if_provider: false,
+        });
+    }
+}
+
+/// `kind: Secret` documents: every `stringData` value, every `data` value (base64-decoded).
+fn kubernetes_secrets(text: &str, out: &mut Vec<GenericHit>) {
+    let mut doc_start = 0usize;
+    let mut docs = Vec::new();
+    let mut pos = 0usize;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            docs.push((doc_start, pos));
+            doc_start = pos + line.len();
+        }
+        pos += line.len();
+    }
+    docs.push((doc_start, text.len()));
+    for (ds, de) in docs {
+        let doc = &text[ds..de];
+        let is_secret = doc.lines().any(|l| {
+            let t = l.trim_end();
+            t == "kind: Secret" || t == "kind: \"Secret\"" || t == "kind: 'Secret'"
+        });
+        if !is_secret {
+            continue;
+        }
+        let mut section: Option<bool> = None; // Some(true) = data (base64), Some(false) = stringData
+        let mut off = ds;
+        for line in doc.split_inclusive('\n') {
+            let lstart = off;
+            off += line.len();
+            let l = line.trim_end_matches(['\n', '\r']);
+            let trimmed = l.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let indent = l.len() - trimmed.len();
+            if indent == 0 {
+                section = match trimmed.trim_end() {
+                    "data:" => Some(true),
+                    "stringData:" => Some(false),
+                    _ => None,
+                };
+                continue;
+            }
+            let Some(base64) = section else { continue };
+            let Some(colon) = trimmed.find(": ") else {
+                continue;
+            };
+            let key = trimmed[..colon].trim_matches(['"', '\'']);
+            let vstart_in = indent + colon + 2;
+            let bytes = text.as_bytes();
+            let Some(v) = parse_value(bytes, lstart + vstart_in, lstart + l.len(), false) else {
+                continue;
+            };
+            let raw = &text[v.start..v.end];
+            if raw.starts_with('|') || raw.starts_with('>') {
+                continue;
+            }
+            let weak_key = is_non_secret_k8s_key(key);
+            let class = if classify(key) == Some(Class::Password) {
+                Class::Password
+            } else {
+                Class::Secret
+            };
+            let detector = match class {
+                Class::Password => Detector::GenericPassword,
+                Class::Secret => Detector::GenericSecretAssignment,
+            };
+            if base64 {
+                let Some(decoded) = base64_decode(raw) else {
+                    continue;
+                };
+                let decoded = String::from_utf8_lossy(&decoded).into_owned();
+                let value_ok = !weak_key && !is_placeholder(decoded.trim(), Class::Password, Some(key));
+                out.push(GenericHit {
+                    detector,
+                    start: v.start,
+                    end: v.end,
+                    key: Some(format!("data.{key}")),
+                    kind: Some("kubernetes-secret"),
+                    decoded: Some(decoded),
+                    only_if_provider: !value_ok,
+                });
+            } else {
+                if weak_key || is_placeholder(raw, Class::Password, Some(key)) {
+                    continue;
+                }
+                out.push(GenericHit {
+                    detector,
+                    start: v.start,
+                    end: v.end,
+                    key: Some(format!("stringData.{key}")),
+                    kind: Some("kubernetes-secret"),
+                    decoded: None,
+                    only_if_provider: false,
+                });
+            }
+        }
+    }
+}
+
+/// Keys of a Kubernetes Secret whose values are usually not secret (certificates, user names, hosts).
+fn is_non_secret_k8s_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    let ws = words(&k);
+    let last = ws.last().map(String::as_str).unwrap_or("");
+    k.ends_with(".crt")
+        || k.ends_with(".pem") && !k.contains("key")
+        || k.ends_with(".pub")
+        || matches!(
+            last,
+            "crt" | "cert" | "certificate" | "ca" | "username" | "user" | "login" | "host"
+                | "hostname" | "port" | "database" | "db" | "dbname" | "name" | "namespace"
+                | "region" | "email" | "endpoint" | "bucket" | "server" | "project" | "id"
+        )
+}
+
+/// Standard or URL-safe base64, padding optional; `None` if it is not base64.
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim().trim_end_matches('=');
+    if s.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    Some(out)
+}
+
+/// Substrings that mark a value as a placeholder or test value (lower-case).
+const STOPWORDS: &[&str] = &[
+    "example", "sample", "dummy", "placeholder", "changeme", "change_me", "change-me", "changeit",
+    "change_it", "replaceme", "replace_me", "replace-me", "replace_with", "replace-with", "your_",
+    "your-", "yourpass", "yoursecret", "yourtoken", "yourkey", "yourapi", "insert_", "insert-",
+    "insertyour", "enter_", "enteryour", "redacted", "removed", "fake", "mock", "test", "todo",
+    "fixme", "notreal", "not_real", "not-real", "not_a_real", "not-a-real", "invalid", "lorem",
+    "foobar", "_here", "-here", "insecure", "xxxx", "****", "....", "####", "????", "0000000",
+    "<", ">", "${", "{{", "}}", "{%", "#{", "%(", "%s", "$(", "%env", "env.", "environ", "getenv",
+    "process.env", "secrets.", "secretkeyref", "valuefrom", "vault:", "ssm:", "arn:aws",
+    "secretsmanager", "keyvault", "ref+", "op://", "sm://", "awskms:", "gcpkms:", "enc[", "enc(",
+    "aaaaaa", "123456789", "abcdef", "qwerty",
+];
+
+/// Whole values (after lower-casing and removing digits and punctuation, with common letter
+/// substitutions undone) that are words, not secrets.
+const WEAK_WORDS: &[&str] = &[
+    "password", "passwd", "pass", "pwd", "passphrase", "secret", "secrets", "token", "apikey", "key",
+    "changeme", "admin", "administrator", "root", "user", "username", "guest", "demo", "default",
+    "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "empty",
+    "string", "str", "bool", "int", "required", "optional", "hidden", "masked", "value", "values",
+    "letmein", "abc", "abcd", "abcdef", "foo", "bar", "baz", "qux", "temp", "tmp", "mysecret",
+    "mypassword", "mypass", "topsecret", "sekrit", "supersecret", "secretkey", "secretpassword",
+    "postgres", "postgresql", "mysql", "mariadb", "redis", "rabbitmq", "mongo", "mongodb", "sa",
+    "oracle", "dev", "development", "prod", "production", "staging", "local", "localhost", "public",
+    "private", "hello", "world", "helloworld", "welcome", "login", "auth", "bearer", "basic",
+    "credentials", "unknown", "unset", "notset", "disabled", "enabled", "random", "generated",
+    "auto", "changethis", "sesame", "opensesame", "pa", "pw",
+];
+
+fn normalize_word(v: &str) -> String {
+    // Undo l33t substitutions first, then drop what is not a letter.
+    let trimmed = v.trim_end_matches(|c: char| c.is_ascii_digit() || "!?.#*_-@$".contains(c));
+    let base = if trimmed.is_empty() { v } else { trimmed };
+    base.chars()
+        .map(|c| match c {
+            '0' => 'o',
+            '1' => 'i',
+            '3' => 'e',
+            '4' => 'a',
+            '5' => 's',
+            '7' => 't',
+            '@' => 'a',
+            '$' => 's',
+            c => c.to_ascii_lowercase(),
+        })
+        .filter(|c| c.is_ascii_lowercase())
+        .collect()
+}
+
+fn all_same(v: &str) -> bool {
+    let mut it = v.chars();
+    match it.next() {
+        Some(f) => it.all(|c| c == f),
+        None => true,
+    }
+}
+
+/// `abcdef`, `123456`, `ABCDEFGH` ...: sequences, as detect-secrets filters them.
+fn is_sequential(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 4 && b.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
+}
+
+/// Is `value` (assigned to `key`, when known) a placeholder, reference or non-secret?
+pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bool {
+    let v = value.trim();
+    let n = v.chars().count();
+    let min = match class {
+        Class::Password => 6,
+        Class::Secret => 8,
+    };
+    if n < min || n > 1000 {
+        return true;
+    }
+    if v.contains(char::is_whitespace) && class == Class::Secret {
+        return true;
+    }
+    // Sentences and labels ("Enter your password").
+    if v.split_whitespace().count() > 1 {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    if STOPWORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let first = v.as_bytes()[0];
+    let last = v.as_bytes()[v.len() - 1];
+    // References and templates: $VAR, %VAR%, @VAR@, __VAR__, {x}, [x], (x), func(...), x[...].
+    if first == b'$'
+        || (first == b'%' && last == b'%')
+        || (first == b'@' && last == b'@')
+        || v.starts_with("__") && v.ends_with("__")
+        || first == b'{'
+        || first == b'['
+        || first == b'('
+        || first == b'*'
+        || first == b'&'
+        || first == b'!'
+        || first == b'|'
+        || v.ends_with("()")
+    {
+        return true;
+    }
+    let paren = v.find('(').is_some_and(|i| v[i..].contains(')'));
+    let bracket = v.find('[').is_some_and(|i| v[i..].contains(']'));
+    if paren || bracket || v.contains('{') || v.contains('}') {
+        return true;
+    }
+    // Paths, URLs, file names, e-mail addresses.
+    if first == b'/'
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || v.starts_with("~/")
+        || v.contains("://")
+        || v.starts_with("file:")
+        || v.starts_with("classpath:")
+        || (v.len() > 2 && v.as_bytes()[1] == b':' && matches!(v.as_bytes()[2], b'\\' | b'/'))
+    {
+        return true;
+    }
+    const FILE_EXT: &[&str] = &[
+        ".pem", ".key", ".crt", ".cer", ".p12", ".pfx", ".jks", ".json", ".yaml", ".yml", ".txt",
+        ".env", ".asc", ".gpg", ".pub", ".der", ".keystore", ".conf", ".ini", ".xml", ".properties",
+        ".sh", ".py", ".js", ".html", ".ts", ".toml", ".cfg", ".csv", ".log", ".secret", ".enc",
+    ];
+    if FILE_EXT.iter().any(|e| lower.ends_with(e)) {
+        return true;
+    }
+    if let Some((a, b)) = v.split_once('@') {
+        if !a.is_empty() && b.contains('.') && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+        {
+            return true;
+        }
+    }
+    // Numbers, versions, dates.
+    if v.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':' | b'/' | b'+' | b'_'))
+    {
+        return true;
+    }
+    if all_same(v) || is_sequential(&lower) {
+        return true;
+    }
+    // Identifiers and labels: user_password, my-app-secret, tokenType, PASSWORD_FIELD, module.path.
+    if is_identifier_like(v) {
+        return true;
+    }
+    let norm = normalize_word(v);
+    if norm.is_empty() || WEAK_WORDS.contains(&norm.as_str()) {
+        return true;
+    }
+    if let Some(k) = key {
+        let nk = normalize_word(k);
+        if !nk.is_empty() && (norm == nk || nk.ends_with(&norm) && norm.len() >= 4) {
+            return true;
+        }
+    }
+    let entropy = shannon_entropy(v.as_bytes());
+    match class {
+        Class::Password => entropy < 2.3,
+        Class::Secret => {
+            // Tokens and keys are random: require some entropy, and a digit or mixed case or length.
+            let digits = v.bytes().any(|c| c.is_ascii_digit());
+            let upper = v.bytes().any(|c| c.is_ascii_uppercase());
+            let lower_c = v.bytes().any(|c| c.is_ascii_lowercase());
+            entropy < 3.0 || !(digits || (upper && lower_c) || n >= 20)
+        }
+    }
+}
+
+fn is_identifier_like(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.iter().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if !b.iter().all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'-' | b'.')) {
+        return false;
+    }
+    let has_sep = b.iter().any(|c| matches!(c, b'_' | b'-' | b'.'));
+    let all_lower = b.iter().all(|c| !c.is_ascii_uppercase());
+    let all_upper = b.iter().all(|c| !c.is_ascii_lowercase());
+    // snake_case / kebab-case / dotted words, CONSTANT_CASE.
+    if has_sep && (all_lower || all_upper) {
+        return true;
+    }
+    if all_upper && b.len() <= 24 {
+        return true;
+    }
+    // camelCase / PascalCase words without separators: each hump is a lowercase run of 2+ letters.
+    if !has_sep {
+        let ws = words(v);
+        if ws.len() >= 2 && ws.iter().all(|w| w.len() >= 2) && !all_lower {
+            // Mixed case like "aBcDeFgH" gives 1-letter humps and is not a word sequence.
+            return true;
+        }
+    }
+    // module.Path.Class
+    if has_sep && b.contains(&b'.') && !b.contains(&b'_') && !b.contains(&b'-') {
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(rel: &str, text: &str) -> Vec<(Detector, String)> {
+        detect(rel, text, true, true)
+            .into_iter()
+            .filter(|h| !h.only_if_provider)
+            .map(|h| (h.detector, text[h.start..h.end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(classify("DB_PASSWORD"), Some(Class::Password));
+        assert_eq!(classify("mysqlRootPassword"), Some(Class::Password));
+        assert_eq!(classify("api_key"), Some(Class::Secret));
+        assert_eq!(classify("X-Api-Key"), Some(Class::Secret));
+        assert_eq!(classify("client_secret"), Some(Class::Secret));
+        assert_eq!(classify("SECRET_TOKEN"), Some(Class::Secret));
+        assert_eq!(classify("AWS_SECRET_ACCESS_KEY"), Some(Class::Secret));
+        assert_eq!(classify("password_file"), None);
+        assert_eq!(classify("token_url"), None);
+        assert_eq!(classify("public_key"), None);
+        assert_eq!(classify("key"), None);
+        assert_eq!(classify("cache_key"), None);
+        assert_eq!(classify("keyboard"), None);
+        assert_eq!(classify("tokenizer"), None);
+        assert_eq!(classify("passenger_count"), None);
+    }
+
+    #[test]
+    fn values() {
+        for v in [
+            "changeme", "<your-token>", "${DB_PASSWORD}", "$DB_PASSWORD", "{{ .Values.x }}",
+            "xxxxxxxxxx", "**********", "password", "Password123", "P@ssw0rd!", "secret",
+            "user_password", "tokenType", "PASSWORD_FIELD", "your_api_key_here", "/etc/secret.key",
+            "https://example.org", "12345678", "dummy-value", "test1234", "get_password()",
+            "os.environ['X']", "django.contrib.auth", "abcdefgh",
+        ] {
+            assert!(is_placeholder(v, Class::Password, Some("password")), "{v}");
+        }
+        for v in ["Xk9#mP2$vL8q", "hunter22", "s3cr3tP4ss!", "Tr0ub4dor&3", "mysecretpassw0rd"] {
+            assert!(!is_placeholder(v, Class::Password, Some("password")), "{v}");
+        }
+        assert!(!is_placeholder("9f8a7b6c5d4e3f2a1b0c", Class::Secret, Some("api_key")));
+        assert!(is_placeholder("notasecretatall", Class::Secret, Some("api_key")));
+    }
+
+    #[test]
+    fn env_and_shell_unquoted() {
+        let t = "DB_PASSWORD=Xk9mP2vL8q\nexport API_TOKEN=9f8a7b6c5d4e3f2a1b0c\nPASSWORD=\nSECRET=${SECRET}\n";
+        let h = hits(".env", t);
+        assert_eq!(
+            h,
+            vec![
+                (Detector::GenericPassword, "Xk9mP2vL8q".into()),
+                (Detector::GenericSecretAssignment, "9f8a7b6c5d4e3f2a1b0c".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn code_requires_literals() {
+        let t = "password = get_password()\npassword: str\ntoken = os.environ['TOKEN']\npassword = None\napi_key = \"9f8a7b6c5d4e3f2a1b0c\"\ndef f(password: str = \"Xk9mP2vL8q\"): pass\n";
+        let h = hits("app.py", t);
+        assert_eq!(
+            h,
+            vec![
+                (Detector::GenericSecretAssignment, "9f8a7b6c5d4e3f2a1b0c".into()),
+                (Detector::GenericPassword, "Xk9mP2vL8q".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn dockerfile_forms() {
+        let t = "FROM python\nENV DB_PASSWORD Xk9mP2vL8q\nENV API_KEY=9f8a7b6c5d4e3f2a1b0c OTHER=1\nARG GH_TOKEN=a8f9e7d6c5b4a3f2e1d0\n";
+        let h = hits("Dockerfile", t);
+        assert_eq!(h.len(), 3, "{h:?}");
+    }
+
+    #[test]
+    fn urls_curl_and_headers() {
+        let t = "DATABASE_URL=postgres://app:Xk9mP2vL8q@db.internal:5432/app\ncurl -u admin:Zp4tQ8wR2x https://api\nAuthorization: Basic YWRtaW46WnA0dFE4d1IyeA==\nurl = 'postgres://user:${DB_PASSWORD}@db/app'\n";
+        let h = hits("notes.txt", t);
+        assert_eq!(h.len(), 3, "{h:?}");
+    }
+
+    #[test]
+    fn kubernetes_data_is_decoded() {
+        let t = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n  username: YWRtaW4=\n  password: WGs5bVAydkw4cQ==\nstringData:\n  api-token: 9f8a7b6c5d4e3f2a1b0c\n";
+        let h = hits("k8s/secret.yaml", t);
+        assert!(h.contains(&(Detector::GenericPassword, "WGs5bVAydkw4cQ==".into())), "{h:?}");
+        assert!(h.iter().any(|(_, v)| v == "9f8a7b6c5d4e3f2a1b0c"), "{h:?}");
+        assert!(!h.iter().any(|(_, v)| v == "YWRtaW4="), "{h:?}");
+    }
+
+    #[test]
+    fn base64() {
+        assert_eq!(base64_decode("YWRtaW4=").unwrap(), b"admin");
+        assert_eq!(base64_decode("YWRtaW4").unwrap(), b"admin");
+        assert!(base64_decode("not base64!").is_none());
+    }
 }

@@ -261,13 +261,18 @@ impl SecretsJob {
                     // A base64 value: a provider rule matching the decoded text names it better.
                     if let Some(r) = self.rules_matching_decoded(decoded, enabled) {
                         rule = r;
+                        properties.insert("decoded-match".into(), serde_json::json!(true));
+                    } else if g.only_if_provider {
+                        continue;
                     } else if self.rules[rule].secret_allowed(decoded)
                         || self.globally_allowed(decoded)
                     {
                         continue;
                     }
                     properties.insert("encoding".into(), serde_json::json!("base64"));
-                } else if self.rules[rule].secret_allowed(secret) || self.globally_allowed(secret)
+                } else if g.only_if_provider
+                    || self.rules[rule].secret_allowed(secret)
+                    || self.globally_allowed(secret)
                 {
                     continue;
                 }
