@@ -71,7 +71,11 @@ pub fn evaluate(policy: &GatePolicy, result: &ScanResult) -> Verdict {
         }
         counted += 1;
         if policy.threshold(f.job).fails(f.severity) {
-            *failing.entry(f.job).or_default().entry(f.severity).or_default() += 1;
+            *failing
+                .entry(f.job)
+                .or_default()
+                .entry(f.severity)
+                .or_default() += 1;
         }
     }
     let thresholds = result
@@ -114,12 +118,12 @@ pub fn evaluate(policy: &GatePolicy, result: &ScanResult) -> Verdict {
         let parts: Vec<String> = failing
             .iter()
             .map(|(job, sev)| {
-                let by: Vec<String> = sev
-                    .iter()
-                    .rev()
-                    .map(|(s, n)| format!("{n} {s}"))
-                    .collect();
-                format!("{job}: {} (threshold {})", by.join(", "), policy.threshold(*job))
+                let by: Vec<String> = sev.iter().rev().map(|(s, n)| format!("{n} {s}")).collect();
+                format!(
+                    "{job}: {} (threshold {})",
+                    by.join(", "),
+                    policy.threshold(*job)
+                )
             })
             .collect();
         (
@@ -145,12 +149,7 @@ pub fn evaluate(policy: &GatePolicy, result: &ScanResult) -> Verdict {
 fn describe_thresholds(policy: &GatePolicy, jobs: &[JobKind]) -> String {
     let special: Vec<String> = jobs
         .iter()
-        .filter_map(|j| {
-            policy
-                .per_job
-                .get(j)
-                .map(|t| format!("{j} {t}"))
-        })
+        .filter_map(|j| policy.per_job.get(j).map(|t| format!("{j} {t}")))
         .collect();
     if special.is_empty() {
         format!(" ({})", policy.fail_on)

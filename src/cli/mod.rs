@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan a directory (or file) and apply the gate.
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// List the rules, or explain one.
     Rules(rules::RulesArgs),
     /// Compare two OpenAPI documents and classify every change by what it does to clients.

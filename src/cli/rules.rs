@@ -65,7 +65,9 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<i32> {
                     Ok(0)
                 }
                 None => {
-                    eprintln!("tollgate: error: no rule `{id}` (run `tollgate rules` for the list)");
+                    eprintln!(
+                        "tollgate: error: no rule `{id}` (run `tollgate rules` for the list)"
+                    );
                     Ok(crate::gate::EXIT_ERROR)
                 }
             }
@@ -87,7 +89,10 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<i32> {
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
-                println!("{:<40} {:<9} {:<9} {:<9} TITLE", "ID", "JOB", "SEVERITY", "CWE");
+                println!(
+                    "{:<40} {:<9} {:<9} {:<9} TITLE",
+                    "ID", "JOB", "SEVERITY", "CWE"
+                );
                 for r in &shown {
                     let cwe = r
                         .cwe

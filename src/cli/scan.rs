@@ -114,10 +114,7 @@ fn effective_config(args: &ScanArgs) -> anyhow::Result<Config> {
 
 fn gate_policy(cfg: &Config, cli: Option<FailOn>) -> GatePolicy {
     let mut p = GatePolicy {
-        fail_on: cli
-            .or(cfg.gate.fail_on)
-            .or(cfg.fail_on)
-            .unwrap_or_default(),
+        fail_on: cli.or(cfg.gate.fail_on).or(cfg.fail_on).unwrap_or_default(),
         per_job: cfg.gate.jobs.clone(),
     };
     // A threshold given on the command line applies to every job.
@@ -133,7 +130,10 @@ fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     if !args.path.exists() {
-        anyhow::bail!("cannot scan {}: no such file or directory", args.path.display());
+        anyhow::bail!(
+            "cannot scan {}: no such file or directory",
+            args.path.display()
+        );
     }
     let cfg = effective_config(args)?;
     let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
@@ -146,8 +146,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     let progress = if show_progress {
         let pb = indicatif::ProgressBar::new_spinner();
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} scanning: {pos} file checks, {elapsed}")
-                .expect("valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} scanning: {pos} file checks, {elapsed}",
+            )
+            .expect("valid template"),
         );
         pb.enable_steady_tick(std::time::Duration::from_millis(120));
         pb

@@ -57,7 +57,8 @@ impl Baseline {
         if value.get("runs").is_some() {
             for run in value["runs"].as_array().into_iter().flatten() {
                 for r in run["results"].as_array().into_iter().flatten() {
-                    if let Some(fp) = r["partialFingerprints"][crate::report::sarif::FINGERPRINT_KEY].as_str()
+                    if let Some(fp) =
+                        r["partialFingerprints"][crate::report::sarif::FINGERPRINT_KEY].as_str()
                     {
                         fingerprints.insert(fp.to_string());
                     }
@@ -86,7 +87,14 @@ impl Baseline {
                 line: f.location.start_line,
             })
             .collect();
-        entries.sort_by(|a, b| (&a.path, a.line, &a.rule_id, &a.fingerprint).cmp(&(&b.path, b.line, &b.rule_id, &b.fingerprint)));
+        entries.sort_by(|a, b| {
+            (&a.path, a.line, &a.rule_id, &a.fingerprint).cmp(&(
+                &b.path,
+                b.line,
+                &b.rule_id,
+                &b.fingerprint,
+            ))
+        });
         let file = BaselineFile {
             tool: "tollgate".into(),
             version: 1,

@@ -310,7 +310,11 @@ fn fingerprint(findings: &mut [Finding]) {
             .entry((f.rule_id.clone(), f.location.path.clone(), key.clone()))
             .or_insert(0);
         let mut h = Sha256::new();
-        for part in [f.rule_id.as_bytes(), f.location.path.as_bytes(), key.as_bytes()] {
+        for part in [
+            f.rule_id.as_bytes(),
+            f.location.path.as_bytes(),
+            key.as_bytes(),
+        ] {
             h.update(part);
             h.update([0u8]);
         }
@@ -321,7 +325,7 @@ fn fingerprint(findings: &mut [Finding]) {
 }
 
 /// Rules that produced results, in id order.
-pub fn rules_used<'a>(result: &'a ScanResult) -> Vec<&'a RuleMeta> {
+pub fn rules_used(result: &ScanResult) -> Vec<&RuleMeta> {
     let ids: BTreeSet<&str> = result.findings.iter().map(|f| f.rule_id.as_str()).collect();
     result
         .rules

@@ -65,7 +65,9 @@ fn markers(line: &str, job: JobKind, own_line: bool) -> Vec<Marker> {
             let ids: Vec<String> = rest
                 .split(|c: char| c == ',' || c.is_whitespace())
                 .map(|s| s.trim().to_ascii_uppercase())
-                .take_while(|s| s.is_empty() || s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+                .take_while(|s| {
+                    s.is_empty() || s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
                 .filter(|s| !s.is_empty())
                 .collect();
             if ids.is_empty() {
@@ -81,9 +83,11 @@ fn markers(line: &str, job: JobKind, own_line: bool) -> Vec<Marker> {
 /// A line that holds only a comment (so that a marker on it is about the next line).
 fn is_comment_only(line: &str) -> bool {
     let t = line.trim_start();
-    ["#", "//", "--", ";", "/*", "*", "<!--", "{#", "rem ", "REM "]
-        .iter()
-        .any(|p| t.starts_with(p))
+    [
+        "#", "//", "--", ";", "/*", "*", "<!--", "{#", "rem ", "REM ",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 fn suppression_for(f: &Finding, idx: &LineIndex) -> Option<Suppression> {
@@ -99,7 +103,11 @@ fn suppression_for(f: &Finding, idx: &LineIndex) -> Option<Suppression> {
         }
     }
     for (m, same_line) in candidates {
-        let where_ = if same_line { "on the line" } else { "on the line above" };
+        let where_ = if same_line {
+            "on the line"
+        } else {
+            "on the line above"
+        };
         match m {
             Marker::All(what) => {
                 return Some(Suppression {
@@ -109,7 +117,7 @@ fn suppression_for(f: &Finding, idx: &LineIndex) -> Option<Suppression> {
             }
             Marker::Rules(ids) => {
                 let id = f.rule_id.to_ascii_uppercase();
-                if ids.iter().any(|i| *i == id) {
+                if ids.contains(&id) {
                     return Some(Suppression {
                         kind: SuppressionKind::InSource,
                         justification: format!("`tollgate: ignore[{}]` {where_}", f.rule_id),

@@ -116,7 +116,9 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Result<WalkResult> {
                             Notification::new(
                                 NoteLevel::Note,
                                 "invalid-utf8",
-                                format!("{rel}: not valid UTF-8; scanned with invalid bytes replaced"),
+                                format!(
+                                    "{rel}: not valid UTF-8; scanned with invalid bytes replaced"
+                                ),
                             )
                             .at(rel.clone(), None),
                         );
