@@ -143,19 +143,24 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     };
 
     let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
-    let progress = if show_progress {
-        let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_style(
+    let progress = indicatif::ProgressBar::hidden();
+    if show_progress {
+        progress.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} scanning: {pos} file checks, {elapsed}",
+                "{spinner} {msg}: {pos}/{len} jobs done, {elapsed}",
             )
             .expect("valid template"),
         );
-        pb.enable_steady_tick(std::time::Duration::from_millis(120));
-        pb
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+        // Only show the bar when the scan takes more than a moment.
+        let pb = progress.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            if !pb.is_finished() {
+                pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        });
+    }
 
     let opts = ScanOptions {
         path: args.path.clone(),

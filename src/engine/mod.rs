@@ -187,6 +187,9 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     };
 
     let outputs: Mutex<Vec<(JobKind, JobOutput)>> = Mutex::new(Vec::new());
+    opts.progress.set_length(jobs.len() as u64);
+    opts.progress
+        .set_message(format!("scanning {} files", walked.files.len()));
     pool.install(|| {
         rayon::scope(|s| {
             for job in jobs {
@@ -195,6 +198,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
                 let outputs = &outputs;
                 s.spawn(move |_| {
                     let out = job.scan(files, ctx);
+                    ctx.progress.inc(1);
                     outputs.lock().unwrap().push((job.kind(), out));
                 });
             }
