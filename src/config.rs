@@ -251,6 +251,6 @@ mod tests {
             cfg.threshold_for(JobKind::Secrets),
             Some(FailOn::Severity(Severity::Medium))
         );
-        assert!(FailOn::Never.fails(Severity::Critical) == false);
+        assert!(!FailOn::Never.fails(Severity::Critical));
     }
 }

@@ -1,6 +1,339 @@
 //! The scan engine: walk the tree, run the jobs in parallel, then fingerprint, sort, suppress and compare
 //! with a baseline. It knows findings, never a job's internals.
 
+pub mod baseline;
 mod job;
+pub mod suppress;
+pub mod walk;
 
 pub use job::{Job, JobOutput, RuleSelection, ScanContext, SourceFile};
+pub use walk::SkipReason;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::finding::{BaselineState, Finding, JobKind, NoteLevel, Notification};
+use crate::rule::RuleMeta;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Default `--max-file-size`: 2 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Everything a scan needs besides the jobs.
+pub struct ScanOptions {
+    /// A directory or a single file.
+    pub path: PathBuf,
+    pub excludes: Vec<String>,
+    pub max_file_size: u64,
+    /// Worker threads (0 = all cores).
+    pub threads: usize,
+    pub selection: RuleSelection,
+    pub extra_rule_dirs: Vec<PathBuf>,
+    pub baseline: Option<baseline::Baseline>,
+    pub progress: indicatif::ProgressBar,
+}
+
+impl ScanOptions {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        ScanOptions {
+            path: path.into(),
+            excludes: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            threads: 0,
+            selection: RuleSelection::default(),
+            extra_rule_dirs: Vec::new(),
+            baseline: None,
+            progress: indicatif::ProgressBar::hidden(),
+        }
+    }
+}
+
+/// Counts for the summary.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ScanStats {
+    /// Files walked and handed to the jobs.
+    pub files: usize,
+    /// Files left out, by reason.
+    pub skipped: BTreeMap<String, usize>,
+    /// Files each job looked at.
+    pub files_per_job: BTreeMap<JobKind, usize>,
+}
+
+/// The outcome of a scan, before the gate.
+#[derive(Debug)]
+pub struct ScanResult {
+    /// The scan root as the user gave it.
+    pub root: PathBuf,
+    /// Sorted, fingerprinted, with suppressions and baseline state applied.
+    pub findings: Vec<Finding>,
+    /// Every rule of the jobs that ran, sorted by id (static rules and those made during the scan).
+    pub rules: Vec<RuleMeta>,
+    pub notifications: Vec<Notification>,
+    pub stats: ScanStats,
+    /// Run-level facts from the jobs (e.g. advisory database identity), keyed `job.key`.
+    pub properties: BTreeMap<String, serde_json::Value>,
+    /// Jobs that ran.
+    pub jobs: Vec<JobKind>,
+    /// Jobs that could not do their work (the scan is then an error, exit 2).
+    pub failed_jobs: Vec<JobKind>,
+}
+
+impl ScanResult {
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules
+            .binary_search_by(|r| r.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.rules[i])
+    }
+}
+
+/// Build the jobs a configuration asks for.
+pub fn build_jobs(config: &Config, extra_rule_dirs: &[PathBuf]) -> Result<Vec<Box<dyn Job>>> {
+    let wanted: Vec<JobKind> = config.jobs.clone().unwrap_or_else(|| JobKind::ALL.to_vec());
+    let mut jobs: Vec<Box<dyn Job>> = Vec::new();
+    for kind in JobKind::ALL {
+        if !wanted.contains(&kind) {
+            continue;
+        }
+        let job: Box<dyn Job> = match kind {
+            JobKind::Secrets => Box::new(crate::secrets::SecretsJob::new(
+                &config.secrets,
+                extra_rule_dirs,
+            )?),
+            JobKind::Sast => Box::new(crate::sast::SastJob::new(&config.sast, extra_rule_dirs)?),
+            JobKind::Sca => Box::new(crate::sca::ScaJob::new(&config.sca, extra_rule_dirs)?),
+            JobKind::Contract => Box::new(crate::contract::ContractJob::new(
+                &config.contract,
+                extra_rule_dirs,
+            )?),
+        };
+        jobs.push(job);
+    }
+    Ok(jobs)
+}
+
+/// Run a scan.
+pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
+    let meta = std::fs::metadata(&opts.path)
+        .map_err(|e| Error::Usage(format!("cannot scan {}: {e}", opts.path.display())))?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        opts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+
+    // A single file is scanned with its directory as root, so paths stay relative.
+    let (root, walked) = if meta.is_file() {
+        let root = opts
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let rel = walk::rel_path(&root, &opts.path);
+        let mut w = walk::WalkResult::default();
+        match walk::classify(&opts.path, opts.max_file_size) {
+            Ok((size, utf8)) => {
+                if !utf8 {
+                    w.notifications.push(
+                        Notification::new(
+                            NoteLevel::Note,
+                            "invalid-utf8",
+                            format!("{rel}: not valid UTF-8; scanned with invalid bytes replaced"),
+                        )
+                        .at(rel.clone(), None),
+                    );
+                }
+                w.files.push(SourceFile {
+                    rel,
+                    abs: opts.path.clone(),
+                    size,
+                });
+            }
+            Err((reason, message)) => {
+                w.notifications.push(
+                    Notification::new(NoteLevel::Warning, "skipped", format!("{rel}: {message}"))
+                        .at(rel, None),
+                );
+                *w.skipped.entry(reason).or_default() += 1;
+            }
+        }
+        (root, w)
+    } else {
+        let w = walk::walk(
+            &opts.path,
+            &walk::WalkOptions {
+                excludes: opts.excludes.clone(),
+                max_file_size: opts.max_file_size,
+                threads,
+            },
+        )?;
+        (opts.path.clone(), w)
+    };
+
+    let ctx = ScanContext {
+        root: root.clone(),
+        selection: opts.selection.clone(),
+        extra_rule_dirs: opts.extra_rule_dirs.clone(),
+        progress: opts.progress.clone(),
+    };
+
+    let outputs: Mutex<Vec<(JobKind, JobOutput)>> = Mutex::new(Vec::new());
+    opts.progress.set_length(jobs.len() as u64);
+    opts.progress
+        .set_message(format!("scanning {} files", walked.files.len()));
+    pool.install(|| {
+        rayon::scope(|s| {
+            for job in jobs {
+                let ctx = &ctx;
+                let files = &walked.files;
+                let outputs = &outputs;
+                s.spawn(move |_| {
+                    let out = job.scan(files, ctx);
+                    ctx.progress.inc(1);
+                    outputs.lock().unwrap().push((job.kind(), out));
+                });
+            }
+        })
+    });
+    opts.progress.finish_and_clear();
+    let mut outputs = outputs.into_inner().unwrap();
+    outputs.sort_by_key(|(k, _)| *k);
+
+    let mut findings = Vec::new();
+    let mut notifications = walked.notifications;
+    let mut rules: BTreeMap<String, RuleMeta> = BTreeMap::new();
+    let mut properties = BTreeMap::new();
+    let mut stats = ScanStats {
+        files: walked.files.len(),
+        skipped: walked
+            .skipped
+            .iter()
+            .map(|(r, n)| (r.as_str().to_string(), *n))
+            .collect(),
+        files_per_job: BTreeMap::new(),
+    };
+    let mut failed_jobs = Vec::new();
+    for job in jobs {
+        for r in job.rules() {
+            rules.entry(r.id.clone()).or_insert(r);
+        }
+    }
+    for (kind, out) in outputs {
+        stats.files_per_job.insert(kind, out.files_scanned);
+        if out.failed {
+            failed_jobs.push(kind);
+        }
+        for r in out.dynamic_rules {
+            rules.entry(r.id.clone()).or_insert(r);
+        }
+        for (k, v) in out.properties {
+            properties.insert(format!("{}.{k}", kind.as_str()), v);
+        }
+        notifications.extend(out.notifications);
+        findings.extend(
+            out.findings
+                .into_iter()
+                .filter(|f| opts.selection.enabled(&f.rule_id, f.job)),
+        );
+    }
+
+    // Every finding needs a rule for SARIF's ruleIndex: make a minimal one if a job forgot.
+    for f in &findings {
+        if !rules.contains_key(&f.rule_id) {
+            rules.insert(f.rule_id.clone(), fallback_rule(f));
+        }
+    }
+
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    fingerprint(&mut findings);
+    suppress::apply(&root, &mut findings);
+    if let Some(b) = &opts.baseline {
+        for f in &mut findings {
+            f.baseline_state = Some(if b.contains(&f.fingerprint) {
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            });
+        }
+    }
+    notifications.sort();
+    notifications.dedup();
+
+    Ok(ScanResult {
+        root: opts.path.clone(),
+        findings,
+        rules: rules.into_values().collect(),
+        notifications,
+        stats,
+        properties,
+        jobs: jobs.iter().map(|j| j.kind()).collect(),
+        failed_jobs,
+    })
+}
+
+fn fallback_rule(f: &Finding) -> RuleMeta {
+    RuleMeta {
+        id: f.rule_id.clone(),
+        job: f.job,
+        name: f.rule_id.clone(),
+        title: f.rule_id.clone(),
+        description: f.message.clone(),
+        help_markdown: f.remediation.clone().unwrap_or_else(|| f.message.clone()),
+        severity: f.severity,
+        precision: crate::rule::Precision::Medium,
+        cwe: f.cwe.clone(),
+        tags: Vec::new(),
+        help_uri: None,
+        security_severity: None,
+    }
+}
+
+/// A fingerprint that survives edits above the finding: a hash of the rule, the path, the job's
+/// line-independent key (or the normalised snippet) and the occurrence number of that triple in the file.
+fn fingerprint(findings: &mut [Finding]) {
+    let mut seen: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+    for f in findings.iter_mut() {
+        let key = if !f.fingerprint_key.is_empty() {
+            f.fingerprint_key.clone()
+        } else if let Some(s) = &f.snippet {
+            s.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            f.message.clone()
+        };
+        let n = seen
+            .entry((f.rule_id.clone(), f.location.path.clone(), key.clone()))
+            .or_insert(0);
+        let mut h = Sha256::new();
+        for part in [
+            f.rule_id.as_bytes(),
+            f.location.path.as_bytes(),
+            key.as_bytes(),
+        ] {
+            h.update(part);
+            h.update([0u8]);
+        }
+        h.update(n.to_le_bytes());
+        *n += 1;
+        f.fingerprint = hex::encode(&h.finalize()[..16]);
+    }
+}
+
+/// Rules that produced results, in id order.
+pub fn rules_used(result: &ScanResult) -> Vec<&RuleMeta> {
+    let ids: BTreeSet<&str> = result.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    result
+        .rules
+        .iter()
+        .filter(|r| ids.contains(r.id.as_str()))
+        .collect()
+}

@@ -1,0 +1,217 @@
+//! `tollgate scan [PATH]`.
+
+use crate::config::{Config, FailOn};
+use crate::engine::{self, baseline::Baseline, RuleSelection, ScanOptions};
+use crate::finding::JobKind;
+use crate::gate::{self, GatePolicy};
+use crate::report::{self, Format, Report};
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Directory or file to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Output format on stdout.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the `--format` output to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_out: Option<PathBuf>,
+    /// Also write JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub json_out: Option<PathBuf>,
+
+    /// Fail the gate on findings at or above this severity
+    /// (critical, high, medium, low, info, never) [default: high].
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Only run these jobs (comma-separated: secrets, sast, sca, contract).
+    #[arg(long = "job", value_name = "JOB", value_delimiter = ',')]
+    pub jobs: Vec<JobKind>,
+    /// Enable only these rules: ids, id prefixes (`SEC-AWS`), job names or ALL (comma-separated, repeatable).
+    #[arg(long, value_name = "RULE_OR_PREFIX")]
+    pub select: Vec<String>,
+    /// Disable these rules: ids, id prefixes or job names (comma-separated, repeatable).
+    #[arg(long, value_name = "RULE_OR_PREFIX")]
+    pub ignore: Vec<String>,
+    /// Extra rule directory (`DIR/secrets/*.yaml`, `DIR/python/*.yaml`); repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Leave out paths matching this glob (gitignore syntax, relative to PATH); repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Skip files larger than this (bytes, or with k/M/G) [default: 2M].
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Configuration file [default: nearest tollgate.toml or pyproject.toml [tool.tollgate]].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore configuration files.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Only findings not in this baseline count for the gate (a file from --write-baseline, or a SARIF file).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline in FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// SARIF `automationDetails.id` category, to upload several analyses side by side.
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
+    /// Put every rule in the SARIF, not only those that produced results.
+    #[arg(long)]
+    pub all_rules: bool,
+
+    /// Print only the verdict line (and errors).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
+    if args.no_config {
+        return Ok(Config::default());
+    }
+    if let Some(p) = &args.config {
+        return Ok(Config::load(p)?);
+    }
+    Ok(Config::discover(&args.path)?.unwrap_or_default())
+}
+
+/// Merge command-line flags over the configuration file.
+fn effective_config(args: &ScanArgs) -> anyhow::Result<Config> {
+    let mut cfg = load_config(args)?;
+    if !args.jobs.is_empty() {
+        cfg.jobs = Some(args.jobs.clone());
+    }
+    if !args.select.is_empty() {
+        cfg.select = super::split_list(&args.select);
+    }
+    cfg.ignore.extend(super::split_list(&args.ignore));
+    cfg.exclude.extend(args.exclude.iter().cloned());
+    cfg.rules.extend(args.rules.iter().cloned());
+    if let Some(m) = args.max_file_size {
+        cfg.max_file_size = Some(m);
+    }
+    Ok(cfg)
+}
+
+fn gate_policy(cfg: &Config, cli: Option<FailOn>) -> GatePolicy {
+    let mut p = GatePolicy {
+        fail_on: cli.or(cfg.gate.fail_on).or(cfg.fail_on).unwrap_or_default(),
+        per_job: cfg.gate.jobs.clone(),
+    };
+    // A threshold given on the command line applies to every job.
+    if cli.is_some() {
+        p.per_job.clear();
+    }
+    p
+}
+
+fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
+    std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    if !args.path.exists() {
+        anyhow::bail!(
+            "cannot scan {}: no such file or directory",
+            args.path.display()
+        );
+    }
+    let cfg = effective_config(args)?;
+    let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
+    let baseline = match &args.baseline {
+        Some(p) => Some(Baseline::load(p)?),
+        None => None,
+    };
+
+    let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
+    let progress = indicatif::ProgressBar::hidden();
+    if show_progress {
+        progress.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg}: {pos}/{len} jobs done, {elapsed}",
+            )
+            .expect("valid template"),
+        );
+        // Only show the bar when the scan takes more than a moment.
+        let pb = progress.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            if !pb.is_finished() {
+                pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                pb.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        });
+    }
+
+    let opts = ScanOptions {
+        path: args.path.clone(),
+        excludes: cfg.exclude.clone(),
+        max_file_size: cfg.max_file_size.unwrap_or(engine::DEFAULT_MAX_FILE_SIZE),
+        threads: args.threads.unwrap_or(0),
+        selection: RuleSelection {
+            select: cfg.select.clone(),
+            ignore: cfg.ignore.clone(),
+        },
+        extra_rule_dirs: cfg.rules.clone(),
+        baseline,
+        progress,
+    };
+    let result = engine::scan(&jobs, &opts)?;
+    let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
+    let report = Report {
+        result: &result,
+        verdict: &verdict,
+        category: args.category.clone(),
+        all_rules: args.all_rules,
+    };
+
+    if let Some(p) = &args.write_baseline {
+        Baseline::write(p, &result.findings)?;
+    }
+    if let Some(p) = &args.sarif_out {
+        write_file(p, &report::render(&report, Format::Sarif, false))?;
+    }
+    if let Some(p) = &args.json_out {
+        write_file(p, &report::render(&report, Format::Json, false))?;
+    }
+    match &args.output {
+        Some(p) => write_file(p, &report::render(&report, args.format, false))?,
+        None => {
+            if args.quiet {
+                if args.format == Format::Text {
+                    println!("{}", verdict.reason);
+                } else {
+                    print!("{}", report::render(&report, args.format, false));
+                }
+            } else {
+                let color = args.format == Format::Text
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                print!("{}", report::render(&report, args.format, color));
+            }
+        }
+    }
+    if args.output.is_some() && args.format != Format::Text && !args.quiet {
+        eprintln!("{}", verdict.reason);
+    }
+    Ok(verdict.exit_code())
+}

@@ -1,0 +1,191 @@
+//! Walk the scan root: honour `.gitignore`/`.ignore` and `--exclude`, skip binary and oversized files
+//! (counted and said), and flag files that are not valid UTF-8.
+
+use super::job::SourceFile;
+use crate::error::{Error, Result};
+use crate::finding::{NoteLevel, Notification};
+use ignore::overrides::OverrideBuilder;
+use ignore::{WalkBuilder, WalkState};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Why a file was left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    Binary,
+    TooLarge,
+    Unreadable,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary",
+            SkipReason::TooLarge => "too large",
+            SkipReason::Unreadable => "unreadable",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct WalkResult {
+    pub files: Vec<SourceFile>,
+    pub notifications: Vec<Notification>,
+    pub skipped: BTreeMap<SkipReason, usize>,
+}
+
+pub struct WalkOptions {
+    pub excludes: Vec<String>,
+    pub max_file_size: u64,
+    pub threads: usize,
+}
+
+/// Convert a path below `root` to the `/`-separated relative form used in every report.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for (i, c) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+/// Walk `root` (a directory) in parallel.
+pub fn walk(root: &Path, opts: &WalkOptions) -> Result<WalkResult> {
+    let mut ob = OverrideBuilder::new(root);
+    for g in &opts.excludes {
+        let pat = format!("!{}", g.trim_start_matches('!'));
+        ob.add(&pat)
+            .map_err(|e| Error::Usage(format!("invalid --exclude pattern `{g}`: {e}")))?;
+    }
+    let overrides = ob
+        .build()
+        .map_err(|e| Error::Usage(format!("invalid exclude patterns: {e}")))?;
+
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false)
+        .overrides(overrides)
+        .threads(opts.threads.max(1))
+        .filter_entry(|e| e.file_name() != ".git");
+
+    let out = Mutex::new(WalkResult::default());
+    let max = opts.max_file_size;
+    builder.build_parallel().run(|| {
+        let out = &out;
+        Box::new(move |entry| {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let path = error_path(&err);
+                    let rel = path.as_deref().map(|p| rel_path(root, p));
+                    let mut n = Notification::new(
+                        NoteLevel::Warning,
+                        "unreadable",
+                        format!("cannot read {}: {err}", rel.as_deref().unwrap_or("a path")),
+                    );
+                    n.path = rel;
+                    let mut o = out.lock().unwrap();
+                    o.notifications.push(n);
+                    *o.skipped.entry(SkipReason::Unreadable).or_default() += 1;
+                    return WalkState::Continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return WalkState::Continue;
+            }
+            let path = entry.path().to_path_buf();
+            let rel = rel_path(root, &path);
+            match classify(&path, max) {
+                Ok((size, utf8)) => {
+                    let mut o = out.lock().unwrap();
+                    if !utf8 {
+                        o.notifications.push(
+                            Notification::new(
+                                NoteLevel::Note,
+                                "invalid-utf8",
+                                format!(
+                                    "{rel}: not valid UTF-8; scanned with invalid bytes replaced"
+                                ),
+                            )
+                            .at(rel.clone(), None),
+                        );
+                    }
+                    o.files.push(SourceFile {
+                        rel,
+                        abs: path,
+                        size,
+                    });
+                }
+                Err((reason, message)) => {
+                    let level = if reason == SkipReason::Unreadable {
+                        NoteLevel::Warning
+                    } else {
+                        NoteLevel::Note
+                    };
+                    let code = match reason {
+                        SkipReason::Binary => "skipped-binary",
+                        SkipReason::TooLarge => "skipped-too-large",
+                        SkipReason::Unreadable => "unreadable",
+                    };
+                    let mut o = out.lock().unwrap();
+                    o.notifications.push(
+                        Notification::new(level, code, format!("{rel}: {message}")).at(rel, None),
+                    );
+                    *o.skipped.entry(reason).or_default() += 1;
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    let mut res = out.into_inner().unwrap();
+    res.files.sort();
+    res.notifications.sort();
+    Ok(res)
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+/// Size and UTF-8 validity of a file that should be scanned, or why not.
+pub fn classify(path: &Path, max: u64) -> std::result::Result<(u64, bool), (SkipReason, String)> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
+    let size = meta.len();
+    if size > max {
+        return Err((
+            SkipReason::TooLarge,
+            format!("skipped: {size} bytes is over the --max-file-size limit of {max} bytes"),
+        ));
+    }
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
+    let mut buf = Vec::with_capacity(size as usize + 1);
+    f.read_to_end(&mut buf)
+        .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
+    let head = &buf[..buf.len().min(8192)];
+    if head.contains(&0) {
+        return Err((SkipReason::Binary, "skipped: binary file".to_string()));
+    }
+    Ok((size, std::str::from_utf8(&buf).is_ok()))
+}
