@@ -165,7 +165,8 @@ const NOT_SECRET_LAST: &[&str] = &[
     "valid", "invalid", "expired", "status", "state", "info", "data", "response", "request",
     "result", "bytes", "bits", "rotation", "refresh_url", "lookup", "cache", "ssm", "vault",
     "keyvault", "secretref", "secretname", "secretkeyref", "mount", "volume", "config", "configs",
-    "settings", "setting", "key", "keys", "identifier",
+    "settings", "setting", "key", "keys", "identifier", "startswith", "endswith", "contains",
+    "icontains", "exact", "iexact", "isnull", "in", "regex", "iregex", "gt", "lt", "gte", "lte",
 ];
 
 /// Words anywhere in a name that make it not a credential.
@@ -174,7 +175,7 @@ const NOT_SECRET_ANY: &[&str] = &[
     "cache", "monkey", "turkey", "donkey", "keyboard", "keyword", "keywords", "keystroke",
     "keypress", "keydown", "keyup", "keyframe", "keyframes", "passenger", "passive", "passage",
     "bypass", "compass", "passthrough", "secretary", "tokenizer", "tokenize", "tokenized",
-    "tokens", "tokenization", "encrypted", "masked", "hidden", "placeholder", "expected", "mock", "fake", "dummy",
+    "tokens", "tokenization", "encrypted", "hashed", "hash", "digest", "checksum", "masked", "hidden", "placeholder", "expected", "mock", "fake", "dummy",
 ];
 
 /// Which kind of secret a name announces, if any.
@@ -188,6 +189,9 @@ fn classify(ident: &str) -> Option<Class> {
     }
     let last = ws.last().map(String::as_str).unwrap_or("");
     let collapsed: String = ws.concat();
+    if collapsed.contains("csrf") || collapsed.contains("xsrf") {
+        return None;
+    }
     let is_password_word = |w: &str| {
         matches!(
             w,
@@ -530,6 +534,9 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
         let Ok(val) = std::str::from_utf8(&text[v.start..v.end]) else {
             continue;
         };
+        if !v.quoted && !is_bare_literal(val) {
+            continue;
+        }
         if is_placeholder(val, class, Some(ident)) {
             continue;
         }
@@ -546,6 +553,13 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             only_if_provider: false,
         });
     }
+}
+
+/// A bare value that is a literal, not an expression (`request.POST[...]`, `get()`, `"a" + b`).
+fn is_bare_literal(v: &str) -> bool {
+    let first = v.as_bytes()[0];
+    !v.contains(['(', ')', '[', ']', '"', '\'', '`', '<', '>', ','])
+        && !matches!(first, b':' | b'=' | b'.' | b'-' | b'+' | b'\\')
 }
 
 /// After `name:` in code, skip a type annotation to an `= "value"`.
@@ -874,7 +888,14 @@ const STOPWORDS: &[&str] = &[
     "<", ">", "${", "{{", "}}", "{%", "#{", "%(", "%s", "$(", "%env", "env.", "environ", "getenv",
     "process.env", "secrets.", "secretkeyref", "valuefrom", "vault:", "ssm:", "arn:aws",
     "secretsmanager", "keyvault", "ref+", "op://", "sm://", "awskms:", "gcpkms:", "enc[", "enc(",
-    "aaaaaa", "123456789", "abcdef", "qwerty",
+    "aaaaaa", "123456789", "abcdef", "qwerty", "deadbeef", "cafebabe", "12345",
+];
+
+/// Prefixes of password hashes and encrypted values: not the credential itself.
+const HASH_PREFIXES: &[&str] = &[
+    "pbkdf2_", "pbkdf2:", "argon2", "bcrypt", "scrypt", "sha1$", "sha256$", "md5$", "crypt$",
+    "{ssha}", "{sha}", "{bcrypt}", "{noop}", "{md5}", "$2a$", "$2b$", "$2y$", "$argon2", "$6$",
+    "$5$", "$1$", "ansible_vault", "$ansible_vault", "vault:v1:", "age1", "-----begin age",
 ];
 
 /// Whole values (after lower-casing and removing digits and punctuation, with common letter
@@ -947,6 +968,25 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     }
     let lower = v.to_ascii_lowercase();
     if STOPWORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    if HASH_PREFIXES.iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    // Words built around the name of what they stand for: somepassword, mysecretpassword, nopassword.
+    if v.bytes().all(|c| c.is_ascii_alphabetic())
+        && ["password", "passwd", "secret", "token", "apikey"]
+            .iter()
+            .any(|w| lower.contains(w))
+    {
+        return true;
+    }
+    // Attribute paths: settings.SECRET_KEY, request.POST, os.environ.
+    if v.contains('.')
+        && v.split('.').all(|seg| {
+            !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_')
+        })
+    {
         return true;
     }
     let first = v.as_bytes()[0];
