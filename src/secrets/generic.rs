@@ -378,6 +378,12 @@ pub fn detect(rel: &str, text: &str, password: bool, assignment: bool) -> Vec<Ge
     if text.contains("-u") || text.contains("--user") {
         curl_users(text, &mut out);
     }
+    if ["mysql", "sshpass", "docker", "auth", "Auth"]
+        .iter()
+        .any(|k| text.contains(k))
+    {
+        command_passwords(text, &mut out);
+    }
     if is_yaml(rel) && text.contains("Secret") {
         kubernetes_secrets(text, &mut out);
     }
@@ -449,12 +455,19 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
         if p > le {
             continue;
         }
+        // The name is the value of a `name`/`key` field and the secret sits in the `value` field next to it:
+        // Kubernetes `env` (`- name: X` / `value: ...`), ECS/CloudFormation JSON, .NET `<add key="X" value="..."/>`.
+        if let Some(v) = name_value_pair(text, before, open_quote, p, le, mode) {
+            push_value(text, v, class, ident, out);
+            continue;
+        }
+        let mut quoted_name = false;
         if let Some(q) = open_quote {
             if p < le && text[p] == q {
                 p += 1;
-            } else {
-                continue;
+                quoted_name = true;
             }
+            // Otherwise the name sits inside a string: `-H "X-Api-Key: ..."`, `"user=a;password=..."`.
             if p < le && text[p] == b']' {
                 p += 1;
             }
@@ -462,7 +475,7 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             p += 1;
         }
         let p2 = skip_blanks(text, p, le);
-        let stop_amp = s > 0 && matches!(text[s - 1], b'?' | b'&');
+        let stop_amp = s > 0 && matches!(text[s - 1], b'?' | b'&' | b';');
         let value: Option<Value>;
         if in_tag {
             // <password>value</password>
@@ -488,10 +501,12 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                 (b':', b'=') | (b'=', b'>') | (b'?', b'=') | (b'+', b'=') => 2,
                 (b'=', b'=') | (b'=', b'~') | (b':', b':') => 0,
                 (b'=', _) => 1,
+                // `define('DB_PASSWORD', '...')`, `setdefault("API_KEY", "...")`, `put("token", "...")`.
+                (b',', _) if quoted_name && call_argument(before) => 1,
                 (b':', _) => {
                     // YAML/JSON/dict `key: value`; not `host:port`, `C:\`, `http://`.
                     if matches!(next, b' ' | b'\t' | b'"' | b'\'' | b'\n' | b'\r')
-                        || open_quote.is_some()
+                        || quoted_name
                         || p2 + 1 == le
                     {
                         1
@@ -504,6 +519,9 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             if sep_len > 0 {
                 let after = p2 + sep_len;
                 let mut v = parse_value(text, after, le, stop_amp);
+                if c == b',' && v.as_ref().is_some_and(|v| !v.quoted) {
+                    v = None;
+                }
                 // Python/TS annotations: `password: str = "..."`.
                 if mode == FileMode::Code && c == b':' && v.as_ref().is_some_and(|v| !v.quoted) {
                     v = annotated_value(text, after, le);
@@ -529,30 +547,147 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
         }
         let Some(v) = value else { continue };
         if mode == FileMode::Code && !v.quoted {
-            continue;
+            // In code a bare value is an expression, except inside a string: a tight `Password=...;` of a
+            // connection string or `?api_key=...&` of a URL.
+            let tight = p2 == p
+                && text.get(p2) == Some(&b'=')
+                && v.start == p2 + 1
+                && v.end < le
+                && matches!(text[v.end], b';' | b'"' | b'\'' | b'&');
+            if !tight {
+                continue;
+            }
         }
-        let Ok(val) = std::str::from_utf8(&text[v.start..v.end]) else {
-            continue;
-        };
-        if !v.quoted && !is_bare_literal(val) {
-            continue;
-        }
-        if is_placeholder(val, class, Some(ident)) {
-            continue;
-        }
-        out.push(GenericHit {
-            detector: match class {
-                Class::Password => Detector::GenericPassword,
-                Class::Secret => Detector::GenericSecretAssignment,
-            },
-            start: v.start,
-            end: v.end,
-            key: Some(ident.to_string()),
-            kind: Some("assignment"),
-            decoded: None,
-            only_if_provider: false,
-        });
+        push_value(text, v, class, ident, out);
     }
+}
+
+/// Filter a value found for the name `ident` and record it.
+fn push_value(text: &[u8], v: Value, class: Class, ident: &str, out: &mut Vec<GenericHit>) {
+    let Ok(val) = std::str::from_utf8(&text[v.start..v.end]) else {
+        return;
+    };
+    if !v.quoted && !is_bare_literal(val) {
+        return;
+    }
+    if is_placeholder(val, class, Some(ident)) {
+        return;
+    }
+    out.push(GenericHit {
+        detector: match class {
+            Class::Password => Detector::GenericPassword,
+            Class::Secret => Detector::GenericSecretAssignment,
+        },
+        start: v.start,
+        end: v.end,
+        key: Some(ident.to_string()),
+        kind: Some("assignment"),
+        decoded: None,
+        only_if_provider: false,
+    });
+}
+
+/// Does the text before a quoted name end in a call's first argument (`define(`, `setdefault(`)?
+fn call_argument(before: &[u8]) -> bool {
+    let b = trim_ascii_end(before);
+    // `before` ends with the opening quote of the name.
+    let b = b.strip_suffix(b"\"").or_else(|| b.strip_suffix(b"'")).unwrap_or(b);
+    trim_ascii_end(b).ends_with(b"(")
+}
+
+fn trim_ascii_end(b: &[u8]) -> &[u8] {
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    &b[..e]
+}
+
+/// Field names whose value names a variable, and field names that hold its value.
+const NAME_FIELDS: &[&str] = &["name", "key", "parameterkey", "variable", "var", "env", "id"];
+const VALUE_FIELDS: &[&[u8]] = &[b"value", b"parametervalue"];
+
+/// `- name: DB_PASSWORD` + `value: ...` (within the next lines), `{"name": "X", "value": "..."}`,
+/// `<add key="X" value="..."/>`: the value of the neighbouring value field.
+fn name_value_pair(
+    text: &[u8],
+    before: &[u8],
+    open_quote: Option<u8>,
+    after_name: usize,
+    le: usize,
+    mode: FileMode,
+) -> Option<Value> {
+    let mut b = trim_ascii_end(before);
+    if open_quote.is_some() {
+        b = &b[..b.len().saturating_sub(1)];
+        b = trim_ascii_end(b);
+    }
+    let b = b
+        .strip_suffix(b":")
+        .or_else(|| b.strip_suffix(b"="))?;
+    let b = trim_ascii_end(b);
+    let b = b
+        .strip_suffix(b"\"")
+        .or_else(|| b.strip_suffix(b"'"))
+        .unwrap_or(b);
+    let fstart = b
+        .iter()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let field = std::str::from_utf8(&b[fstart..]).ok()?.to_ascii_lowercase();
+    if !NAME_FIELDS.contains(&field.as_str()) {
+        return None;
+    }
+    // Look ahead a few lines for the value field.
+    let limit = (after_name + 400).min(text.len());
+    let mut i = after_name;
+    let mut lines = 0;
+    while i < limit {
+        let c = text[i];
+        if c == b'\n' {
+            lines += 1;
+            if lines > 3 {
+                return None;
+            }
+        }
+        if c.is_ascii_alphabetic() && (i == 0 || !text[i - 1].is_ascii_alphanumeric()) {
+            for vf in VALUE_FIELDS {
+                let end = i + vf.len();
+                if end <= limit && text[i..end].eq_ignore_ascii_case(vf) {
+                    let mut j = end;
+                    if j < limit && matches!(text[j], b'"' | b'\'') {
+                        j += 1;
+                    }
+                    j = skip_blanks(text, j, limit);
+                    if j < limit && matches!(text[j], b':' | b'=') {
+                        let (_, vle) = line_bounds(text, j);
+                        let v = parse_value(text, j + 1, vle, false)?;
+                        if mode == FileMode::Code && !v.quoted {
+                            return None;
+                        }
+                        return Some(v);
+                    }
+                }
+            }
+            // Another name field first: this name has no value of its own.
+            if i > after_name && lines > 0 {
+                let w_end = text[i..limit]
+                    .iter()
+                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                    .map(|k| i + k)
+                    .unwrap_or(limit);
+                let w = String::from_utf8_lossy(&text[i..w_end]).to_ascii_lowercase();
+                if w == "name" {
+                    return None;
+                }
+            }
+        }
+        i += 1;
+    }
+    let _ = le;
+    None
 }
 
 /// A bare value that is a literal, not an expression (`request.POST[...]`, `get()`, `"a" + b`).
@@ -731,6 +866,52 @@ fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
     }
 }
 
+fn command_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::bytes::RegexBuilder::new(
+            r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']"#,
+        )
+        .unicode(false)
+        .size_limit(super::rules::REGEX_SIZE_LIMIT)
+        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
+        .build()
+        .expect("static regex")
+    })
+}
+
+/// Passwords given to commands and clients: `mysql -pSECRET`, `sshpass -p SECRET`, `docker login -p SECRET`,
+/// `requests.get(url, auth=("user", "SECRET"))`, `HTTPBasicAuth("user", "SECRET")`.
+fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
+    for caps in command_regex().captures_iter(text.as_bytes()) {
+        let Some((m, what)) = [
+            ("p1", "mysql -p"),
+            ("p2", "sshpass -p"),
+            ("p3", "docker login -p"),
+            ("p4", "basic auth"),
+        ]
+        .iter()
+        .find_map(|(g, w)| caps.name(g).map(|m| (m, *w))) else {
+            continue;
+        };
+        let Ok(pw) = std::str::from_utf8(m.as_bytes()) else {
+            continue;
+        };
+        if is_placeholder(pw, Class::Password, None) {
+            continue;
+        }
+        out.push(GenericHit {
+            detector: Detector::GenericPassword,
+            start: m.start(),
+            end: m.end(),
+            key: Some(what.into()),
+            kind: Some("command-password"),
+            decoded: None,
+            only_if_provider: false,
+        });
+    }
+}
+
 /// `kind: Secret` documents: every `stringData` value, every `data` value (base64-decoded).
 fn kubernetes_secrets(text: &str, out: &mut Vec<GenericHit>) {
     let mut doc_start = 0usize;
@@ -884,7 +1065,7 @@ const STOPWORDS: &[&str] = &[
     "your-", "yourpass", "yoursecret", "yourtoken", "yourkey", "yourapi", "insert_", "insert-",
     "insertyour", "enter_", "enteryour", "redacted", "removed", "fake", "mock", "test", "todo",
     "fixme", "notreal", "not_real", "not-real", "not_a_real", "not-a-real", "invalid", "lorem",
-    "foobar", "_here", "-here", "insecure", "xxxx", "****", "....", "####", "????", "0000000",
+    "foobar", "_here", "-here", "xxxx", "****", "....", "####", "????", "0000000",
     "<", ">", "${", "{{", "}}", "{%", "#{", "%(", "%s", "$(", "%env", "env.", "environ", "getenv",
     "process.env", "secrets.", "secretkeyref", "valuefrom", "vault:", "ssm:", "arn:aws",
     "secretsmanager", "keyvault", "ref+", "op://", "sm://", "awskms:", "gcpkms:", "enc[", "enc(",
