@@ -175,7 +175,7 @@ const NOT_SECRET_ANY: &[&str] = &[
     "cache", "monkey", "turkey", "donkey", "keyboard", "keyword", "keywords", "keystroke",
     "keypress", "keydown", "keyup", "keyframe", "keyframes", "passenger", "passive", "passage",
     "bypass", "compass", "passthrough", "secretary", "tokenizer", "tokenize", "tokenized",
-    "tokens", "tokenization", "encrypted", "hashed", "hash", "digest", "checksum", "masked", "hidden", "placeholder", "expected", "mock", "fake", "dummy",
+    "tokens", "tokenization", "authenticity", "encrypted", "hashed", "hash", "digest", "checksum", "masked", "hidden", "placeholder", "expected", "mock", "fake", "dummy",
 ];
 
 /// Which kind of secret a name announces, if any.
@@ -486,6 +486,10 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                     .position(|&b| b == b'<')
                     .map(|i| vs + i)
                     .unwrap_or(le);
+                // Only an element with its closing tag on the line: `<password>...</password>`.
+                if !text[ve..le].starts_with(b"</") {
+                    continue;
+                }
                 value = (ve > vs).then_some(Value {
                     start: vs,
                     end: ve,
@@ -592,7 +596,22 @@ fn call_argument(before: &[u8]) -> bool {
     let b = trim_ascii_end(before);
     // `before` ends with the opening quote of the name.
     let b = b.strip_suffix(b"\"").or_else(|| b.strip_suffix(b"'")).unwrap_or(b);
-    trim_ascii_end(b).ends_with(b"(")
+    let Some(b) = trim_ascii_end(b).strip_suffix(b"(") else {
+        return false;
+    };
+    let b = trim_ascii_end(b);
+    let start = b
+        .iter()
+        .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    // Setters and lookups with a default: the second argument is the value.
+    const SETTERS: &[&str] = &[
+        "define", "setdefault", "setenv", "putenv", "set", "put", "setproperty", "setitem", "add",
+        "getenv", "get", "getproperty", "getordefault", "env", "config", "setvalue", "store",
+    ];
+    let name = String::from_utf8_lossy(&b[start..]).to_ascii_lowercase();
+    SETTERS.contains(&name.as_str())
 }
 
 fn trim_ascii_end(b: &[u8]) -> &[u8] {
@@ -651,6 +670,10 @@ fn name_value_pair(
             if lines > 3 {
                 return None;
             }
+        }
+        // Another element (`<input name="password">` ... `<input value="Register">`) is another field.
+        if c == b'<' || c == b'>' {
+            return None;
         }
         if c.is_ascii_alphabetic() && (i == 0 || !text[i - 1].is_ascii_alphanumeric()) {
             for vf in VALUE_FIELDS {
@@ -730,7 +753,7 @@ fn url_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
         regex::bytes::RegexBuilder::new(
-            r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\]{1,256})@[a-z0-9\[\]\-_.%$]"#,
+            r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\,]{1,256})@[a-z0-9\[\]\-_.%$]"#,
         )
         .unicode(false)
         .size_limit(super::rules::REGEX_SIZE_LIMIT)
@@ -748,7 +771,8 @@ fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
         let (Ok(pw), Ok(user)) = (std::str::from_utf8(pass.as_bytes()), std::str::from_utf8(user.as_bytes())) else {
             continue;
         };
-        if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
+        let decoded = percent_decode(pw);
+        if pw.eq_ignore_ascii_case(user) || is_placeholder(&decoded, Class::Password, None) {
             continue;
         }
         // A short password is still a password in a URL; placeholders are handled above.
@@ -762,6 +786,29 @@ fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
             only_if_provider: false,
         });
     }
+}
+
+/// `%40` -> `@` (URL user info is percent-encoded).
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn auth_regex() -> &'static regex::bytes::Regex {
@@ -1188,6 +1235,21 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     {
         return true;
     }
+    // Prose and code fragments: quotes inside the value.
+    if v.contains(['"', '\'', '`']) {
+        return true;
+    }
+    // Entry points and attribute paths: `package.module:function`.
+    if v.contains(':')
+        && v.contains('.')
+        && v.split([':', '.']).all(|seg| {
+            !seg.is_empty()
+                && seg.as_bytes()[0].is_ascii_alphabetic()
+                && seg.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        })
+    {
+        return true;
+    }
     let paren = v.find('(').is_some_and(|i| v[i..].contains(')'));
     let bracket = v.find('[').is_some_and(|i| v[i..].contains(']'));
     if paren || bracket || v.contains('{') || v.contains('}') {
@@ -1229,6 +1291,13 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     }
     // Identifiers and labels: user_password, my-app-secret, tokenType, PASSWORD_FIELD, module.path.
     if is_identifier_like(v) {
+        return true;
+    }
+    // A single plain word ("hunter", "Register") is a label or a weak placeholder, not a leaked secret.
+    if n < 10
+        && v.bytes().all(|c| c.is_ascii_alphabetic())
+        && v.bytes().skip(1).all(|c| c.is_ascii_lowercase())
+    {
         return true;
     }
     let norm = normalize_word(v);
@@ -1273,10 +1342,11 @@ fn is_identifier_like(v: &str) -> bool {
         return true;
     }
     // camelCase / PascalCase words without separators: each hump is a lowercase run of 2+ letters.
-    if !has_sep {
-        let ws = words(v);
-        if ws.len() >= 2 && ws.iter().all(|w| w.len() >= 2) && !all_lower {
-            // Mixed case like "aBcDeFgH" gives 1-letter humps and is not a word sequence.
+    if !has_sep && !all_lower {
+        // Words joined in camel case ("IAmSensitive", "tokenType"); random mixed case ("xKqPzLmWv") has
+        // far more capitals.
+        let uppers = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+        if words(v).len() >= 2 && uppers * 4 <= b.len() {
             return true;
         }
     }
