@@ -94,26 +94,27 @@ impl SecretsJob {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| crate::error::Error::Other(format!("secrets keyword prefilter: {e}")))?;
-        let exclude = if config.exclude_paths.is_empty() {
-            None
-        } else {
-            let mut b = globset::GlobSetBuilder::new();
-            for g in &config.exclude_paths {
-                b.add(
-                    globset::GlobBuilder::new(g)
-                        .literal_separator(true)
-                        .build()
-                        .map_err(|e| {
-                            crate::error::Error::Usage(format!(
-                                "[secrets] exclude-paths: invalid glob `{g}`: {e}"
-                            ))
-                        })?,
-                );
-            }
-            Some(b.build().map_err(|e| {
-                crate::error::Error::Usage(format!("[secrets] exclude-paths: {e}"))
-            })?)
-        };
+        let exclude =
+            if config.exclude_paths.is_empty() {
+                None
+            } else {
+                let mut b = globset::GlobSetBuilder::new();
+                for g in &config.exclude_paths {
+                    b.add(
+                        globset::GlobBuilder::new(g)
+                            .literal_separator(true)
+                            .build()
+                            .map_err(|e| {
+                                crate::error::Error::Usage(format!(
+                                    "[secrets] exclude-paths: invalid glob `{g}`: {e}"
+                                ))
+                            })?,
+                    );
+                }
+                Some(b.build().map_err(|e| {
+                    crate::error::Error::Usage(format!("[secrets] exclude-paths: {e}"))
+                })?)
+            };
         let mut allow_values = Vec::new();
         for v in &config.allow_values {
             allow_values.push(regex::Regex::new(v).map_err(|e| {
@@ -248,7 +249,12 @@ impl SecretsJob {
             }
         }
         if want_password.is_some() || want_assignment.is_some() {
-            let found = generic::detect(rel, text, want_password.is_some(), want_assignment.is_some());
+            let found = generic::detect(
+                rel,
+                text,
+                want_password.is_some(),
+                want_assignment.is_some(),
+            );
             for g in found {
                 let rule = match g.detector {
                     Detector::GenericPassword => want_password,
@@ -308,8 +314,7 @@ impl SecretsJob {
                     return true;
                 }
                 !cands.iter().any(|o| {
-                    overlaps(c, o)
-                        && (!self.rules[o.rule].is_generic() || (o.rule < c.rule))
+                    overlaps(c, o) && (!self.rules[o.rule].is_generic() || (o.rule < c.rule))
                 })
             })
             .collect();
@@ -402,7 +407,13 @@ pub fn display_secret(secret: &str) -> String {
 
 /// The line `line` (1-based) with every secret range on it replaced by its redacted form, clipped around
 /// the secret starting at `focus`.
-fn snippet(text: &str, idx: &LineIndex, line: u32, focus: usize, ranges: &[(usize, usize)]) -> String {
+fn snippet(
+    text: &str,
+    idx: &LineIndex,
+    line: u32,
+    focus: usize,
+    ranges: &[(usize, usize)],
+) -> String {
     let raw = idx.line_text(line);
     let line_start = raw.as_ptr() as usize - text.as_ptr() as usize;
     let line_end = line_start + raw.len();
@@ -525,7 +536,9 @@ mod tests {
     #[test]
     fn display_keeps_pem_header_only() {
         assert_eq!(
-            display_secret("-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----"),
+            display_secret(
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----"
+            ),
             "-----BEGIN RSA PRIVATE KEY-----****"
         );
         assert_eq!(display_secret("AKIAZ5Q3XJ4PL7NM2RTW"), "AKIA****");
