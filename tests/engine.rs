@@ -121,6 +121,12 @@ fn walk_honours_ignores_and_skips_binary_and_large_files() {
     write(r, ".env", b"BAD\n");
     write(r, "img.bin", b"BAD\x00\x01\x02");
     write(r, "big.txt", &vec![b'a'; 3000]);
+    // lockfiles are read whatever the size limit says
+    write(
+        r,
+        "web/package-lock.json",
+        &[b"{\"x\": \"BAD\"}".as_slice(), &vec![b' '; 3000]].concat(),
+    );
     write(r, "latin1.txt", b"caf\xe9 BAD\n");
     let mut opts = ScanOptions::new(r);
     opts.excludes = vec!["excluded/**".into()];
@@ -131,7 +137,10 @@ fn walk_honours_ignores_and_skips_binary_and_large_files() {
         .iter()
         .map(|f| f.location.path.as_str())
         .collect();
-    assert_eq!(paths, vec![".env", "latin1.txt", "src/c.txt"]);
+    assert_eq!(
+        paths,
+        vec![".env", "latin1.txt", "src/c.txt", "web/package-lock.json"]
+    );
     assert_eq!(res.stats.skipped.get("binary"), Some(&1));
     assert_eq!(res.stats.skipped.get("too large"), Some(&1));
     let codes: Vec<(&str, Option<&str>)> = res

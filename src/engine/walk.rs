@@ -167,11 +167,37 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
+/// Lockfiles of large projects are often several MiB; they are read whatever `--max-file-size` says, up
+/// to this size, because a missing lockfile would silently hide vulnerable dependencies.
+pub const LOCKFILE_MAX_SIZE: u64 = 128 * 1024 * 1024;
+
+const LOCKFILES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "Cargo.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+];
+
+fn is_lockfile(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| LOCKFILES.contains(&n))
+}
+
 /// Size and UTF-8 validity of a file that should be scanned, or why not.
 pub fn classify(path: &Path, max: u64) -> std::result::Result<(u64, bool), (SkipReason, String)> {
     let meta = std::fs::metadata(path)
         .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
     let size = meta.len();
+    let max = if is_lockfile(path) {
+        max.max(LOCKFILE_MAX_SIZE)
+    } else {
+        max
+    };
     if size > max {
         return Err((
             SkipReason::TooLarge,
