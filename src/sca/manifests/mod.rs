@@ -1,0 +1,542 @@
+//! Dependency manifests and lockfiles: find them, parse them, and turn them into [`Dependency`] records
+//! located at the line that declares each one.
+//!
+//! Every format has its own module; this one decides which files are manifests, reads them, and does the
+//! cross-file work: `package.json` ranges pinned by a lockfile of the project, `requirements` includes and
+//! constraints, and de-duplication of one package@version per project directory.
+
+use crate::engine::SourceFile;
+use crate::finding::{NoteLevel, Notification};
+use crate::sca::model::{Dependency, Ecosystem, Resolved};
+use crate::text::LineIndex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+mod cargo;
+pub(crate) mod json;
+mod npm;
+mod pnpm;
+mod pylock;
+mod requirements;
+mod yarn;
+
+/// What [`parse_all`] found.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ParseOutput {
+    /// Sorted by manifest, line, column, name.
+    pub dependencies: Vec<Dependency>,
+    /// Sorted; one per broken file or line (`manifest-error`), include cycle (`manifest-include-cycle`)...
+    pub notifications: Vec<Notification>,
+    /// Relative paths of the manifests that were parsed (including files reached by `-r`/`-c`), sorted.
+    pub manifests: Vec<String>,
+}
+
+/// The kinds of manifest this module reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
+    Requirements,
+    PackageJson,
+    PackageLock,
+    CargoLock,
+    PoetryLock,
+    PipfileLock,
+    UvLock,
+    YarnLock,
+    PnpmLock,
+}
+
+impl Kind {
+    /// Lockfiles are reported after manifests when the same package@version is declared by both.
+    fn is_lockfile(self) -> bool {
+        !matches!(self, Kind::Requirements | Kind::PackageJson)
+    }
+}
+
+pub(crate) fn manifest_kind(rel_path: &str) -> Option<Kind> {
+    let rel = rel_path.trim_start_matches("./");
+    let mut parts = rel.split('/').rev();
+    let name = parts.next()?;
+    let parent = parts.next();
+    if rel.split('/').any(|c| c == "node_modules") {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    let kind = match name {
+        "package.json" => Kind::PackageJson,
+        "package-lock.json" | "npm-shrinkwrap.json" => Kind::PackageLock,
+        "Cargo.lock" => Kind::CargoLock,
+        "poetry.lock" => Kind::PoetryLock,
+        "Pipfile.lock" => Kind::PipfileLock,
+        "uv.lock" => Kind::UvLock,
+        "yarn.lock" => Kind::YarnLock,
+        "pnpm-lock.yaml" => Kind::PnpmLock,
+        _ => {
+            let req = (lower.starts_with("requirements") || lower.starts_with("constraints"))
+                && (lower.ends_with(".txt") || lower.ends_with(".in"))
+                || lower.ends_with(".requirements.txt")
+                || lower.ends_with("-requirements.txt")
+                || lower.ends_with("_requirements.txt")
+                || (parent.is_some_and(|p| p.eq_ignore_ascii_case("requirements"))
+                    && (lower.ends_with(".txt") || lower.ends_with(".in")));
+            if req {
+                Kind::Requirements
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(kind)
+}
+
+/// Whether the file is a dependency manifest or lockfile this module reads (by file name; anything under
+/// `node_modules/` is never one).
+pub fn is_manifest(rel_path: &str) -> bool {
+    manifest_kind(rel_path).is_some()
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// shared helpers for the format modules
+
+/// PEP 503 normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
+pub(crate) fn pep503(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+pub(crate) fn normalise_name(eco: Ecosystem, name: &str) -> String {
+    match eco {
+        Ecosystem::PyPI => pep503(name),
+        Ecosystem::Npm | Ecosystem::CratesIo => name.trim().to_string(),
+    }
+}
+
+pub(crate) fn error_note(level: NoteLevel, rel: &str, line: u32, what: impl AsRef<str>) -> Notification {
+    Notification::new(
+        level,
+        "manifest-error",
+        format!("{rel}:{line}: {}", what.as_ref()),
+    )
+    .at(rel.to_string(), Some(line))
+}
+
+/// What a format module returns for one file.
+#[derive(Debug, Default)]
+pub(crate) struct FileOut {
+    pub deps: Vec<Dependency>,
+    pub notes: Vec<Notification>,
+    /// For lockfiles: how the project's direct dependencies were resolved (see [`LockPins`]).
+    pub pins: LockPins,
+    /// For package.json: (key as declared, spec as written), one per entry of `deps`.
+    pub declared: Vec<(String, String)>,
+}
+
+/// A lockfile's answer to "which version did `name` (declared as `spec`) get?", per importer (workspace
+/// folder relative to the lockfile, "" for the lockfile's own folder).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct LockPins {
+    /// (importer, name as declared in package.json) -> (real name, version)
+    pub by_name: BTreeMap<(String, String), (String, String)>,
+    /// `name@spec` as yarn writes its keys -> (real name, version)
+    pub by_spec: BTreeMap<String, (String, String)>,
+}
+
+impl LockPins {
+    fn resolve(&self, importer: &str, name: &str, spec: &str) -> Option<&(String, String)> {
+        self.by_spec
+            .get(&format!("{name}@{spec}"))
+            .or_else(|| self.by_spec.get(&format!("{name}@npm:{spec}")))
+            .or_else(|| {
+                self.by_name
+                    .get(&(importer.to_string(), name.to_string()))
+            })
+    }
+}
+
+/// Builds dependencies of one file with positions from byte offsets.
+pub(crate) struct Builder<'a> {
+    pub rel: &'a str,
+    pub idx: LineIndex<'a>,
+    pub eco: Ecosystem,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(rel: &'a str, text: &'a str, eco: Ecosystem) -> Self {
+        Builder {
+            rel,
+            idx: LineIndex::new(text),
+            eco,
+        }
+    }
+
+    pub fn dep(&self, name: &str, resolved: Resolved, off: usize, dev: bool, transitive: bool) -> Dependency {
+        let (line, column) = self.idx.position(off);
+        Dependency {
+            ecosystem: self.eco,
+            name: normalise_name(self.eco, name),
+            display_name: name.trim().to_string(),
+            resolved,
+            manifest: self.rel.to_string(),
+            line,
+            column,
+            dev,
+            transitive,
+        }
+    }
+
+    pub fn error_at(&self, off: usize, what: impl AsRef<str>) -> Notification {
+        let (line, col) = self.idx.position(off);
+        error_note(NoteLevel::Error, self.rel, line, what).with_column(Some(col))
+    }
+}
+
+pub(crate) fn exact(v: impl Into<String>) -> Resolved {
+    Resolved::Exact { version: v.into() }
+}
+pub(crate) fn unpinned(s: impl Into<String>) -> Resolved {
+    Resolved::Unpinned { spec: s.into() }
+}
+pub(crate) fn skipped(s: impl Into<String>) -> Resolved {
+    Resolved::Skipped { reason: s.into() }
+}
+
+fn dir_of(rel: &str) -> &str {
+    match rel.rfind('/') {
+        Some(i) => &rel[..i],
+        None => "",
+    }
+}
+
+fn join_rel(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Read a file's text; invalid UTF-8 is replaced, a BOM dropped.
+pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    let s = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    Ok(match s.strip_prefix('\u{feff}') {
+        Some(t) => t.to_string(),
+        None => s,
+    })
+}
+
+/// Parse one file's text (no cross-file work); used by [`parse_all`] and by tests.
+pub(crate) fn parse_text(kind: Kind, rel: &str, text: &str) -> FileOut {
+    let out = std::panic::catch_unwind(|| match kind {
+        Kind::Requirements => requirements::parse_single(rel, text),
+        Kind::PackageJson => npm::parse_package_json(rel, text),
+        Kind::PackageLock => npm::parse_package_lock(rel, text),
+        Kind::CargoLock => cargo::parse(rel, text),
+        Kind::PoetryLock => pylock::parse_poetry(rel, text),
+        Kind::PipfileLock => pylock::parse_pipfile(rel, text),
+        Kind::UvLock => pylock::parse_uv(rel, text),
+        Kind::YarnLock => yarn::parse(rel, text),
+        Kind::PnpmLock => pnpm::parse(rel, text),
+    });
+    out.unwrap_or_else(|_| FileOut {
+        notes: vec![error_note(
+            NoteLevel::Error,
+            rel,
+            1,
+            "internal error while parsing this manifest (please report it); the file was skipped",
+        )],
+        ..FileOut::default()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/// One dependency with what the cross-file step needs to know about it.
+struct Entry {
+    dep: Dependency,
+    /// The folder whose project this dependency belongs to (the lockfile's folder when a lockfile pinned it).
+    project: String,
+    from_lockfile: bool,
+}
+
+/// Parse every manifest among `files` (and the files they include), resolve ranges against sibling
+/// lockfiles, and return the dependencies sorted and de-duplicated.
+pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
+    let mut out = ParseOutput::default();
+    let mut by_kind: BTreeMap<String, (Kind, String)> = BTreeMap::new();
+    let mut req_files: Vec<(String, String)> = Vec::new();
+    let mut sorted: Vec<&SourceFile> = files.iter().filter(|f| is_manifest(&f.rel)).collect();
+    sorted.sort_by(|a, b| a.rel.cmp(&b.rel));
+    for f in sorted {
+        let Some(kind) = manifest_kind(&f.rel) else { continue };
+        let text = match f.read_text() {
+            Ok(t) => match t.strip_prefix('\u{feff}') {
+                Some(s) => s.to_string(),
+                None => t,
+            },
+            Err(n) => {
+                out.notifications.push(n);
+                continue;
+            }
+        };
+        if kind == Kind::Requirements {
+            req_files.push((f.rel.clone(), text));
+        } else {
+            by_kind.insert(f.rel.clone(), (kind, text));
+        }
+    }
+
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut manifests: BTreeSet<String> = BTreeSet::new();
+
+    // Python requirements: includes, constraints.
+    let req = requirements::parse_tree(root, &req_files);
+    out.notifications.extend(req.notes);
+    for (rel, deps) in req.files {
+        manifests.insert(rel.clone());
+        for d in deps {
+            entries.push(Entry {
+                project: dir_of(&rel).to_string(),
+                dep: d,
+                from_lockfile: false,
+            });
+        }
+    }
+
+    // Everything else, one file at a time.
+    let mut parsed: BTreeMap<String, (Kind, FileOut)> = BTreeMap::new();
+    for (rel, (kind, text)) in &by_kind {
+        let fo = parse_text(*kind, rel, text);
+        manifests.insert(rel.clone());
+        parsed.insert(rel.clone(), (*kind, fo));
+    }
+
+    // package.json ranges pinned by the nearest lockfile of the project (same folder or an ancestor that
+    // is a workspace root).
+    let lock_names = [
+        "npm-shrinkwrap.json",
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+    ];
+    let pins: BTreeMap<String, LockPins> = parsed
+        .iter_mut()
+        .map(|(r, (_, fo))| (r.clone(), std::mem::take(&mut fo.pins)))
+        .collect();
+    let mut direct_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let pkg_jsons: Vec<String> = parsed
+        .iter()
+        .filter(|(_, (k, _))| *k == Kind::PackageJson)
+        .map(|(r, _)| r.clone())
+        .collect();
+    for pj in pkg_jsons {
+        let dir = dir_of(&pj).to_string();
+        // nearest folder (this one, then ancestors) holding an npm lockfile
+        let mut lock_dir: Option<String> = None;
+        let mut d = Some(dir.clone());
+        while let Some(cur) = d {
+            if lock_names
+                .iter()
+                .any(|n| parsed.contains_key(&join_rel(&cur, n)))
+            {
+                lock_dir = Some(cur.clone());
+                break;
+            }
+            d = if cur.is_empty() {
+                None
+            } else {
+                Some(dir_of(&cur).to_string())
+            };
+        }
+        let importer = match &lock_dir {
+            Some(ld) if ld.is_empty() => dir.clone(),
+            Some(ld) => dir
+                .strip_prefix(ld.as_str())
+                .map(|s| s.trim_start_matches('/').to_string())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let locks: Vec<&LockPins> = match &lock_dir {
+            Some(ld) => lock_names
+                .iter()
+                .filter_map(|n| pins.get(&join_rel(ld, n)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let project = lock_dir.clone().unwrap_or_else(|| dir.clone());
+        let fo = &mut parsed.get_mut(&pj).expect("present").1;
+        let deps = std::mem::take(&mut fo.deps);
+        let declared = std::mem::take(&mut fo.declared);
+        for (i, mut dep) in deps.into_iter().enumerate() {
+            direct_names
+                .entry(project.clone())
+                .or_default()
+                .insert(dep.name.clone());
+            if let (Resolved::Unpinned { .. }, Some((key, spec))) = (&dep.resolved, declared.get(i)) {
+                let hit = locks
+                    .iter()
+                    .find_map(|l| l.resolve(&importer, key, spec).cloned());
+                if let Some((real, version)) = hit {
+                    if real == dep.name || real.is_empty() {
+                        dep.resolved = exact(version);
+                    }
+                }
+            }
+            entries.push(Entry {
+                dep,
+                project: project.clone(),
+                from_lockfile: false,
+            });
+        }
+    }
+
+    for (rel, (kind, fo)) in parsed {
+        out.notifications.extend(fo.notes);
+        if kind == Kind::PackageJson {
+            continue;
+        }
+        let project = dir_of(&rel).to_string();
+        let direct = direct_names.get(&project);
+        for mut dep in fo.deps {
+            if let Some(direct) = direct {
+                if dep.transitive && direct.contains(&dep.name) {
+                    dep.transitive = false;
+                }
+            }
+            entries.push(Entry {
+                dep,
+                project: project.clone(),
+                from_lockfile: kind.is_lockfile(),
+            });
+        }
+    }
+
+    out.dependencies = dedup(entries);
+    out.manifests = manifests.into_iter().collect();
+    out.notifications.sort();
+    out.notifications.dedup();
+    out
+}
+
+/// One package@version (or one range, or one skipped source) per project folder and ecosystem: the
+/// manifest's declaration wins over a lockfile entry, a direct one over a transitive one, then the first
+/// by path and line. `dev` stays only if every occurrence is dev; `transitive` only if every one is.
+fn dedup(mut entries: Vec<Entry>) -> Vec<Dependency> {
+    entries.sort_by(|a, b| {
+        (
+            &a.project,
+            a.dep.ecosystem,
+            &a.dep.name,
+            &a.dep.resolved,
+            a.from_lockfile,
+            a.dep.transitive,
+            &a.dep.manifest,
+            a.dep.line,
+            a.dep.column,
+        )
+            .cmp(&(
+                &b.project,
+                b.dep.ecosystem,
+                &b.dep.name,
+                &b.dep.resolved,
+                b.from_lockfile,
+                b.dep.transitive,
+                &b.dep.manifest,
+                b.dep.line,
+                b.dep.column,
+            ))
+    });
+    let mut out: Vec<Dependency> = Vec::with_capacity(entries.len());
+    let mut last: Option<(String, Ecosystem, String, Resolved)> = None;
+    for e in entries {
+        let key = (
+            e.project.clone(),
+            e.dep.ecosystem,
+            e.dep.name.clone(),
+            e.dep.resolved.clone(),
+        );
+        if last.as_ref() == Some(&key) {
+            let kept = out.last_mut().expect("pushed with key");
+            kept.dev &= e.dep.dev;
+            kept.transitive &= e.dep.transitive;
+            continue;
+        }
+        last = Some(key);
+        out.push(e.dep);
+    }
+    out.sort_by(|a, b| {
+        (&a.manifest, a.line, a.column, &a.name, &a.resolved).cmp(&(
+            &b.manifest,
+            b.line,
+            b.column,
+            &b.name,
+            &b.resolved,
+        ))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_names() {
+        for yes in [
+            "requirements.txt",
+            "a/requirements-dev.txt",
+            "requirements_test.txt",
+            "requirements/base.txt",
+            "requirements/prod.in",
+            "requirements.in",
+            "constraints.txt",
+            "app.requirements.txt",
+            "dev-requirements.txt",
+            "package.json",
+            "web/package-lock.json",
+            "npm-shrinkwrap.json",
+            "Cargo.lock",
+            "poetry.lock",
+            "Pipfile.lock",
+            "uv.lock",
+            "yarn.lock",
+            "x/pnpm-lock.yaml",
+        ] {
+            assert!(is_manifest(yes), "{yes}");
+        }
+        for no in [
+            "node_modules/a/package.json",
+            "web/node_modules/@s/x/package-lock.json",
+            "README.txt",
+            "requirements.md",
+            "cargo.lock",
+            "Cargo.toml",
+            "docs/requirement.txt",
+            "package.json5",
+        ] {
+            assert!(!is_manifest(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn pep503_names() {
+        assert_eq!(pep503("Django"), "django");
+        assert_eq!(pep503("zope.interface"), "zope-interface");
+        assert_eq!(pep503("Foo__Bar-.baz"), "foo-bar-baz");
+        assert_eq!(pep503("ruamel.yaml.clib"), "ruamel-yaml-clib");
+    }
+}
