@@ -44,11 +44,15 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             .push_back(p.name.span().start);
     }
     // direct = what the workspace's own (path) crates depend on
-    let direct: BTreeSet<String> = lock
+    let direct: BTreeSet<(String, Option<String>)> = lock
         .packages
         .iter()
         .filter(|p| p.source.is_none())
-        .flat_map(|p| p.dependencies.iter().map(|d| d.name.as_str().to_string()))
+        .flat_map(|p| {
+            p.dependencies
+                .iter()
+                .map(|d| (d.name.as_str().to_string(), Some(d.version.to_string())))
+        })
         .collect();
     for p in &lock.packages {
         let name = p.name.as_str();
@@ -59,7 +63,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             .unwrap_or(0);
         let resolved = match &p.source {
             None => skipped("local path or workspace crate"),
-            Some(s) if s.is_default_registry() => exact(version),
+            Some(s) if s.is_default_registry() => exact(version.clone()),
             Some(s) if s.is_git() => skipped(format!("git source, not a registry package: {}", super::requirements::redact_url(s.url().as_str()))),
             Some(s) if s.is_path() => skipped("local path"),
             Some(s) => skipped(format!(
@@ -67,7 +71,9 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 super::requirements::redact_url(s.url().as_str())
             )),
         };
-        out.deps.push(b.dep(name, resolved, off, false, !direct.contains(name)));
+        let is_direct = direct.contains(&(name.to_string(), Some(version.clone())))
+            || direct.contains(&(name.to_string(), None));
+        out.deps.push(b.dep(name, resolved, off, false, !is_direct));
     }
     out
 }

@@ -140,6 +140,8 @@ pub(crate) struct FileOut {
     pub pins: LockPins,
     /// For package.json: (key as declared, spec as written), one per entry of `deps`.
     pub declared: Vec<(String, String)>,
+    /// The file says which dependencies are dev-only (package-lock, pnpm v5/v6, poetry, Pipfile.lock).
+    pub dev_known: bool,
 }
 
 /// A lockfile's answer to "which version did `name` (declared as `spec`) get?", per importer (workspace
@@ -150,6 +152,11 @@ pub(crate) struct LockPins {
     pub by_name: BTreeMap<(String, String), (String, String)>,
     /// `name@spec` as yarn writes its keys -> (real name, version)
     pub by_spec: BTreeMap<String, (String, String)>,
+    /// Declared dependencies the lockfile resolves to a local package (workspace, link): key as in
+    /// `by_name` -> reason.
+    pub local_by_name: BTreeMap<(String, String), String>,
+    /// The same keyed like `by_spec`.
+    pub local_by_spec: BTreeMap<String, String>,
 }
 
 impl LockPins {
@@ -161,6 +168,18 @@ impl LockPins {
                 self.by_name
                     .get(&(importer.to_string(), name.to_string()))
             })
+            // npm hoists a workspace's dependencies to the root `node_modules/`
+            .or_else(|| self.by_name.get(&(String::new(), name.to_string())))
+    }
+
+    fn local(&self, importer: &str, name: &str, spec: &str) -> Option<&String> {
+        self.local_by_spec
+            .get(&format!("{name}@{spec}"))
+            .or_else(|| {
+                self.local_by_name
+                    .get(&(importer.to_string(), name.to_string()))
+            })
+            .or_else(|| self.local_by_name.get(&(String::new(), name.to_string())))
     }
 }
 
@@ -270,7 +289,11 @@ struct Entry {
     dep: Dependency,
     /// The folder whose project this dependency belongs to (the lockfile's folder when a lockfile pinned it).
     project: String,
-    from_lockfile: bool,
+    /// A lockfile or a constraints file: it pins what others declare, so a declaration of the same
+    /// package@version is reported instead.
+    pin_source: bool,
+    /// Whether the file knows dev from non-dev (yarn.lock, for one, does not).
+    dev_known: bool,
 }
 
 /// Parse every manifest among `files` (and the files they include), resolve ranges against sibling
@@ -308,11 +331,13 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     out.notifications.extend(req.notes);
     for (rel, deps) in req.files {
         manifests.insert(rel.clone());
+        let pin_source = req.constraint_only.contains(&rel);
         for d in deps {
             entries.push(Entry {
                 project: dir_of(&rel).to_string(),
                 dep: d,
-                from_lockfile: false,
+                pin_source,
+                dev_known: false,
             });
         }
     }
@@ -337,7 +362,6 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         .iter_mut()
         .map(|(r, (_, fo))| (r.clone(), std::mem::take(&mut fo.pins)))
         .collect();
-    let mut direct_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let pkg_jsons: Vec<String> = parsed
         .iter()
         .filter(|(_, (k, _))| *k == Kind::PackageJson)
@@ -382,24 +406,25 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         let deps = std::mem::take(&mut fo.deps);
         let declared = std::mem::take(&mut fo.declared);
         for (i, mut dep) in deps.into_iter().enumerate() {
-            direct_names
-                .entry(project.clone())
-                .or_default()
-                .insert(dep.name.clone());
             if let (Resolved::Unpinned { .. }, Some((key, spec))) = (&dep.resolved, declared.get(i)) {
                 let hit = locks
                     .iter()
                     .find_map(|l| l.resolve(&importer, key, spec).cloned());
-                if let Some((real, version)) = hit {
-                    if real == dep.name || real.is_empty() {
-                        dep.resolved = exact(version);
+                match hit {
+                    Some((real, version)) if real == dep.name => dep.resolved = exact(version),
+                    Some(_) => {}
+                    None => {
+                        if let Some(why) = locks.iter().find_map(|l| l.local(&importer, key, spec)) {
+                            dep.resolved = skipped(why.clone());
+                        }
                     }
                 }
             }
             entries.push(Entry {
                 dep,
                 project: project.clone(),
-                from_lockfile: false,
+                pin_source: false,
+                dev_known: true,
             });
         }
     }
@@ -410,17 +435,12 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
             continue;
         }
         let project = dir_of(&rel).to_string();
-        let direct = direct_names.get(&project);
-        for mut dep in fo.deps {
-            if let Some(direct) = direct {
-                if dep.transitive && direct.contains(&dep.name) {
-                    dep.transitive = false;
-                }
-            }
+        for dep in fo.deps {
             entries.push(Entry {
                 dep,
                 project: project.clone(),
-                from_lockfile: kind.is_lockfile(),
+                pin_source: kind.is_lockfile(),
+                dev_known: fo.dev_known,
             });
         }
     }
@@ -435,49 +455,53 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
 /// One package@version (or one range, or one skipped source) per project folder and ecosystem: the
 /// manifest's declaration wins over a lockfile entry, a direct one over a transitive one, then the first
 /// by path and line. `dev` stays only if every occurrence is dev; `transitive` only if every one is.
-fn dedup(mut entries: Vec<Entry>) -> Vec<Dependency> {
-    entries.sort_by(|a, b| {
-        (
-            &a.project,
-            a.dep.ecosystem,
-            &a.dep.name,
-            &a.dep.resolved,
-            a.from_lockfile,
-            a.dep.transitive,
-            &a.dep.manifest,
-            a.dep.line,
-            a.dep.column,
-        )
-            .cmp(&(
-                &b.project,
-                b.dep.ecosystem,
-                &b.dep.name,
-                &b.dep.resolved,
-                b.from_lockfile,
-                b.dep.transitive,
-                &b.dep.manifest,
-                b.dep.line,
-                b.dep.column,
-            ))
+fn dedup(entries: Vec<Entry>) -> Vec<Dependency> {
+    type Key = (String, Ecosystem, String, Resolved);
+    let mut keyed: Vec<(Key, Entry)> = entries
+        .into_iter()
+        .map(|e| {
+            // one skipped entry per package, whatever the reasons' wording in each file
+            let resolved = match &e.dep.resolved {
+                Resolved::Skipped { .. } => skipped(""),
+                r => r.clone(),
+            };
+            ((e.project.clone(), e.dep.ecosystem, e.dep.name.clone(), resolved), e)
+        })
+        .collect();
+    keyed.sort_by(|(ka, a), (kb, b)| {
+        (ka, a.pin_source, a.dep.transitive, &a.dep.manifest, a.dep.line, a.dep.column).cmp(&(
+            kb,
+            b.pin_source,
+            b.dep.transitive,
+            &b.dep.manifest,
+            b.dep.line,
+            b.dep.column,
+        ))
     });
-    let mut out: Vec<Dependency> = Vec::with_capacity(entries.len());
-    let mut last: Option<(String, Ecosystem, String, Resolved)> = None;
-    for e in entries {
-        let key = (
-            e.project.clone(),
-            e.dep.ecosystem,
-            e.dep.name.clone(),
-            e.dep.resolved.clone(),
-        );
+    let mut out: Vec<Dependency> = Vec::with_capacity(keyed.len());
+    let mut last: Option<Key> = None;
+    // dev of the current group: AND over the files that know dev from non-dev
+    let mut dev_acc: Option<bool> = None;
+    let finish = |out: &mut Vec<Dependency>, acc: Option<bool>| {
+        if let (Some(kept), Some(dev)) = (out.last_mut(), acc) {
+            kept.dev = dev;
+        }
+    };
+    for (key, e) in keyed {
         if last.as_ref() == Some(&key) {
             let kept = out.last_mut().expect("pushed with key");
-            kept.dev &= e.dep.dev;
             kept.transitive &= e.dep.transitive;
+            if e.dev_known {
+                dev_acc = Some(dev_acc.unwrap_or(true) && e.dep.dev);
+            }
             continue;
         }
+        finish(&mut out, dev_acc);
+        dev_acc = e.dev_known.then_some(e.dep.dev);
         last = Some(key);
         out.push(e.dep);
     }
+    finish(&mut out, dev_acc);
     out.sort_by(|a, b| {
         (&a.manifest, a.line, a.column, &a.name, &a.resolved).cmp(&(
             &b.manifest,

@@ -158,6 +158,7 @@ pub(crate) fn parse_package_lock(rel: &str, text: &str) -> FileOut {
         out.notes.push(b.error_at(root.off, "lockfile is not a JSON object"));
         return out;
     }
+    out.dev_known = true;
     let version = root.get("lockfileVersion").and_then(|v| match &v.v {
         json::JValue::Num(n) => n.parse::<u32>().ok(),
         _ => None,
@@ -210,9 +211,9 @@ fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
         let off = k.off + 1;
         let dev = e.is_true("dev") || e.is_true("devOptional");
         let Some(path_name) = name_from_path(&k.s) else {
-            // a workspace folder (`packages/a`): the project's own code
+            // a workspace folder (`packages/a`) or a `file:` dependency's folder: the project's own code
             let name = e.str_of("name").unwrap_or(&k.s);
-            out.deps.push(b.dep(name, skipped(format!("workspace package at `{}`", k.s)), off, dev, false));
+            out.deps.push(b.dep(name, skipped(format!("local package (workspace or file: dependency) at `{}`", k.s)), off, dev, false));
             continue;
         };
         let name = e.str_of("name").unwrap_or(path_name);
@@ -222,6 +223,12 @@ fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
         let is_direct_slot = importer.is_empty() && direct.contains(path_name);
         if e.is_true("link") {
             let to = e.str_of("resolved").unwrap_or("?");
+            if !importer.contains("node_modules") {
+                out.pins.local_by_name.insert(
+                    (importer.to_string(), path_name.to_string()),
+                    format!("local package (the lockfile links it to `{to}`)"),
+                );
+            }
             out.deps.push(b.dep(name, skipped(format!("link to a local package: {to}")), off, dev, !is_direct_slot));
             continue;
         }
@@ -274,10 +281,18 @@ fn lock_v1(b: &Builder, deps: &JNode, depth: usize, out: &mut FileOut) {
             }
         };
         if depth == 0 {
-            if let Resolved::Exact { version } = &resolved {
-                out.pins
-                    .by_name
-                    .insert((String::new(), k.s.clone()), (name.to_string(), version.clone()));
+            match &resolved {
+                Resolved::Exact { version } => {
+                    out.pins
+                        .by_name
+                        .insert((String::new(), k.s.clone()), (name.to_string(), version.clone()));
+                }
+                Resolved::Skipped { reason } => {
+                    out.pins
+                        .local_by_name
+                        .insert((String::new(), k.s.clone()), reason.clone());
+                }
+                Resolved::Unpinned { .. } => {}
             }
         }
         out.deps.push(b.dep(name, resolved, off, dev, true));

@@ -99,6 +99,8 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         out.notes.push(b.error_at(0, "no `lockfileVersion`: not a pnpm lockfile"));
     }
     let v5 = major > 0 && major < 6;
+    // v5 and v6 mark every package `dev: true|false`; v9 does not
+    out.dev_known = (1..9).contains(&major);
 
     // importers: the direct dependencies of each workspace folder
     let mut importers: Vec<(String, &Node)> = Vec::new();
@@ -129,6 +131,13 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 };
                 let Some(ver) = ver else { continue };
                 let plain = strip_peers(&ver, v5);
+                if plain.starts_with("link:") || plain.starts_with("file:") {
+                    out.pins.local_by_name.insert(
+                        (path.clone(), declared.clone()),
+                        format!("local package (the lockfile links it to `{}`)", redact_url(plain)),
+                    );
+                    continue;
+                }
                 let (real, version) = match exact_version(plain) {
                     Some(x) => (declared.clone(), x),
                     None => match parse_key(&ver, v5) {

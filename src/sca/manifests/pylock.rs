@@ -48,6 +48,10 @@ pub(crate) fn parse_poetry(rel: &str, text: &str) -> FileOut {
             return out;
         }
     };
+    out.dev_known = lock
+        .package
+        .iter()
+        .any(|p| p.category.is_some() || p.groups.is_some());
     for p in lock.package {
         let off = p.name.span().start;
         let dev = p.category.as_deref() == Some("dev")
@@ -168,6 +172,7 @@ pub(crate) fn parse_pipfile(rel: &str, text: &str) -> FileOut {
         out.notes.push(b.error_at(root.off, "Pipfile.lock is not a JSON object"));
         return out;
     }
+    out.dev_known = true;
     for (section, dev) in [("default", false), ("develop", true)] {
         let Some(sec) = root.get(section) else { continue };
         let Some(entries) = sec.as_obj() else {

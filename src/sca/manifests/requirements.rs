@@ -206,6 +206,23 @@ fn location_reason(s: &str, editable: bool) -> String {
     }
 }
 
+/// `name @ url` or `name[extra] @ url` (PEP 508 direct reference).
+fn is_named_url(s: &str) -> bool {
+    let name = written_name(s);
+    if name.is_empty() {
+        return false;
+    }
+    let rest = s[name.len()..].trim_start();
+    let rest = match rest.strip_prefix('[') {
+        Some(r) => match r.find(']') {
+            Some(i) => r[i + 1..].trim_start(),
+            None => return false,
+        },
+        None => rest,
+    };
+    rest.starts_with('@')
+}
+
 /// The leading project name as written (`Django` in `Django[argon2]>=4`).
 fn written_name(s: &str) -> &str {
     let end = s
@@ -351,7 +368,7 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
         }
         // the requirement
         let a = args.trim();
-        if starts_with_scheme(a) && !a.contains(" @ ") && a.find('@').is_none_or(|p| a.find("://").is_some_and(|s| s < p)) || looks_like_path(a) {
+        if !is_named_url(a) && (starts_with_scheme(a) || looks_like_path(a)) {
             let name = name_from_location(a);
             out.deps.push(mk(&name, &name, skipped(location_reason(a, false)), line, col));
             continue;
@@ -415,6 +432,8 @@ pub(crate) struct Tree {
     /// rel path -> its dependencies (pins from constraint files applied)
     pub files: BTreeMap<String, Vec<Dependency>>,
     pub notes: Vec<Notification>,
+    /// Files reached only as constraints (`-c`), never as requirements.
+    pub constraint_only: BTreeSet<String>,
 }
 
 /// Parse the given requirements files and every file they include, apply constraint pins.
@@ -430,10 +449,17 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
     // constraint pins: for each top-level file, the files it reaches by -r, and the pins of the files
     // reached by -c from any of them
     let mut pinned: BTreeMap<(String, usize), String> = BTreeMap::new();
+    let mut all_reqs = BTreeSet::new();
+    let mut all_cons = BTreeSet::new();
     for (rel, _) in top {
         let mut reqs = BTreeSet::new();
         let mut cons = BTreeSet::new();
         closure(rel, &parsed, false, &mut reqs, &mut cons);
+        all_cons.extend(cons.iter().cloned());
+        // a constraints file scanned on its own is not a requirement of anything
+        if !cons.is_empty() || !rel.to_ascii_lowercase().rsplit('/').next().unwrap_or("").starts_with("constraints") {
+            all_reqs.extend(reqs.iter().cloned());
+        }
         let mut pins: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for c in &cons {
             if let Some(f) = parsed.get(c) {
@@ -471,7 +497,12 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
         notes.append(&mut f.notes);
         files.insert(rel, f.deps);
     }
-    Tree { files, notes }
+    let constraint_only = all_cons.difference(&all_reqs).cloned().collect();
+    Tree {
+        files,
+        notes,
+        constraint_only,
+    }
 }
 
 fn closure(

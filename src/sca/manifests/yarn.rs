@@ -146,11 +146,15 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         } else {
             resolved
         };
-        if let Resolved::Exact { version } = &resolved {
-            for s in &e.specs {
-                out.pins
-                    .by_spec
-                    .insert(s.clone(), (name.clone(), version.clone()));
+        for s in &e.specs {
+            match &resolved {
+                Resolved::Exact { version } => {
+                    out.pins.by_spec.insert(s.clone(), (name.clone(), version.clone()));
+                }
+                Resolved::Skipped { reason } => {
+                    out.pins.local_by_spec.insert(s.clone(), reason.clone());
+                }
+                Resolved::Unpinned { .. } => {}
             }
         }
         out.deps.push(b.dep(&name, resolved, e.off, false, true));
