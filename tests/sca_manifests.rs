@@ -45,6 +45,15 @@ fn line_of(sub: &str, file: &str, needle: &str) -> u32 {
         + 1
 }
 
+/// 1-based line of the first line of `file` starting with `prefix`.
+fn line_starting(sub: &str, file: &str, prefix: &str) -> u32 {
+    let text = std::fs::read_to_string(fixtures().join(sub).join(file)).unwrap();
+    text.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("{prefix} not in {file}")) as u32
+        + 1
+}
+
 fn all<'a>(out: &'a ParseOutput, name: &str) -> Vec<&'a Dependency> {
     out.dependencies.iter().filter(|d| d.name == name).collect()
 }
@@ -262,12 +271,20 @@ fn poetry_lock() {
     let s = "poetry";
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    // pyproject.toml ranges pinned by poetry.lock: at the pyproject line, with the locked version
     let p = one(&out, "pillow");
-    assert_eq!((p.display_name.as_str(), &p.resolved, p.line, p.dev), ("Pillow", &ex("9.0.0"), line_of(s, "poetry.lock", "name = \"Pillow\""), false));
-    assert!(one(&out, "pytest").dev);
-    assert_eq!(one(&out, "ruamel-yaml").resolved, ex("0.17.21"));
+    assert_eq!((p.manifest.as_str(), p.display_name.as_str(), &p.resolved, p.line, p.dev), ("pyproject.toml", "Pillow", &ex("9.0.0"), line_of(s, "pyproject.toml", "Pillow ="), false));
+    let pt = one(&out, "pytest");
+    assert_eq!((pt.manifest.as_str(), &pt.resolved, pt.dev), ("pyproject.toml", &ex("6.2.5"), true));
+    let ry = one(&out, "ruamel-yaml");
+    assert_eq!((ry.manifest.as_str(), &ry.resolved), ("pyproject.toml", &ex("0.17.21")));
+    // not declared in pyproject.toml: at its poetry.lock entry
+    let c = one(&out, "certifi");
+    assert_eq!((c.manifest.as_str(), c.line, &c.resolved), ("poetry.lock", line_of(s, "poetry.lock", "name = \"certifi\""), &ex("2022.12.7")));
     assert!(is_skipped(one(&out, "internal-sdk"), "git source"));
     assert!(is_skipped(one(&out, "shared-utils"), "local path"));
+    // the python constraint and build requirements are not dependencies
+    assert!(all(&out, "python").is_empty() && all(&out, "poetry-core").is_empty());
 }
 
 #[test]
@@ -289,12 +306,17 @@ fn uv_lock() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let a = one(&out, "anyio");
-    assert_eq!((&a.resolved, a.line, a.transitive), (&ex("4.4.0"), line_of(s, "uv.lock", "name = \"anyio\""), false));
-    assert!(one(&out, "idna").transitive);
-    assert_eq!(one(&out, "jinja2").display_name, "Jinja2");
+    assert_eq!((a.manifest.as_str(), &a.resolved, a.line, a.transitive), ("pyproject.toml", &ex("4.4.0"), line_of(s, "pyproject.toml", "\"anyio>=4\""), false));
+    assert_eq!(a.column, 6);
+    let i = one(&out, "idna");
+    assert_eq!((i.manifest.as_str(), i.line, i.transitive), ("uv.lock", line_starting(s, "uv.lock", "name = \"idna\""), true));
+    assert_eq!(one(&out, "jinja2").resolved, ex("3.1.3"));
     let p = one(&out, "pytest");
+    assert_eq!((p.manifest.as_str(), &p.resolved), ("pyproject.toml", &ex("8.2.0")));
     assert!(p.dev && !p.transitive);
-    assert!(is_skipped(one(&out, "private-dep"), "git"));
+    // `private-dep` has no version in pyproject.toml and a git source in uv.lock
+    let pd: Vec<_> = all(&out, "private-dep");
+    assert!(pd.iter().any(|d| is_skipped(d, "git")), "{pd:#?}");
     assert!(is_skipped(one(&out, "fastapi-service"), "the project itself"));
 }
 

@@ -17,6 +17,7 @@ pub(crate) mod json;
 mod npm;
 mod pnpm;
 mod pylock;
+mod pyproject;
 mod requirements;
 mod yarn;
 
@@ -36,6 +37,7 @@ pub struct ParseOutput {
 pub(crate) enum Kind {
     Requirements,
     PackageJson,
+    Pyproject,
     PackageLock,
     CargoLock,
     PoetryLock,
@@ -48,7 +50,7 @@ pub(crate) enum Kind {
 impl Kind {
     /// Lockfiles are reported after manifests when the same package@version is declared by both.
     fn is_lockfile(self) -> bool {
-        !matches!(self, Kind::Requirements | Kind::PackageJson)
+        !matches!(self, Kind::Requirements | Kind::PackageJson | Kind::Pyproject)
     }
 }
 
@@ -63,6 +65,7 @@ pub(crate) fn manifest_kind(rel_path: &str) -> Option<Kind> {
     let lower = name.to_ascii_lowercase();
     let kind = match name {
         "package.json" => Kind::PackageJson,
+        "pyproject.toml" => Kind::Pyproject,
         "package-lock.json" | "npm-shrinkwrap.json" => Kind::PackageLock,
         "Cargo.lock" => Kind::CargoLock,
         "poetry.lock" => Kind::PoetryLock,
@@ -263,6 +266,7 @@ pub(crate) fn parse_text(kind: Kind, rel: &str, text: &str) -> FileOut {
     let out = std::panic::catch_unwind(|| match kind {
         Kind::Requirements => requirements::parse_single(rel, text),
         Kind::PackageJson => npm::parse_package_json(rel, text),
+        Kind::Pyproject => pyproject::parse(rel, text),
         Kind::PackageLock => npm::parse_package_lock(rel, text),
         Kind::CargoLock => cargo::parse(rel, text),
         Kind::PoetryLock => pylock::parse_poetry(rel, text),
@@ -352,22 +356,28 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
 
     // package.json ranges pinned by the nearest lockfile of the project (same folder or an ancestor that
     // is a workspace root).
-    let lock_names = [
+    const NPM_LOCKS: &[&str] = &[
         "npm-shrinkwrap.json",
         "package-lock.json",
         "yarn.lock",
         "pnpm-lock.yaml",
     ];
+    const PY_LOCKS: &[&str] = &["poetry.lock", "uv.lock"];
     let pins: BTreeMap<String, LockPins> = parsed
         .iter_mut()
         .map(|(r, (_, fo))| (r.clone(), std::mem::take(&mut fo.pins)))
         .collect();
-    let pkg_jsons: Vec<String> = parsed
+    let declaring: Vec<(String, Kind)> = parsed
         .iter()
-        .filter(|(_, (k, _))| *k == Kind::PackageJson)
-        .map(|(r, _)| r.clone())
+        .filter(|(_, (k, _))| matches!(k, Kind::PackageJson | Kind::Pyproject))
+        .map(|(r, (k, _))| (r.clone(), *k))
         .collect();
-    for pj in pkg_jsons {
+    for (pj, kind) in declaring {
+        let lock_names = if kind == Kind::PackageJson {
+            NPM_LOCKS
+        } else {
+            PY_LOCKS
+        };
         let dir = dir_of(&pj).to_string();
         // nearest folder (this one, then ancestors) holding an npm lockfile
         let mut lock_dir: Option<String> = None;
@@ -431,7 +441,7 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
 
     for (rel, (kind, fo)) in parsed {
         out.notifications.extend(fo.notes);
-        if kind == Kind::PackageJson {
+        if matches!(kind, Kind::PackageJson | Kind::Pyproject) {
             continue;
         }
         let project = dir_of(&rel).to_string();

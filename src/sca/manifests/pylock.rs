@@ -8,6 +8,28 @@ use serde::Deserialize;
 use std::collections::BTreeSet;
 use toml::Spanned;
 
+/// Exact versions by normalised name, for `pyproject.toml` ranges; a name locked at several versions
+/// (per-environment forks) pins nothing.
+fn python_pins(out: &mut FileOut) {
+    let mut seen: std::collections::BTreeMap<String, Option<String>> = std::collections::BTreeMap::new();
+    for d in &out.deps {
+        if let crate::sca::model::Resolved::Exact { version } = &d.resolved {
+            seen.entry(d.name.clone())
+                .and_modify(|v| {
+                    if v.as_deref() != Some(version) {
+                        *v = None;
+                    }
+                })
+                .or_insert_with(|| Some(version.clone()));
+        }
+    }
+    for (name, v) in seen {
+        if let Some(v) = v {
+            out.pins.by_name.insert((String::new(), name.clone()), (name, v));
+        }
+    }
+}
+
 fn toml_error(b: &Builder, out: &mut FileOut, e: toml::de::Error) {
     let off = e.span().map(|s| s.start).unwrap_or(0);
     out.notes.push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
@@ -71,6 +93,7 @@ pub(crate) fn parse_poetry(rel: &str, text: &str) -> FileOut {
         // poetry.lock does not say which packages pyproject.toml declares
         out.deps.push(b.dep(p.name.get_ref(), resolved, off, dev, false));
     }
+    python_pins(&mut out);
     out
 }
 
@@ -153,6 +176,7 @@ pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
         let transitive = !direct.contains(&name) && !dev_direct.contains(&name);
         out.deps.push(b.dep(p.name.get_ref(), resolved, p.name.span().start, dev, transitive));
     }
+    python_pins(&mut out);
     out
 }
 

@@ -274,6 +274,27 @@ fn resolve_specifiers(specs: &VersionSpecifiers) -> Resolved {
     unpinned(if spec.is_empty() { "*".to_string() } else { spec })
 }
 
+/// One requirement (PEP 508, or a pip URL / path line): (normalised name, name as written, resolution).
+pub(crate) fn requirement(a: &str) -> Result<(String, String, Resolved), String> {
+    let a = a.trim();
+    if !is_named_url(a) && (starts_with_scheme(a) || looks_like_path(a)) {
+        let name = name_from_location(a);
+        return Ok((pep503(&name), name.clone(), skipped(location_reason(a, false))));
+    }
+    match classify(a) {
+        Ok(x) => Ok(x),
+        Err(e) => {
+            if let Some((name, loc)) = a.split_once('@') {
+                let bare = written_name(name.trim());
+                if !bare.is_empty() && (name.trim().len() == bare.len() || name.contains('[')) {
+                    return Ok((pep503(bare), bare.to_string(), skipped(location_reason(loc.trim(), false))));
+                }
+            }
+            Err(e.lines().next().unwrap_or("").to_string())
+        }
+    }
+}
+
 /// Split `args` (the requirement) from `options` the way pip's `break_args_options` does.
 fn break_args_options(line: &str) -> (String, Vec<String>) {
     let mut args = Vec::new();
@@ -368,31 +389,17 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
         }
         // the requirement
         let a = args.trim();
-        if !is_named_url(a) && (starts_with_scheme(a) || looks_like_path(a)) {
-            let name = name_from_location(a);
-            out.deps.push(mk(&name, &name, skipped(location_reason(a, false)), line, col));
-            continue;
-        }
-        match classify(a) {
+        match requirement(a) {
             Ok((norm, shown, resolved)) => out.deps.push(mk(&norm, &shown, resolved, line, col)),
-            Err(e) => {
-                if let Some((name, loc)) = a.split_once('@') {
-                    let bare = written_name(name.trim());
-                    if !bare.is_empty() && name.trim().len() == bare.len() || name.contains('[') {
-                        out.deps.push(mk(bare, bare, skipped(location_reason(loc.trim(), false)), line, col));
-                        continue;
-                    }
-                }
-                out.notes.push(
-                    error_note(
-                        NoteLevel::Warning,
-                        rel,
-                        line,
-                        format!("invalid requirement `{}`: {}", clip(a), e.lines().next().unwrap_or("")),
-                    )
-                    .with_column(Some(col)),
-                );
-            }
+            Err(e) => out.notes.push(
+                error_note(
+                    NoteLevel::Warning,
+                    rel,
+                    line,
+                    format!("invalid requirement `{}`: {e}", clip(a)),
+                )
+                .with_column(Some(col)),
+            ),
         }
     }
     out
