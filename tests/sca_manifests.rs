@@ -493,3 +493,61 @@ fn large_lockfile_parses_fast() {
     // generous for an unoptimised test build on a loaded machine; release builds take a few ms
     assert!(took.as_millis() < 1500, "{took:?}");
 }
+
+#[test]
+fn hostile_nesting_and_yaml_bombs_are_refused_not_crashed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let deep_json = "[".repeat(200_000);
+    let deep_yaml = format!("lockfileVersion: '9.0'\npackages: {}\n", "[".repeat(200_000));
+    let deep_toml = format!("version = 3\nx = {}\n", "[".repeat(200_000));
+    let mut bomb = String::from("lockfileVersion: '9.0'\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for i in 0..9u8 {
+        let (p, c) = ((b'a' + i) as char, (b'b' + i) as char);
+        bomb.push_str(&format!("{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+    }
+    let cases = [
+        ("package-lock.json", deep_json.clone()),
+        ("package.json", deep_json),
+        ("pnpm-lock.yaml", deep_yaml),
+        ("Cargo.lock", deep_toml.clone()),
+        ("uv.lock", deep_toml),
+    ];
+    for (i, (name, text)) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("d{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = parse_all(&dir, &[SourceFile { rel: name.to_string(), abs: p, size: text.len() as u64 }]);
+        assert!(out.notifications.iter().any(|n| n.code == "manifest-error"), "{name}: {:#?}", out.notifications);
+    }
+    let dir = tmp.path().join("bomb");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("pnpm-lock.yaml");
+    std::fs::write(&p, &bomb).unwrap();
+    let t = std::time::Instant::now();
+    let _ = parse_all(&dir, &[SourceFile { rel: "pnpm-lock.yaml".into(), abs: p, size: bomb.len() as u64 }]);
+    assert!(t.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn pip_tools_in_file_pinned_by_its_compiled_txt() {
+    let s = "pip-tools";
+    let out = scan(s);
+    assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    let f = one(&out, "flask");
+    assert_eq!((f.manifest.as_str(), f.line, &f.resolved), ("requirements.in", line_of(s, "requirements.in", "flask>="), &ex("2.3.2")));
+    let r = one(&out, "requests");
+    assert_eq!((r.manifest.as_str(), &r.resolved), ("requirements.in", &ex("2.31.0")));
+    let w = one(&out, "werkzeug");
+    assert_eq!((w.manifest.as_str(), &w.resolved), ("requirements.txt", &ex("2.3.7")));
+    assert_eq!(out.dependencies.len(), 11);
+}
+
+#[test]
+fn utf16_requirements_from_powershell() {
+    let out = scan("requirements-utf16");
+    assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    let r = one(&out, "requests");
+    assert_eq!((r.line, &r.resolved), (1, &ex("2.19.0")));
+    assert_eq!((one(&out, "django").line, &one(&out, "django").resolved), (2, &ex("2.2.0")));
+}

@@ -250,15 +250,31 @@ fn join_rel(dir: &str, name: &str) -> String {
 
 /// Read a file's text; invalid UTF-8 is replaced, a BOM dropped.
 pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    let s = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    Ok(decode(std::fs::read(path)?))
+}
+
+/// Bytes to text: UTF-8 (lossy), or UTF-16 with a byte-order mark (what `pip freeze > requirements.txt`
+/// writes in Windows PowerShell); a leading BOM is dropped.
+pub(crate) fn decode(bytes: Vec<u8>) -> String {
+    let utf16 = |b: &[u8], le: bool| -> String {
+        let units: Vec<u16> = b
+            .chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .collect();
+        String::from_utf16_lossy(&units)
     };
-    Ok(match s.strip_prefix('\u{feff}') {
+    let s = match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
+        _ => match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        },
+    };
+    match s.strip_prefix('\u{feff}') {
         Some(t) => t.to_string(),
         None => s,
-    })
+    }
 }
 
 /// Parse one file's text (no cross-file work); used by [`parse_all`] and by tests.
@@ -310,13 +326,17 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     sorted.sort_by(|a, b| a.rel.cmp(&b.rel));
     for f in sorted {
         let Some(kind) = manifest_kind(&f.rel) else { continue };
-        let text = match f.read_text() {
-            Ok(t) => match t.strip_prefix('\u{feff}') {
-                Some(s) => s.to_string(),
-                None => t,
-            },
-            Err(n) => {
-                out.notifications.push(n);
+        let text = match std::fs::read(&f.abs) {
+            Ok(b) => decode(b),
+            Err(e) => {
+                out.notifications.push(
+                    Notification::new(
+                        NoteLevel::Warning,
+                        "unreadable",
+                        format!("{}: cannot read file: {e}", f.rel),
+                    )
+                    .at(f.rel.clone(), None),
+                );
                 continue;
             }
         };

@@ -462,6 +462,13 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
         let mut reqs = BTreeSet::new();
         let mut cons = BTreeSet::new();
         closure(rel, &parsed, false, &mut reqs, &mut cons);
+        // pip-tools: `requirements.in` is compiled into `requirements.txt`, which pins its ranges
+        if let Some(stem) = rel.strip_suffix(".in") {
+            let txt = format!("{stem}.txt");
+            if parsed.contains_key(&txt) {
+                closure(&txt, &parsed, true, &mut reqs, &mut cons);
+            }
+        }
         all_cons.extend(cons.iter().cloned());
         // a constraints file scanned on its own is not a requirement of anything
         if !cons.is_empty() || !rel.to_ascii_lowercase().rsplit('/').next().unwrap_or("").starts_with("constraints") {
