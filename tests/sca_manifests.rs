@@ -12,13 +12,20 @@ fn fixtures() -> PathBuf {
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             walk(root, &p, out);
         } else {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let size = p.metadata().unwrap().len();
             out.push(SourceFile { rel, abs: p, size });
         }
@@ -85,30 +92,65 @@ fn unpinned(d: &Dependency) -> &str {
 fn requirements_full_syntax() {
     let out = scan("requirements");
     let s = "requirements";
-    let errs: Vec<_> = out.notifications.iter().filter(|n| !n.path.as_deref().unwrap_or("").starts_with("broken/")).collect();
+    let errs: Vec<_> = out
+        .notifications
+        .iter()
+        .filter(|n| !n.path.as_deref().unwrap_or("").starts_with("broken/"))
+        .collect();
     assert!(
-        errs.iter().all(|n| n.path.as_deref() == Some("cycle/requirements-a.txt") || n.path.as_deref() == Some("cycle/requirements-b.txt")),
+        errs.iter()
+            .all(|n| n.path.as_deref() == Some("cycle/requirements-a.txt")
+                || n.path.as_deref() == Some("cycle/requirements-b.txt")),
         "{errs:#?}"
     );
 
     let dj = one(&out, "django");
-    assert_eq!((dj.display_name.as_str(), &dj.resolved), ("Django", &ex("3.2.4")));
-    assert_eq!((dj.manifest.as_str(), dj.line, dj.column), ("requirements.txt", line_of(s, "requirements.txt", "Django["), 1));
+    assert_eq!(
+        (dj.display_name.as_str(), &dj.resolved),
+        ("Django", &ex("3.2.4"))
+    );
+    assert_eq!(
+        (dj.manifest.as_str(), dj.line, dj.column),
+        (
+            "requirements.txt",
+            line_of(s, "requirements.txt", "Django["),
+            1
+        )
+    );
     assert_eq!(dj.ecosystem, Ecosystem::PyPI);
 
     // a continuation line with hashes: reported at its first line
     let rq = one(&out, "requests");
-    assert_eq!((rq.line, &rq.resolved), (line_of(s, "requirements.txt", "requests==2.25.1"), &ex("2.25.1")));
+    assert_eq!(
+        (rq.line, &rq.resolved),
+        (
+            line_of(s, "requirements.txt", "requests==2.25.1"),
+            &ex("2.25.1")
+        )
+    );
 
     // ranges pinned by the constraints file become exact at the requirement's own line; the constraint
     // entry of the same version in the same folder is not reported twice
     let u = one(&out, "urllib3");
-    assert_eq!((u.manifest.as_str(), u.line, &u.resolved), ("requirements.txt", line_of(s, "requirements.txt", "urllib3>="), &ex("1.26.4")));
+    assert_eq!(
+        (u.manifest.as_str(), u.line, &u.resolved),
+        (
+            "requirements.txt",
+            line_of(s, "requirements.txt", "urllib3>="),
+            &ex("1.26.4")
+        )
+    );
     let j = one(&out, "jinja2");
-    assert_eq!((j.line, &j.resolved), (line_of(s, "requirements.txt", "Jinja2 ~="), &ex("2.11.2")));
+    assert_eq!(
+        (j.line, &j.resolved),
+        (line_of(s, "requirements.txt", "Jinja2 ~="), &ex("2.11.2"))
+    );
     // a constraint naming a package not required elsewhere is still a pin that is installed if pulled in
     let st = one(&out, "setuptools");
-    assert_eq!((st.manifest.as_str(), &st.resolved), ("constraints.txt", &ex("50.3.2")));
+    assert_eq!(
+        (st.manifest.as_str(), &st.resolved),
+        ("constraints.txt", &ex("50.3.2"))
+    );
 
     assert_eq!(unpinned(one(&out, "pyyaml")), "==5.*");
     assert_eq!(one(&out, "zope-interface").resolved, ex("5.4.0"));
@@ -117,12 +159,18 @@ fn requirements_full_syntax() {
     assert_eq!(unpinned(one(&out, "gunicorn")), "*");
 
     // markers are kept, not evaluated: both platform pins are reported
-    let c: Vec<_> = all(&out, "cryptography").iter().map(|d| d.resolved.clone()).collect();
+    let c: Vec<_> = all(&out, "cryptography")
+        .iter()
+        .map(|d| d.resolved.clone())
+        .collect();
     assert_eq!(c, vec![ex("3.3.1"), ex("41.0.3")]);
 
     // -r includes, read from disk even when not a manifest by name, followed recursively
     let ce = one(&out, "certifi");
-    assert_eq!((ce.manifest.as_str(), ce.line, &ce.resolved), ("reqs/base.txt", 2, &ex("2020.12.5")));
+    assert_eq!(
+        (ce.manifest.as_str(), ce.line, &ce.resolved),
+        ("reqs/base.txt", 2, &ex("2020.12.5"))
+    );
     assert_eq!(one(&out, "six").manifest, "common-requirements.txt");
     assert!(out.manifests.contains(&"reqs/base.txt".to_string()));
 
@@ -142,9 +190,15 @@ fn requirements_full_syntax() {
 #[test]
 fn requirements_include_cycle_is_reported_once_and_both_files_parsed() {
     let out = scan("requirements/cycle");
-    let cyc: Vec<_> = out.notifications.iter().filter(|n| n.code == "manifest-include-cycle").collect();
+    let cyc: Vec<_> = out
+        .notifications
+        .iter()
+        .filter(|n| n.code == "manifest-include-cycle")
+        .collect();
     assert_eq!(cyc.len(), 1, "{:#?}", out.notifications);
-    assert!(cyc.iter().all(|n| n.message.contains("->") && n.level == NoteLevel::Warning));
+    assert!(cyc
+        .iter()
+        .all(|n| n.message.contains("->") && n.level == NoteLevel::Warning));
     assert_eq!(one(&out, "pyjwt").resolved, ex("1.5.0"));
     assert_eq!(one(&out, "werkzeug").manifest, "requirements-b.txt");
 }
@@ -154,12 +208,29 @@ fn requirements_broken_lines_are_notifications_not_panics() {
     let out = scan("requirements/broken");
     assert_eq!(one(&out, "good").resolved, ex("1.0"));
     assert_eq!(one(&out, "also-good").resolved, ex("2.0"));
-    let msgs: Vec<&str> = out.notifications.iter().map(|n| n.message.as_str()).collect();
-    for (line, what) in [(2, "invalid requirement"), (3, "invalid requirement"), (4, "not found"), (5, "not followed"), (6, "--no-such-option")] {
+    let msgs: Vec<&str> = out
+        .notifications
+        .iter()
+        .map(|n| n.message.as_str())
+        .collect();
+    for (line, what) in [
+        (2, "invalid requirement"),
+        (3, "invalid requirement"),
+        (4, "not found"),
+        (5, "not followed"),
+        (6, "--no-such-option"),
+    ] {
         let want = format!("requirements.txt:{line}: ");
-        assert!(msgs.iter().any(|m| m.starts_with(&want) && m.contains(what)), "{want}{what} in {msgs:#?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with(&want) && m.contains(what)),
+            "{want}{what} in {msgs:#?}"
+        );
     }
-    assert!(out.notifications.iter().all(|n| n.code == "manifest-error" && n.path.as_deref() == Some("requirements.txt")));
+    assert!(out
+        .notifications
+        .iter()
+        .all(|n| n.code == "manifest-error" && n.path.as_deref() == Some("requirements.txt")));
 }
 
 // ------------------------------------------------------------------------------------------ npm
@@ -174,22 +245,72 @@ fn package_json_pinned_by_package_lock_v3() {
     // a range pinned by the lockfile: at the package.json line, with the lockfile's version, once
     let l: Vec<_> = all(&out, "lodash");
     assert_eq!(l.len(), 2, "{l:#?}");
-    assert_eq!((l[0].manifest.as_str(), l[0].line, &l[0].resolved, l[0].transitive), ("package-lock.json", line_of(s, "package-lock.json", "\"node_modules/jest/node_modules/lodash\""), &ex("4.17.20"), true));
+    assert_eq!(
+        (
+            l[0].manifest.as_str(),
+            l[0].line,
+            &l[0].resolved,
+            l[0].transitive
+        ),
+        (
+            "package-lock.json",
+            line_of(
+                s,
+                "package-lock.json",
+                "\"node_modules/jest/node_modules/lodash\""
+            ),
+            &ex("4.17.20"),
+            true
+        )
+    );
     assert!(l[0].dev);
-    assert_eq!((l[1].manifest.as_str(), l[1].line, &l[1].resolved, l[1].transitive), ("package.json", line_of(s, "package.json", "\"lodash\""), &ex("4.17.15"), false));
+    assert_eq!(
+        (
+            l[1].manifest.as_str(),
+            l[1].line,
+            &l[1].resolved,
+            l[1].transitive
+        ),
+        (
+            "package.json",
+            line_of(s, "package.json", "\"lodash\""),
+            &ex("4.17.15"),
+            false
+        )
+    );
     assert_eq!(l[1].column, 6);
 
     let b = one(&out, "@babel/runtime");
-    assert_eq!((b.manifest.as_str(), &b.resolved), ("package.json", &ex("7.12.5")));
+    assert_eq!(
+        (b.manifest.as_str(), &b.resolved),
+        ("package.json", &ex("7.12.5"))
+    );
     // an alias is the real package
     let lp = one(&out, "left-pad");
-    assert_eq!((lp.manifest.as_str(), &lp.resolved), ("package.json", &ex("1.3.0")));
+    assert_eq!(
+        (lp.manifest.as_str(), &lp.resolved),
+        ("package.json", &ex("1.3.0"))
+    );
     let j = one(&out, "jest");
-    assert_eq!((j.manifest.as_str(), &j.resolved, j.dev), ("package.json", &ex("26.6.3"), true));
+    assert_eq!(
+        (j.manifest.as_str(), &j.resolved, j.dev),
+        ("package.json", &ex("26.6.3"), true)
+    );
     assert_eq!(one(&out, "axios").resolved, ex("0.21.0"));
     // transitive: at the lockfile line
     let r = one(&out, "regenerator-runtime");
-    assert_eq!((r.manifest.as_str(), r.line, r.transitive), ("package-lock.json", line_of(s, "package-lock.json", "\"node_modules/regenerator-runtime\""), true));
+    assert_eq!(
+        (r.manifest.as_str(), r.line, r.transitive),
+        (
+            "package-lock.json",
+            line_of(
+                s,
+                "package-lock.json",
+                "\"node_modules/regenerator-runtime\""
+            ),
+            true
+        )
+    );
     assert!(one(&out, "ansi-regex").dev, "devOptional counts as dev");
     assert!(one(&out, "@types/node").dev);
     // optional dependency pinned too; peer dependency not installed: stays a range
@@ -207,13 +328,28 @@ fn package_lock_v1_nested_and_aliases() {
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     assert_eq!(one(&out, "express").resolved, ex("4.16.4"));
     assert_eq!(one(&out, "express").manifest, "package.json");
-    let m: Vec<_> = all(&out, "minimist").iter().map(|d| (d.manifest.as_str(), d.resolved.clone(), d.dev)).collect();
-    assert_eq!(m, vec![("package-lock.json", ex("0.0.8"), true), ("package.json", ex("1.2.0"), false)]);
+    let m: Vec<_> = all(&out, "minimist")
+        .iter()
+        .map(|d| (d.manifest.as_str(), d.resolved.clone(), d.dev))
+        .collect();
+    assert_eq!(
+        m,
+        vec![
+            ("package-lock.json", ex("0.0.8"), true),
+            ("package.json", ex("1.2.0"), false)
+        ]
+    );
     let d = one(&out, "debug");
-    assert_eq!((d.line, d.transitive), (line_of(s, "package-lock.json", "\"debug\": {"), true));
+    assert_eq!(
+        (d.line, d.transitive),
+        (line_of(s, "package-lock.json", "\"debug\": {"), true)
+    );
     // `"version": "npm:left-pad@1.1.3"` is left-pad 1.1.3, declared as an exact alias in package.json
     let lp = one(&out, "left-pad");
-    assert_eq!((lp.manifest.as_str(), &lp.resolved), ("package.json", &ex("1.1.3")));
+    assert_eq!(
+        (lp.manifest.as_str(), &lp.resolved),
+        ("package.json", &ex("1.1.3"))
+    );
     assert!(is_skipped(one(&out, "tarball-dep"), "local path"));
     assert!(one(&out, "mocha").dev);
 }
@@ -224,9 +360,15 @@ fn npm_workspaces_use_the_root_lockfile() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let nf = one(&out, "node-fetch");
-    assert_eq!((nf.manifest.as_str(), &nf.resolved, nf.transitive), ("packages/api/package.json", &ex("2.6.0"), false));
+    assert_eq!(
+        (nf.manifest.as_str(), &nf.resolved, nf.transitive),
+        ("packages/api/package.json", &ex("2.6.0"), false)
+    );
     let ts = one(&out, "typescript");
-    assert_eq!((ts.manifest.as_str(), &ts.resolved, ts.dev), ("package.json", &ex("4.1.2"), true));
+    assert_eq!(
+        (ts.manifest.as_str(), &ts.resolved, ts.dev),
+        ("package.json", &ex("4.1.2"), true)
+    );
     // a workspace sibling is linked by the lockfile: skipped, not "unpinned"
     assert!(is_skipped(one(&out, "@acme/shared"), "local package"));
     assert!(is_skipped(one(&out, "@acme/api"), "local"));
@@ -242,7 +384,14 @@ fn package_json_alone() {
     assert_eq!(unpinned(one(&out, "underscore")), "1.x || >=2.5.0 <3");
     assert_eq!(one(&out, "eslint").resolved, ex("7.0.0"));
     assert_eq!(one(&out, "prettier").resolved, ex("2.2.1"));
-    for (n, why) in [("vendored", "local path"), ("tarball", "tarball URL"), ("ws-pkg", "workspace"), ("linked", "link"), ("gitlab-dep", "git"), ("git-dep", "git")] {
+    for (n, why) in [
+        ("vendored", "local path"),
+        ("tarball", "tarball URL"),
+        ("ws-pkg", "workspace"),
+        ("linked", "link"),
+        ("gitlab-dep", "git"),
+        ("git-dep", "git"),
+    ] {
         assert!(is_skipped(one(&out, n), why), "{n}: {:?}", one(&out, n));
     }
     assert!(!format!("{out:?}").contains("token:abc"));
@@ -256,12 +405,26 @@ fn cargo_lock_registry_git_and_path() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let h = one(&out, "hyper");
-    assert_eq!((h.ecosystem, &h.resolved, h.line, h.transitive), (Ecosystem::CratesIo, &ex("0.14.9"), line_of(s, "Cargo.lock", "name = \"hyper\""), false));
+    assert_eq!(
+        (h.ecosystem, &h.resolved, h.line, h.transitive),
+        (
+            Ecosystem::CratesIo,
+            &ex("0.14.9"),
+            line_of(s, "Cargo.lock", "name = \"hyper\""),
+            false
+        )
+    );
     assert!(one(&out, "cfg-if").transitive);
-    let t: Vec<_> = all(&out, "time").iter().map(|d| (d.resolved.clone(), d.transitive)).collect();
+    let t: Vec<_> = all(&out, "time")
+        .iter()
+        .map(|d| (d.resolved.clone(), d.transitive))
+        .collect();
     assert_eq!(t, vec![(ex("0.1.43"), false), (ex("0.3.36"), true)]);
     assert!(is_skipped(one(&out, "internal-auth"), "git source"));
-    assert!(!format!("{:?}", one(&out, "internal-auth")).contains("?tag"), "no query noise needed");
+    assert!(
+        !format!("{:?}", one(&out, "internal-auth")).contains("?tag"),
+        "no query noise needed"
+    );
     assert!(is_skipped(one(&out, "private-crate"), "not from crates.io"));
     assert!(is_skipped(one(&out, "edge-service"), "workspace"));
 }
@@ -273,14 +436,42 @@ fn poetry_lock() {
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     // pyproject.toml ranges pinned by poetry.lock: at the pyproject line, with the locked version
     let p = one(&out, "pillow");
-    assert_eq!((p.manifest.as_str(), p.display_name.as_str(), &p.resolved, p.line, p.dev), ("pyproject.toml", "Pillow", &ex("9.0.0"), line_of(s, "pyproject.toml", "Pillow ="), false));
+    assert_eq!(
+        (
+            p.manifest.as_str(),
+            p.display_name.as_str(),
+            &p.resolved,
+            p.line,
+            p.dev
+        ),
+        (
+            "pyproject.toml",
+            "Pillow",
+            &ex("9.0.0"),
+            line_of(s, "pyproject.toml", "Pillow ="),
+            false
+        )
+    );
     let pt = one(&out, "pytest");
-    assert_eq!((pt.manifest.as_str(), &pt.resolved, pt.dev), ("pyproject.toml", &ex("6.2.5"), true));
+    assert_eq!(
+        (pt.manifest.as_str(), &pt.resolved, pt.dev),
+        ("pyproject.toml", &ex("6.2.5"), true)
+    );
     let ry = one(&out, "ruamel-yaml");
-    assert_eq!((ry.manifest.as_str(), &ry.resolved), ("pyproject.toml", &ex("0.17.21")));
+    assert_eq!(
+        (ry.manifest.as_str(), &ry.resolved),
+        ("pyproject.toml", &ex("0.17.21"))
+    );
     // not declared in pyproject.toml: at its poetry.lock entry
     let c = one(&out, "certifi");
-    assert_eq!((c.manifest.as_str(), c.line, &c.resolved), ("poetry.lock", line_of(s, "poetry.lock", "name = \"certifi\""), &ex("2022.12.7")));
+    assert_eq!(
+        (c.manifest.as_str(), c.line, &c.resolved),
+        (
+            "poetry.lock",
+            line_of(s, "poetry.lock", "name = \"certifi\""),
+            &ex("2022.12.7")
+        )
+    );
     assert!(is_skipped(one(&out, "internal-sdk"), "git source"));
     assert!(is_skipped(one(&out, "shared-utils"), "local path"));
     // the python constraint and build requirements are not dependencies
@@ -293,7 +484,10 @@ fn pipfile_lock() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let f = one(&out, "flask");
-    assert_eq!((&f.resolved, f.line, f.dev), (&ex("1.1.2"), line_of(s, "Pipfile.lock", "\"flask\""), false));
+    assert_eq!(
+        (&f.resolved, f.line, f.dev),
+        (&ex("1.1.2"), line_of(s, "Pipfile.lock", "\"flask\""), false)
+    );
     assert_eq!(one(&out, "markupsafe").resolved, ex("2.0.1"));
     assert!(one(&out, "pytest").dev);
     assert!(is_skipped(one(&out, "internal-lib"), "git"));
@@ -306,18 +500,39 @@ fn uv_lock() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let a = one(&out, "anyio");
-    assert_eq!((a.manifest.as_str(), &a.resolved, a.line, a.transitive), ("pyproject.toml", &ex("4.4.0"), line_of(s, "pyproject.toml", "\"anyio>=4\""), false));
+    assert_eq!(
+        (a.manifest.as_str(), &a.resolved, a.line, a.transitive),
+        (
+            "pyproject.toml",
+            &ex("4.4.0"),
+            line_of(s, "pyproject.toml", "\"anyio>=4\""),
+            false
+        )
+    );
     assert_eq!(a.column, 6);
     let i = one(&out, "idna");
-    assert_eq!((i.manifest.as_str(), i.line, i.transitive), ("uv.lock", line_starting(s, "uv.lock", "name = \"idna\""), true));
+    assert_eq!(
+        (i.manifest.as_str(), i.line, i.transitive),
+        (
+            "uv.lock",
+            line_starting(s, "uv.lock", "name = \"idna\""),
+            true
+        )
+    );
     assert_eq!(one(&out, "jinja2").resolved, ex("3.1.3"));
     let p = one(&out, "pytest");
-    assert_eq!((p.manifest.as_str(), &p.resolved), ("pyproject.toml", &ex("8.2.0")));
+    assert_eq!(
+        (p.manifest.as_str(), &p.resolved),
+        ("pyproject.toml", &ex("8.2.0"))
+    );
     assert!(p.dev && !p.transitive);
     // `private-dep` has no version in pyproject.toml and a git source in uv.lock
     let pd: Vec<_> = all(&out, "private-dep");
     assert!(pd.iter().any(|d| is_skipped(d, "git")), "{pd:#?}");
-    assert!(is_skipped(one(&out, "fastapi-service"), "the project itself"));
+    assert!(is_skipped(
+        one(&out, "fastapi-service"),
+        "the project itself"
+    ));
 }
 
 #[test]
@@ -326,12 +541,25 @@ fn yarn_v1_with_package_json() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let cf = one(&out, "@babel/code-frame");
-    assert_eq!((cf.manifest.as_str(), &cf.resolved), ("package.json", &ex("7.12.13")));
+    assert_eq!(
+        (cf.manifest.as_str(), &cf.resolved),
+        ("package.json", &ex("7.12.13"))
+    );
     let h = one(&out, "@babel/highlight");
-    assert_eq!((h.manifest.as_str(), h.line, h.transitive), ("yarn.lock", line_of(s, "yarn.lock", "\"@babel/highlight@^7.12.13\":"), true));
+    assert_eq!(
+        (h.manifest.as_str(), h.line, h.transitive),
+        (
+            "yarn.lock",
+            line_of(s, "yarn.lock", "\"@babel/highlight@^7.12.13\":"),
+            true
+        )
+    );
     assert_eq!(one(&out, "lodash").resolved, ex("4.17.15"));
     let lp = one(&out, "left-pad");
-    assert_eq!((lp.manifest.as_str(), &lp.resolved), ("package.json", &ex("1.3.0")));
+    assert_eq!(
+        (lp.manifest.as_str(), &lp.resolved),
+        ("package.json", &ex("1.3.0"))
+    );
     let m = one(&out, "minimist");
     assert_eq!((&m.resolved, m.dev), (&ex("1.2.5"), true));
     assert!(is_skipped(one(&out, "mylib"), "git"));
@@ -346,9 +574,18 @@ fn yarn_berry_with_package_json() {
     assert_eq!(one(&out, "lodash").manifest, "package.json");
     // the compat patch of resolve 1.20.0 is still resolve 1.20.0: reported once
     let r = one(&out, "resolve");
-    assert_eq!((r.manifest.as_str(), &r.resolved), ("package.json", &ex("1.20.0")));
+    assert_eq!(
+        (r.manifest.as_str(), &r.resolved),
+        ("package.json", &ex("1.20.0"))
+    );
     let f = one(&out, "function-bind");
-    assert_eq!((f.line, f.transitive), (line_of(s, "yarn.lock", "\"function-bind@npm:^1.1.1\":"), true));
+    assert_eq!(
+        (f.line, f.transitive),
+        (
+            line_of(s, "yarn.lock", "\"function-bind@npm:^1.1.1\":"),
+            true
+        )
+    );
     assert!(is_skipped(one(&out, "@acme/ui"), "workspace"));
     assert!(is_skipped(one(&out, "storefront"), "workspace"));
 }
@@ -359,9 +596,20 @@ fn pnpm_v5() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let rd = one(&out, "react-dom");
-    assert_eq!((rd.manifest.as_str(), &rd.resolved), ("package.json", &ex("17.0.2")));
+    assert_eq!(
+        (rd.manifest.as_str(), &rd.resolved),
+        ("package.json", &ex("17.0.2"))
+    );
     let r = one(&out, "react");
-    assert_eq!((r.manifest.as_str(), r.line, &r.resolved, r.transitive), ("pnpm-lock.yaml", line_of(s, "pnpm-lock.yaml", "/react/17.0.2:"), &ex("17.0.2"), true));
+    assert_eq!(
+        (r.manifest.as_str(), r.line, &r.resolved, r.transitive),
+        (
+            "pnpm-lock.yaml",
+            line_of(s, "pnpm-lock.yaml", "/react/17.0.2:"),
+            &ex("17.0.2"),
+            true
+        )
+    );
     let t = one(&out, "typescript");
     assert_eq!((&t.resolved, t.dev), (&ex("4.3.5"), true));
     assert!(is_skipped(one(&out, "forked-lib"), "tarball"));
@@ -376,9 +624,19 @@ fn pnpm_v6() {
     assert_eq!(one(&out, "express").resolved, ex("4.17.1"));
     assert_eq!(one(&out, "@types/express").manifest, "package.json");
     let n = one(&out, "@types/node");
-    assert_eq!((n.line, n.column, n.transitive), (line_of(s, "pnpm-lock.yaml", "/@types/node@20.8.0:"), 3, true));
+    assert_eq!(
+        (n.line, n.column, n.transitive),
+        (
+            line_of(s, "pnpm-lock.yaml", "/@types/node@20.8.0:"),
+            3,
+            true
+        )
+    );
     let hp = one(&out, "http-proxy-fork");
-    assert_eq!((hp.manifest.as_str(), &hp.resolved), ("package.json", &ex("1.18.2")));
+    assert_eq!(
+        (hp.manifest.as_str(), &hp.resolved),
+        ("package.json", &ex("1.18.2"))
+    );
     let v = one(&out, "vitest");
     assert_eq!((&v.resolved, v.dev), (&ex("0.34.6"), true));
     assert!(one(&out, "jsdom").dev);
@@ -389,13 +647,26 @@ fn pnpm_v9_with_workspace_importers() {
     let s = "pnpm-v9";
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
-    let vue: Vec<_> = all(&out, "vue").iter().map(|d| (d.manifest.as_str(), d.resolved.clone())).collect();
+    let vue: Vec<_> = all(&out, "vue")
+        .iter()
+        .map(|d| (d.manifest.as_str(), d.resolved.clone()))
+        .collect();
     // declared by two package.json files of one pnpm project: reported at the first, once
     assert_eq!(vue, vec![("package.json", ex("3.4.15"))]);
     let dj = one(&out, "dayjs");
-    assert_eq!((dj.manifest.as_str(), &dj.resolved), ("packages/widgets/package.json", &ex("1.11.10")));
+    assert_eq!(
+        (dj.manifest.as_str(), &dj.resolved),
+        ("packages/widgets/package.json", &ex("1.11.10"))
+    );
     let fr = one(&out, "follow-redirects");
-    assert_eq!((fr.manifest.as_str(), fr.line, fr.transitive), ("pnpm-lock.yaml", line_of(s, "pnpm-lock.yaml", "  follow-redirects@1.15.3:"), true));
+    assert_eq!(
+        (fr.manifest.as_str(), fr.line, fr.transitive),
+        (
+            "pnpm-lock.yaml",
+            line_of(s, "pnpm-lock.yaml", "  follow-redirects@1.15.3:"),
+            true
+        )
+    );
     assert!(one(&out, "typescript").dev);
 }
 
@@ -407,8 +678,19 @@ fn whole_tree_is_deterministic_and_sorted() {
     let b = scan("");
     assert_eq!(a, b);
     let mut sorted = a.dependencies.clone();
-    sorted.sort_by(|x, y| (&x.manifest, x.line, x.column, &x.name).cmp(&(&y.manifest, y.line, y.column, &y.name)));
-    assert_eq!(a.dependencies.iter().map(|d| (&d.manifest, d.line)).collect::<Vec<_>>(), sorted.iter().map(|d| (&d.manifest, d.line)).collect::<Vec<_>>());
+    sorted.sort_by(|x, y| {
+        (&x.manifest, x.line, x.column, &x.name).cmp(&(&y.manifest, y.line, y.column, &y.name))
+    });
+    assert_eq!(
+        a.dependencies
+            .iter()
+            .map(|d| (&d.manifest, d.line))
+            .collect::<Vec<_>>(),
+        sorted
+            .iter()
+            .map(|d| (&d.manifest, d.line))
+            .collect::<Vec<_>>()
+    );
     let mut n = a.notifications.clone();
     n.sort();
     assert_eq!(n, a.notifications);
@@ -424,17 +706,24 @@ fn truncated_fixtures_never_panic_and_broken_structured_files_are_reported() {
     for f in files.iter().filter(|f| is_manifest(&f.rel)) {
         let bytes = std::fs::read(&f.abs).unwrap();
         let name = f.file_name().to_string();
-        let structured = name.ends_with(".json") || name.ends_with(".lock") && name != "yarn.lock" || name.ends_with(".yaml");
+        let structured = name.ends_with(".json")
+            || name.ends_with(".lock") && name != "yarn.lock"
+            || name.ends_with(".yaml");
         for cut in (1..bytes.len()).step_by(100) {
             let dir = tmp.path().join(format!("c{checked}"));
             std::fs::create_dir_all(&dir).unwrap();
             let p = dir.join(&name);
             std::fs::write(&p, &bytes[..cut]).unwrap();
-            let sf = SourceFile { rel: name.clone(), abs: p, size: cut as u64 };
+            let sf = SourceFile {
+                rel: name.clone(),
+                abs: p,
+                size: cut as u64,
+            };
             let out = parse_all(&dir, &[sf]);
             if structured && name.ends_with(".json") {
                 assert!(
-                    out.notifications.iter().any(|n| n.code == "manifest-error" && n.message.starts_with(&format!("{name}:"))),
+                    out.notifications.iter().any(|n| n.code == "manifest-error"
+                        && n.message.starts_with(&format!("{name}:"))),
                     "{} cut at {cut}: no notification",
                     f.rel
                 );
@@ -452,16 +741,37 @@ fn truncated_fixtures_never_panic_and_broken_structured_files_are_reported() {
 fn garbage_in_every_format_is_a_notification() {
     let tmp = tempfile::tempdir().unwrap();
     let garbage = "\u{0}\u{1}{[\"::: -\n\t- ]]\n@@@:\n";
-    let names = ["package.json", "package-lock.json", "npm-shrinkwrap.json", "Cargo.lock", "poetry.lock", "Pipfile.lock", "uv.lock", "yarn.lock", "pnpm-lock.yaml", "requirements.txt"];
+    let names = [
+        "package.json",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "Cargo.lock",
+        "poetry.lock",
+        "Pipfile.lock",
+        "uv.lock",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "requirements.txt",
+    ];
     let mut files = Vec::new();
     for n in names {
         let p = tmp.path().join(n);
         std::fs::write(&p, garbage).unwrap();
-        files.push(SourceFile { rel: n.into(), abs: p, size: garbage.len() as u64 });
+        files.push(SourceFile {
+            rel: n.into(),
+            abs: p,
+            size: garbage.len() as u64,
+        });
     }
     let out = parse_all(tmp.path(), &files);
     for n in names {
-        assert!(out.notifications.iter().any(|x| x.path.as_deref() == Some(n)), "{n}: {:#?}", out.notifications);
+        assert!(
+            out.notifications
+                .iter()
+                .any(|x| x.path.as_deref() == Some(n)),
+            "{n}: {:#?}",
+            out.notifications
+        );
     }
     assert!(out.dependencies.is_empty(), "{:#?}", out.dependencies);
 }
@@ -471,7 +781,11 @@ fn large_lockfile_parses_fast() {
     use std::fmt::Write;
     let mut s = String::from("{\n  \"name\": \"big\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\"name\": \"big\"},\n");
     for i in 0..2000 {
-        let nested = if i % 3 == 0 { format!("node_modules/parent-{}/node_modules/", i % 50) } else { "node_modules/".into() };
+        let nested = if i % 3 == 0 {
+            format!("node_modules/parent-{}/node_modules/", i % 50)
+        } else {
+            "node_modules/".into()
+        };
         write!(
             s,
             "    \"{nested}pkg-{i}\": {{\n      \"version\": \"{}.{}.{}\",\n      \"resolved\": \"https://registry.npmjs.org/pkg-{i}/-/pkg-{i}-1.0.0.tgz\",\n      \"integrity\": \"sha512-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa==\",\n      \"dev\": {},\n      \"dependencies\": {{\"pkg-{}\": \"^1.0.0\"}}\n    }},\n",
@@ -483,13 +797,20 @@ fn large_lockfile_parses_fast() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("package-lock.json");
     std::fs::write(&p, &s).unwrap();
-    let files = [SourceFile { rel: "package-lock.json".into(), abs: p, size: s.len() as u64 }];
+    let files = [SourceFile {
+        rel: "package-lock.json".into(),
+        abs: p,
+        size: s.len() as u64,
+    }];
     let _ = parse_all(tmp.path(), &files); // warm the file cache
     let t = std::time::Instant::now();
     let out = parse_all(tmp.path(), &files);
     let took = t.elapsed();
     assert_eq!(out.dependencies.len(), 2001);
-    eprintln!("2,001-package package-lock.json ({} KiB): {took:?}", s.len() / 1024);
+    eprintln!(
+        "2,001-package package-lock.json ({} KiB): {took:?}",
+        s.len() / 1024
+    );
     // generous for an unoptimised test build on a loaded machine; release builds take a few ms
     assert!(took.as_millis() < 1500, "{took:?}");
 }
@@ -498,12 +819,17 @@ fn large_lockfile_parses_fast() {
 fn hostile_nesting_and_yaml_bombs_are_refused_not_crashed() {
     let tmp = tempfile::tempdir().unwrap();
     let deep_json = "[".repeat(200_000);
-    let deep_yaml = format!("lockfileVersion: '9.0'\npackages: {}\n", "[".repeat(200_000));
+    let deep_yaml = format!(
+        "lockfileVersion: '9.0'\npackages: {}\n",
+        "[".repeat(200_000)
+    );
     let deep_toml = format!("version = 3\nx = {}\n", "[".repeat(200_000));
     let mut bomb = String::from("lockfileVersion: '9.0'\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for i in 0..9u8 {
         let (p, c) = ((b'a' + i) as char, (b'b' + i) as char);
-        bomb.push_str(&format!("{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+        bomb.push_str(&format!(
+            "{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+        ));
     }
     let cases = [
         ("package-lock.json", deep_json.clone()),
@@ -517,15 +843,33 @@ fn hostile_nesting_and_yaml_bombs_are_refused_not_crashed() {
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
-        let out = parse_all(&dir, &[SourceFile { rel: name.to_string(), abs: p, size: text.len() as u64 }]);
-        assert!(out.notifications.iter().any(|n| n.code == "manifest-error"), "{name}: {:#?}", out.notifications);
+        let out = parse_all(
+            &dir,
+            &[SourceFile {
+                rel: name.to_string(),
+                abs: p,
+                size: text.len() as u64,
+            }],
+        );
+        assert!(
+            out.notifications.iter().any(|n| n.code == "manifest-error"),
+            "{name}: {:#?}",
+            out.notifications
+        );
     }
     let dir = tmp.path().join("bomb");
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("pnpm-lock.yaml");
     std::fs::write(&p, &bomb).unwrap();
     let t = std::time::Instant::now();
-    let _ = parse_all(&dir, &[SourceFile { rel: "pnpm-lock.yaml".into(), abs: p, size: bomb.len() as u64 }]);
+    let _ = parse_all(
+        &dir,
+        &[SourceFile {
+            rel: "pnpm-lock.yaml".into(),
+            abs: p,
+            size: bomb.len() as u64,
+        }],
+    );
     assert!(t.elapsed().as_secs() < 5);
 }
 
@@ -535,11 +879,24 @@ fn pip_tools_in_file_pinned_by_its_compiled_txt() {
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let f = one(&out, "flask");
-    assert_eq!((f.manifest.as_str(), f.line, &f.resolved), ("requirements.in", line_of(s, "requirements.in", "flask>="), &ex("2.3.2")));
+    assert_eq!(
+        (f.manifest.as_str(), f.line, &f.resolved),
+        (
+            "requirements.in",
+            line_of(s, "requirements.in", "flask>="),
+            &ex("2.3.2")
+        )
+    );
     let r = one(&out, "requests");
-    assert_eq!((r.manifest.as_str(), &r.resolved), ("requirements.in", &ex("2.31.0")));
+    assert_eq!(
+        (r.manifest.as_str(), &r.resolved),
+        ("requirements.in", &ex("2.31.0"))
+    );
     let w = one(&out, "werkzeug");
-    assert_eq!((w.manifest.as_str(), &w.resolved), ("requirements.txt", &ex("2.3.7")));
+    assert_eq!(
+        (w.manifest.as_str(), &w.resolved),
+        ("requirements.txt", &ex("2.3.7"))
+    );
     assert_eq!(out.dependencies.len(), 11);
 }
 
@@ -549,5 +906,8 @@ fn utf16_requirements_from_powershell() {
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
     let r = one(&out, "requests");
     assert_eq!((r.line, &r.resolved), (1, &ex("2.19.0")));
-    assert_eq!((one(&out, "django").line, &one(&out, "django").resolved), (2, &ex("2.2.0")));
+    assert_eq!(
+        (one(&out, "django").line, &one(&out, "django").resolved),
+        (2, &ex("2.2.0"))
+    );
 }

@@ -26,14 +26,16 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         Ok(s) => s,
         Err(e) => {
             let off = e.span().map(|s| s.start).unwrap_or(0);
-            out.notes.push(b.error_at(off, format!("invalid TOML: {}", e.message())));
+            out.notes
+                .push(b.error_at(off, format!("invalid TOML: {}", e.message())));
             return out;
         }
     };
     let lock = match cargo_lock::Lockfile::from_str(text) {
         Ok(l) => l,
         Err(e) => {
-            out.notes.push(b.error_at(0, format!("not a valid Cargo.lock: {e}")));
+            out.notes
+                .push(b.error_at(0, format!("not a valid Cargo.lock: {e}")));
             return out;
         }
     };
@@ -64,7 +66,10 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         let resolved = match &p.source {
             None => skipped("local path or workspace crate"),
             Some(s) if s.is_default_registry() => exact(version.clone()),
-            Some(s) if s.is_git() => skipped(format!("git source, not a registry package: {}", super::requirements::redact_url(s.url().as_str()))),
+            Some(s) if s.is_git() => skipped(format!(
+                "git source, not a registry package: {}",
+                super::requirements::redact_url(s.url().as_str())
+            )),
             Some(s) if s.is_path() => skipped("local path"),
             Some(s) => skipped(format!(
                 "not from crates.io (source {}): advisories for crates.io do not apply",
@@ -115,12 +120,22 @@ checksum = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 "#;
         let o = parse("Cargo.lock", t);
         assert!(o.notes.is_empty(), "{:?}", o.notes);
-        let d: Vec<_> = o.deps.iter().map(|d| (d.name.as_str(), d.line, &d.resolved, d.transitive)).collect();
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, &d.resolved, d.transitive))
+            .collect();
         assert!(matches!(d[0], ("app", 5, Resolved::Skipped { .. }, true)));
-        assert!(matches!(d[1], ("mygit", 13, Resolved::Skipped { reason }, false) if reason.contains("git source")));
+        assert!(
+            matches!(d[1], ("mygit", 13, Resolved::Skipped { reason }, false) if reason.contains("git source"))
+        );
         assert_eq!(d[2], ("serde", 18, &exact("1.0.100"), false));
         assert_eq!(d[3], ("smallvec", 24, &exact("1.6.0"), true));
         let bad = parse("Cargo.lock", "[[package]]\nname = \"x\"\nversion = 1.0\n");
-        assert!(bad.notes[0].message.starts_with("Cargo.lock:"), "{:?}", bad.notes);
+        assert!(
+            bad.notes[0].message.starts_with("Cargo.lock:"),
+            "{:?}",
+            bad.notes
+        );
     }
 }

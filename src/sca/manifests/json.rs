@@ -53,7 +53,11 @@ impl JNode {
     }
     pub fn entry(&self, key: &str) -> Option<(&JKey, &JNode)> {
         match &self.v {
-            JValue::Obj(m) => m.iter().rev().find(|(k, _)| k.s == key).map(|(k, v)| (k, v)),
+            JValue::Obj(m) => m
+                .iter()
+                .rev()
+                .find(|(k, _)| k.s == key)
+                .map(|(k, v)| (k, v)),
             _ => None,
         }
     }
@@ -297,7 +301,9 @@ impl Parser<'_> {
                         b't' => out.push('\t'),
                         b'u' => {
                             let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.b[self.i..].starts_with(b"\\u") {
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.b[self.i..].starts_with(b"\\u")
+                            {
                                 self.i += 2;
                                 let lo = self.hex4()?;
                                 if (0xDC00..0xE000).contains(&lo) {
@@ -339,7 +345,13 @@ mod tests {
 
     #[test]
     fn errors_carry_offsets() {
-        for (t, at) in [("{\"a\": }", 6), ("{\"a\": 1", 7), ("[1,]", 3), ("{\"a\" 1}", 5), ("\"\\q\"", 2)] {
+        for (t, at) in [
+            ("{\"a\": }", 6),
+            ("{\"a\": 1", 7),
+            ("[1,]", 3),
+            ("{\"a\" 1}", 5),
+            ("\"\\q\"", 2),
+        ] {
             let e = parse(t).unwrap_err();
             assert_eq!(e.off, at, "{t}: {}", e.msg);
         }

@@ -50,7 +50,10 @@ pub(crate) enum Kind {
 impl Kind {
     /// Lockfiles are reported after manifests when the same package@version is declared by both.
     fn is_lockfile(self) -> bool {
-        !matches!(self, Kind::Requirements | Kind::PackageJson | Kind::Pyproject)
+        !matches!(
+            self,
+            Kind::Requirements | Kind::PackageJson | Kind::Pyproject
+        )
     }
 }
 
@@ -125,7 +128,12 @@ pub(crate) fn normalise_name(eco: Ecosystem, name: &str) -> String {
     }
 }
 
-pub(crate) fn error_note(level: NoteLevel, rel: &str, line: u32, what: impl AsRef<str>) -> Notification {
+pub(crate) fn error_note(
+    level: NoteLevel,
+    rel: &str,
+    line: u32,
+    what: impl AsRef<str>,
+) -> Notification {
     Notification::new(
         level,
         "manifest-error",
@@ -167,10 +175,7 @@ impl LockPins {
         self.by_spec
             .get(&format!("{name}@{spec}"))
             .or_else(|| self.by_spec.get(&format!("{name}@npm:{spec}")))
-            .or_else(|| {
-                self.by_name
-                    .get(&(importer.to_string(), name.to_string()))
-            })
+            .or_else(|| self.by_name.get(&(importer.to_string(), name.to_string())))
             // npm hoists a workspace's dependencies to the root `node_modules/`
             .or_else(|| self.by_name.get(&(String::new(), name.to_string())))
     }
@@ -202,7 +207,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub fn dep(&self, name: &str, resolved: Resolved, off: usize, dev: bool, transitive: bool) -> Dependency {
+    pub fn dep(
+        &self,
+        name: &str,
+        resolved: Resolved,
+        off: usize,
+        dev: bool,
+        transitive: bool,
+    ) -> Dependency {
         let (line, column) = self.idx.position(off);
         Dependency {
             ecosystem: self.eco,
@@ -259,7 +271,13 @@ pub(crate) fn decode(bytes: Vec<u8>) -> String {
     let utf16 = |b: &[u8], le: bool| -> String {
         let units: Vec<u16> = b
             .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
             .collect();
         String::from_utf16_lossy(&units)
     };
@@ -325,7 +343,9 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     let mut sorted: Vec<&SourceFile> = files.iter().filter(|f| is_manifest(&f.rel)).collect();
     sorted.sort_by(|a, b| a.rel.cmp(&b.rel));
     for f in sorted {
-        let Some(kind) = manifest_kind(&f.rel) else { continue };
+        let Some(kind) = manifest_kind(&f.rel) else {
+            continue;
+        };
         let text = match std::fs::read(&f.abs) {
             Ok(b) => decode(b),
             Err(e) => {
@@ -436,7 +456,8 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         let deps = std::mem::take(&mut fo.deps);
         let declared = std::mem::take(&mut fo.declared);
         for (i, mut dep) in deps.into_iter().enumerate() {
-            if let (Resolved::Unpinned { .. }, Some((key, spec))) = (&dep.resolved, declared.get(i)) {
+            if let (Resolved::Unpinned { .. }, Some((key, spec))) = (&dep.resolved, declared.get(i))
+            {
                 let hit = locks
                     .iter()
                     .find_map(|l| l.resolve(&importer, key, spec).cloned());
@@ -444,7 +465,8 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
                     Some((real, version)) if real == dep.name => dep.resolved = exact(version),
                     Some(_) => {}
                     None => {
-                        if let Some(why) = locks.iter().find_map(|l| l.local(&importer, key, spec)) {
+                        if let Some(why) = locks.iter().find_map(|l| l.local(&importer, key, spec))
+                        {
                             dep.resolved = skipped(why.clone());
                         }
                     }
@@ -495,18 +517,34 @@ fn dedup(entries: Vec<Entry>) -> Vec<Dependency> {
                 Resolved::Skipped { .. } => skipped(""),
                 r => r.clone(),
             };
-            ((e.project.clone(), e.dep.ecosystem, e.dep.name.clone(), resolved), e)
+            (
+                (
+                    e.project.clone(),
+                    e.dep.ecosystem,
+                    e.dep.name.clone(),
+                    resolved,
+                ),
+                e,
+            )
         })
         .collect();
     keyed.sort_by(|(ka, a), (kb, b)| {
-        (ka, a.pin_source, a.dep.transitive, &a.dep.manifest, a.dep.line, a.dep.column).cmp(&(
-            kb,
-            b.pin_source,
-            b.dep.transitive,
-            &b.dep.manifest,
-            b.dep.line,
-            b.dep.column,
-        ))
+        (
+            ka,
+            a.pin_source,
+            a.dep.transitive,
+            &a.dep.manifest,
+            a.dep.line,
+            a.dep.column,
+        )
+            .cmp(&(
+                kb,
+                b.pin_source,
+                b.dep.transitive,
+                &b.dep.manifest,
+                b.dep.line,
+                b.dep.column,
+            ))
     });
     let mut out: Vec<Dependency> = Vec::with_capacity(keyed.len());
     let mut last: Option<Key> = None;

@@ -59,7 +59,9 @@ fn non_registry(spec: &str) -> Option<String> {
         "local path"
     } else if !l.starts_with('@')
         && !l.contains(' ')
-        && l.split('#').next().is_some_and(|p| p.matches('/').count() == 1)
+        && l.split('#')
+            .next()
+            .is_some_and(|p| p.matches('/').count() == 1)
         && !l.contains("||")
     {
         "GitHub shorthand (git source)"
@@ -91,7 +93,10 @@ pub(crate) fn classify(name: &str, spec: &str) -> (String, Resolved) {
     if let Some(v) = exact_version(s) {
         return (name.to_string(), exact(v));
     }
-    (name.to_string(), unpinned(if s.is_empty() { "*" } else { s }))
+    (
+        name.to_string(),
+        unpinned(if s.is_empty() { "*" } else { s }),
+    )
 }
 
 pub(crate) fn parse_package_json(rel: &str, text: &str) -> FileOut {
@@ -100,27 +105,42 @@ pub(crate) fn parse_package_json(rel: &str, text: &str) -> FileOut {
     let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
-            out.notes.push(b.error_at(e.off, format!("invalid JSON: {e}")));
+            out.notes
+                .push(b.error_at(e.off, format!("invalid JSON: {e}")));
             return out;
         }
     };
     if root.as_obj().is_none() {
-        out.notes.push(b.error_at(root.off, "package.json is not a JSON object"));
+        out.notes
+            .push(b.error_at(root.off, "package.json is not a JSON object"));
         return out;
     }
     for (section, dev) in SECTIONS {
-        let Some((_, sec)) = root.entry(section) else { continue };
+        let Some((_, sec)) = root.entry(section) else {
+            continue;
+        };
         let Some(entries) = sec.as_obj() else {
-            out.notes.push(b.error_at(sec.off, format!("`{section}` is {}, expected an object", sec.type_name())));
+            out.notes.push(b.error_at(
+                sec.off,
+                format!("`{section}` is {}, expected an object", sec.type_name()),
+            ));
             continue;
         };
         for (k, v) in entries {
             let Some(spec) = v.as_str() else {
-                out.notes.push(b.error_at(v.off, format!("`{section}.{}`: version is {}, expected a string", k.s, v.type_name())));
+                out.notes.push(b.error_at(
+                    v.off,
+                    format!(
+                        "`{section}.{}`: version is {}, expected a string",
+                        k.s,
+                        v.type_name()
+                    ),
+                ));
                 continue;
             };
             let (real, resolved) = classify(&k.s, spec);
-            out.deps.push(b.dep(&real, resolved, k.off + 1, *dev, false));
+            out.deps
+                .push(b.dep(&real, resolved, k.off + 1, *dev, false));
             out.declared.push((k.s.clone(), spec.trim().to_string()));
         }
     }
@@ -138,7 +158,11 @@ fn lock_non_registry(version: &str, resolved: Option<&str>) -> Option<String> {
     }
     let r = resolved?.trim();
     let l = r.to_ascii_lowercase();
-    if l.starts_with("git") || l.starts_with("file:") || l.starts_with("github:") || l.starts_with("link:") {
+    if l.starts_with("git")
+        || l.starts_with("file:")
+        || l.starts_with("github:")
+        || l.starts_with("link:")
+    {
         return non_registry(r);
     }
     None
@@ -150,12 +174,14 @@ pub(crate) fn parse_package_lock(rel: &str, text: &str) -> FileOut {
     let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
-            out.notes.push(b.error_at(e.off, format!("invalid JSON: {e}")));
+            out.notes
+                .push(b.error_at(e.off, format!("invalid JSON: {e}")));
             return out;
         }
     };
     if root.as_obj().is_none() {
-        out.notes.push(b.error_at(root.off, "lockfile is not a JSON object"));
+        out.notes
+            .push(b.error_at(root.off, "lockfile is not a JSON object"));
         return out;
     }
     out.dev_known = true;
@@ -166,19 +192,24 @@ pub(crate) fn parse_package_lock(rel: &str, text: &str) -> FileOut {
     match (root.get("packages"), version) {
         (Some(pk), _) if pk.as_obj().is_some() => lock_v2(&b, &root, pk, &mut out),
         (_, Some(2) | Some(3)) => {
-            out.notes.push(b.error_at(root.off, "lockfile v2/v3 without a `packages` object"));
+            out.notes
+                .push(b.error_at(root.off, "lockfile v2/v3 without a `packages` object"));
         }
-        _ => match root.get("dependencies") {
-            Some(d) if d.as_obj().is_some() => {
-                lock_v1(&b, d, 0, &mut out);
-            }
-            Some(d) => out.notes.push(b.error_at(d.off, "`dependencies` is not an object")),
-            None => {
-                if version.is_none() {
-                    out.notes.push(b.error_at(root.off, "no `lockfileVersion`, `packages` or `dependencies`: not an npm lockfile"));
+        _ => {
+            match root.get("dependencies") {
+                Some(d) if d.as_obj().is_some() => {
+                    lock_v1(&b, d, 0, &mut out);
+                }
+                Some(d) => out
+                    .notes
+                    .push(b.error_at(d.off, "`dependencies` is not an object")),
+                None => {
+                    if version.is_none() {
+                        out.notes.push(b.error_at(root.off, "no `lockfileVersion`, `packages` or `dependencies`: not an npm lockfile"));
+                    }
                 }
             }
-        },
+        }
     }
     out
 }
@@ -205,7 +236,8 @@ fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
             continue;
         }
         if e.as_obj().is_none() {
-            out.notes.push(b.error_at(k.off, format!("`packages[\"{}\"]` is not an object", k.s)));
+            out.notes
+                .push(b.error_at(k.off, format!("`packages[\"{}\"]` is not an object", k.s)));
             continue;
         }
         let off = k.off + 1;
@@ -213,7 +245,16 @@ fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
         let Some(path_name) = name_from_path(&k.s) else {
             // a workspace folder (`packages/a`) or a `file:` dependency's folder: the project's own code
             let name = e.str_of("name").unwrap_or(&k.s);
-            out.deps.push(b.dep(name, skipped(format!("local package (workspace or file: dependency) at `{}`", k.s)), off, dev, false));
+            out.deps.push(b.dep(
+                name,
+                skipped(format!(
+                    "local package (workspace or file: dependency) at `{}`",
+                    k.s
+                )),
+                off,
+                dev,
+                false,
+            ));
             continue;
         };
         let name = e.str_of("name").unwrap_or(path_name);
@@ -229,11 +270,23 @@ fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
                     format!("local package (the lockfile links it to `{to}`)"),
                 );
             }
-            out.deps.push(b.dep(name, skipped(format!("link to a local package: {to}")), off, dev, !is_direct_slot));
+            out.deps.push(b.dep(
+                name,
+                skipped(format!("link to a local package: {to}")),
+                off,
+                dev,
+                !is_direct_slot,
+            ));
             continue;
         }
         let Some(version) = e.str_of("version") else {
-            out.deps.push(b.dep(name, skipped("no version in the lockfile".to_string()), off, dev, !is_direct_slot));
+            out.deps.push(b.dep(
+                name,
+                skipped("no version in the lockfile".to_string()),
+                off,
+                dev,
+                !is_direct_slot,
+            ));
             continue;
         };
         let resolved = match lock_non_registry(version, e.str_of("resolved")) {
@@ -248,7 +301,8 @@ fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
                 );
             }
         }
-        out.deps.push(b.dep(name, resolved, off, dev, !is_direct_slot));
+        out.deps
+            .push(b.dep(name, resolved, off, dev, !is_direct_slot));
     }
 }
 
@@ -258,7 +312,10 @@ fn lock_v1(b: &Builder, deps: &JNode, depth: usize, out: &mut FileOut) {
     }
     for (k, e) in deps.as_obj().unwrap_or(&[]) {
         if e.as_obj().is_none() {
-            out.notes.push(b.error_at(k.off, format!("`dependencies[\"{}\"]` is not an object", k.s)));
+            out.notes.push(b.error_at(
+                k.off,
+                format!("`dependencies[\"{}\"]` is not an object", k.s),
+            ));
             continue;
         }
         let off = k.off + 1;
@@ -283,9 +340,10 @@ fn lock_v1(b: &Builder, deps: &JNode, depth: usize, out: &mut FileOut) {
         if depth == 0 {
             match &resolved {
                 Resolved::Exact { version } => {
-                    out.pins
-                        .by_name
-                        .insert((String::new(), k.s.clone()), (name.to_string(), version.clone()));
+                    out.pins.by_name.insert(
+                        (String::new(), k.s.clone()),
+                        (name.to_string(), version.clone()),
+                    );
                 }
                 Resolved::Skipped { reason } => {
                     out.pins
@@ -340,8 +398,14 @@ mod tests {
                 r => panic!("{s}: {r:?}"),
             }
         }
-        assert_eq!(classify("x", "npm:@s/real@1.0.0"), ("@s/real".into(), exact("1.0.0")));
-        assert_eq!(classify("x", "npm:real@^2"), ("real".into(), unpinned("^2")));
+        assert_eq!(
+            classify("x", "npm:@s/real@1.0.0"),
+            ("@s/real".into(), exact("1.0.0"))
+        );
+        assert_eq!(
+            classify("x", "npm:real@^2"),
+            ("real".into(), unpinned("^2"))
+        );
         assert_eq!(split_name_spec("@a/b@1"), ("@a/b", "1"));
         assert_eq!(split_name_spec("@a/b"), ("@a/b", ""));
     }
@@ -351,10 +415,17 @@ mod tests {
         let t = "{\n  \"name\": \"x\",\n  \"dependencies\": {\n    \"lodash\": \"4.17.20\",\n    \"@types/node\": \"^20\"\n  },\n  \"devDependencies\": {\"jest\": 5}\n}\n";
         let o = parse_package_json("p/package.json", t);
         assert_eq!(o.deps.len(), 2);
-        assert_eq!((o.deps[0].name.as_str(), o.deps[0].line, o.deps[0].column), ("lodash", 4, 6));
+        assert_eq!(
+            (o.deps[0].name.as_str(), o.deps[0].line, o.deps[0].column),
+            ("lodash", 4, 6)
+        );
         assert_eq!(o.deps[1].line, 5);
         assert_eq!(o.notes.len(), 1);
-        assert!(o.notes[0].message.starts_with("p/package.json:7:"), "{}", o.notes[0].message);
+        assert!(
+            o.notes[0].message.starts_with("p/package.json:7:"),
+            "{}",
+            o.notes[0].message
+        );
         let o = parse_package_json("package.json", "{\"dependencies\": {\"a\": \"1\"");
         assert!(o.notes[0].message.contains("package.json:1: invalid JSON"));
     }

@@ -85,7 +85,8 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         return out;
     };
     if !matches!(root.data, YamlData::Mapping(_)) {
-        out.notes.push(b.error_at(0, "pnpm-lock.yaml is not a YAML mapping"));
+        out.notes
+            .push(b.error_at(0, "pnpm-lock.yaml is not a YAML mapping"));
         return out;
     }
     let lv = str_of(root, "lockfileVersion").unwrap_or_default();
@@ -96,7 +97,8 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         .and_then(|m| m.parse().ok())
         .unwrap_or(0);
     if major == 0 {
-        out.notes.push(b.error_at(0, "no `lockfileVersion`: not a pnpm lockfile"));
+        out.notes
+            .push(b.error_at(0, "no `lockfileVersion`: not a pnpm lockfile"));
     }
     let v5 = major > 0 && major < 6;
     // v5 and v6 mark every package `dev: true|false`; v9 does not
@@ -122,7 +124,9 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             ("devDependencies", true),
             ("optionalDependencies", false),
         ] {
-            let Some(sec) = get(node, section) else { continue };
+            let Some(sec) = get(node, section) else {
+                continue;
+            };
             for (k, v) in entries(sec) {
                 let Some(declared) = text_of(k) else { continue };
                 let ver = match &v.data {
@@ -134,7 +138,10 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 if plain.starts_with("link:") || plain.starts_with("file:") {
                     out.pins.local_by_name.insert(
                         (path.clone(), declared.clone()),
-                        format!("local package (the lockfile links it to `{}`)", redact_url(plain)),
+                        format!(
+                            "local package (the lockfile links it to `{}`)",
+                            redact_url(plain)
+                        ),
                     );
                     continue;
                 }
@@ -162,7 +169,9 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     for section in ["packages", "snapshots"] {
-        let Some(pk) = get(root, section) else { continue };
+        let Some(pk) = get(root, section) else {
+            continue;
+        };
         if !matches!(pk.data, YamlData::Mapping(_)) {
             continue;
         }
@@ -186,16 +195,23 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             let non_registry = res.and_then(|r| {
                 if let Some(t) = str_of(r, "tarball") {
                     if !t.contains("/-/") {
-                        return Some(format!("tarball, not a registry package: {}", redact_url(&t)));
+                        return Some(format!(
+                            "tarball, not a registry package: {}",
+                            redact_url(&t)
+                        ));
                     }
                 }
                 if let Some(repo) = str_of(r, "repo") {
-                    return Some(format!("git source, not a registry package: {}", redact_url(&repo)));
+                    return Some(format!(
+                        "git source, not a registry package: {}",
+                        redact_url(&repo)
+                    ));
                 }
                 if str_of(r, "type").as_deref() == Some("git") {
                     return Some("git source, not a registry package".to_string());
                 }
-                str_of(r, "directory").map(|d| format!("local folder, not a registry package: {}", redact_url(&d)))
+                str_of(r, "directory")
+                    .map(|d| format!("local folder, not a registry package: {}", redact_url(&d)))
             });
             let resolved = match (non_registry, version.as_deref().map(|v| strip_peers(v, v5))) {
                 (Some(why), _) => skipped(why),
@@ -213,8 +229,11 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 Resolved::Exact { version } => Some((name.clone(), version.clone())),
                 _ => None,
             };
-            let dev = e.data.is_mapping() && get(e, "dev").and_then(text_of).as_deref() == Some("true")
-                || pair.as_ref().is_some_and(|p| dev_only.contains(p) && !prod.contains(p));
+            let dev = e.data.is_mapping()
+                && get(e, "dev").and_then(text_of).as_deref() == Some("true")
+                || pair
+                    .as_ref()
+                    .is_some_and(|p| dev_only.contains(p) && !prod.contains(p));
             let transitive = !pair.as_ref().is_some_and(|p| direct.contains(p));
             let mut d = b.dep(&name, resolved, 0, dev, transitive);
             d.line = line;
@@ -232,10 +251,22 @@ mod tests {
 
     #[test]
     fn keys_of_every_version() {
-        assert_eq!(parse_key("/lodash/4.17.20", true), Some(("lodash".into(), "4.17.20".into())));
-        assert_eq!(parse_key("/@babel/core/7.0.0_react@17.0.2", true), Some(("@babel/core".into(), "7.0.0".into())));
-        assert_eq!(parse_key("/@babel/core@7.0.0(react@18.0.0)", false), Some(("@babel/core".into(), "7.0.0".into())));
-        assert_eq!(parse_key("react-dom@18.2.0(react@18.2.0)", false), Some(("react-dom".into(), "18.2.0".into())));
+        assert_eq!(
+            parse_key("/lodash/4.17.20", true),
+            Some(("lodash".into(), "4.17.20".into()))
+        );
+        assert_eq!(
+            parse_key("/@babel/core/7.0.0_react@17.0.2", true),
+            Some(("@babel/core".into(), "7.0.0".into()))
+        );
+        assert_eq!(
+            parse_key("/@babel/core@7.0.0(react@18.0.0)", false),
+            Some(("@babel/core".into(), "7.0.0".into()))
+        );
+        assert_eq!(
+            parse_key("react-dom@18.2.0(react@18.2.0)", false),
+            Some(("react-dom".into(), "18.2.0".into()))
+        );
     }
 
     #[test]
@@ -286,12 +317,30 @@ snapshots:
 "#;
         let o = parse("pnpm-lock.yaml", t);
         assert!(o.notes.is_empty(), "{:?}", o.notes);
-        let d: Vec<_> = o.deps.iter().map(|d| (d.name.as_str(), d.line, d.resolved.clone(), d.dev, d.transitive)).collect();
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.line,
+                    d.resolved.clone(),
+                    d.dev,
+                    d.transitive,
+                )
+            })
+            .collect();
         assert_eq!(d.len(), 4, "{d:?}");
         assert_eq!(d[0], ("loose-envify", 21, exact("1.4.0"), false, true));
         assert_eq!(d[1], ("react-dom", 25, exact("18.2.0"), false, false));
         assert_eq!(d[2], ("typescript", 30, exact("5.3.3"), true, false));
         assert!(matches!(&d[3].2, Resolved::Skipped { reason } if reason.contains("tarball")));
-        assert_eq!(o.pins.by_name.get(&(String::new(), "react-dom".into())).map(|p| p.1.as_str()), Some("18.2.0"));
+        assert_eq!(
+            o.pins
+                .by_name
+                .get(&(String::new(), "react-dom".into()))
+                .map(|p| p.1.as_str()),
+            Some("18.2.0")
+        );
     }
 }

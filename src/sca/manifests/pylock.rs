@@ -11,7 +11,8 @@ use toml::Spanned;
 /// Exact versions by normalised name, for `pyproject.toml` ranges; a name locked at several versions
 /// (per-environment forks) pins nothing.
 fn python_pins(out: &mut FileOut) {
-    let mut seen: std::collections::BTreeMap<String, Option<String>> = std::collections::BTreeMap::new();
+    let mut seen: std::collections::BTreeMap<String, Option<String>> =
+        std::collections::BTreeMap::new();
     for d in &out.deps {
         if let crate::sca::model::Resolved::Exact { version } = &d.resolved {
             seen.entry(d.name.clone())
@@ -25,14 +26,17 @@ fn python_pins(out: &mut FileOut) {
     }
     for (name, v) in seen {
         if let Some(v) = v {
-            out.pins.by_name.insert((String::new(), name.clone()), (name, v));
+            out.pins
+                .by_name
+                .insert((String::new(), name.clone()), (name, v));
         }
     }
 }
 
 fn toml_error(b: &Builder, out: &mut FileOut, e: toml::de::Error) {
     let off = e.span().map(|s| s.start).unwrap_or(0);
-    out.notes.push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
+    out.notes
+        .push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
 }
 
 // ------------------------------------------------------------------------------------------------ poetry
@@ -77,7 +81,9 @@ pub(crate) fn parse_poetry(rel: &str, text: &str) -> FileOut {
     for p in lock.package {
         let off = p.name.span().start;
         let dev = p.category.as_deref() == Some("dev")
-            || p.groups.as_ref().is_some_and(|g| !g.is_empty() && !g.iter().any(|g| g == "main"));
+            || p.groups
+                .as_ref()
+                .is_some_and(|g| !g.is_empty() && !g.iter().any(|g| g == "main"));
         let resolved = match (&p.source, &p.version) {
             (Some(s), _) if matches!(s.kind.as_str(), "git" | "directory" | "file" | "url") => {
                 let what = match s.kind.as_str() {
@@ -85,13 +91,17 @@ pub(crate) fn parse_poetry(rel: &str, text: &str) -> FileOut {
                     "url" => "direct URL",
                     _ => "local path",
                 };
-                skipped(format!("{what}, not a registry package: {}", redact_url(&s.url)))
+                skipped(format!(
+                    "{what}, not a registry package: {}",
+                    redact_url(&s.url)
+                ))
             }
             (_, Some(v)) => exact(v.clone()),
             (_, None) => skipped("no version in the lockfile"),
         };
         // poetry.lock does not say which packages pyproject.toml declares
-        out.deps.push(b.dep(p.name.get_ref(), resolved, off, dev, false));
+        out.deps
+            .push(b.dep(p.name.get_ref(), resolved, off, dev, false));
     }
     python_pins(&mut out);
     out
@@ -156,7 +166,9 @@ pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
     for p in &lock.package {
         let name = super::pep503(p.name.get_ref());
         let src = p.source.as_ref();
-        let key = src.and_then(|s| s.keys().next().cloned()).unwrap_or_default();
+        let key = src
+            .and_then(|s| s.keys().next().cloned())
+            .unwrap_or_default();
         let loc = src
             .and_then(|s| s.values().next())
             .and_then(|v| v.as_str())
@@ -168,13 +180,28 @@ pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
                 None => skipped("no version in the lockfile"),
             },
             "editable" | "virtual" => skipped(format!("the project itself ({key} source `{loc}`)")),
-            "git" => skipped(format!("git source, not a registry package: {}", redact_url(&loc))),
-            "url" => skipped(format!("direct URL, not a registry package: {}", redact_url(&loc))),
-            _ => skipped(format!("local path, not a registry package: {}", redact_url(&loc))),
+            "git" => skipped(format!(
+                "git source, not a registry package: {}",
+                redact_url(&loc)
+            )),
+            "url" => skipped(format!(
+                "direct URL, not a registry package: {}",
+                redact_url(&loc)
+            )),
+            _ => skipped(format!(
+                "local path, not a registry package: {}",
+                redact_url(&loc)
+            )),
         };
         let dev = dev_direct.contains(&name) && !direct.contains(&name);
         let transitive = !direct.contains(&name) && !dev_direct.contains(&name);
-        out.deps.push(b.dep(p.name.get_ref(), resolved, p.name.span().start, dev, transitive));
+        out.deps.push(b.dep(
+            p.name.get_ref(),
+            resolved,
+            p.name.span().start,
+            dev,
+            transitive,
+        ));
     }
     python_pins(&mut out);
     out
@@ -188,29 +215,43 @@ pub(crate) fn parse_pipfile(rel: &str, text: &str) -> FileOut {
     let root = match json::parse(text) {
         Ok(v) => v,
         Err(e) => {
-            out.notes.push(b.error_at(e.off, format!("invalid JSON: {e}")));
+            out.notes
+                .push(b.error_at(e.off, format!("invalid JSON: {e}")));
             return out;
         }
     };
     if root.as_obj().is_none() {
-        out.notes.push(b.error_at(root.off, "Pipfile.lock is not a JSON object"));
+        out.notes
+            .push(b.error_at(root.off, "Pipfile.lock is not a JSON object"));
         return out;
     }
     out.dev_known = true;
     for (section, dev) in [("default", false), ("develop", true)] {
-        let Some(sec) = root.get(section) else { continue };
+        let Some(sec) = root.get(section) else {
+            continue;
+        };
         let Some(entries) = sec.as_obj() else {
-            out.notes.push(b.error_at(sec.off, format!("`{section}` is not an object")));
+            out.notes
+                .push(b.error_at(sec.off, format!("`{section}` is not an object")));
             continue;
         };
         for (k, e) in entries {
             let off = k.off + 1;
             let resolved = if let Some(g) = e.str_of("git") {
-                skipped(format!("git source, not a registry package: {}", redact_url(g)))
+                skipped(format!(
+                    "git source, not a registry package: {}",
+                    redact_url(g)
+                ))
             } else if let Some(p) = e.str_of("path") {
-                skipped(format!("local path, not a registry package: {}", redact_url(p)))
+                skipped(format!(
+                    "local path, not a registry package: {}",
+                    redact_url(p)
+                ))
             } else if let Some(f) = e.str_of("file") {
-                skipped(format!("direct URL, not a registry package: {}", redact_url(f)))
+                skipped(format!(
+                    "direct URL, not a registry package: {}",
+                    redact_url(f)
+                ))
             } else if let Some(v) = e.str_of("version") {
                 let v = v.trim();
                 match v.strip_prefix("===").or_else(|| v.strip_prefix("==")) {
@@ -218,7 +259,8 @@ pub(crate) fn parse_pipfile(rel: &str, text: &str) -> FileOut {
                     _ => unpinned(if v.is_empty() { "*" } else { v }),
                 }
             } else {
-                out.notes.push(b.error_at(off, format!("`{section}.{}` has no version", k.s)));
+                out.notes
+                    .push(b.error_at(off, format!("`{section}.{}` has no version", k.s)));
                 continue;
             };
             // Pipfile.lock does not say which entries the Pipfile declares
@@ -274,11 +316,25 @@ lock-version = "2.0"
 "#;
         let o = parse_poetry("poetry.lock", t);
         assert!(o.notes.is_empty());
-        assert_eq!((o.deps[0].name.as_str(), o.deps[0].line, &o.deps[0].resolved, o.deps[0].dev), ("flask", 4, &exact("2.0.1"), false));
+        assert_eq!(
+            (
+                o.deps[0].name.as_str(),
+                o.deps[0].line,
+                &o.deps[0].resolved,
+                o.deps[0].dev
+            ),
+            ("flask", 4, &exact("2.0.1"), false)
+        );
         assert!(o.deps[1].dev);
-        assert!(matches!(&o.deps[2].resolved, Resolved::Skipped { reason } if reason.contains("git source")));
+        assert!(
+            matches!(&o.deps[2].resolved, Resolved::Skipped { reason } if reason.contains("git source"))
+        );
         let bad = parse_poetry("poetry.lock", "[[package]]\nname = \"x\"\nversion = \n");
-        assert!(bad.notes[0].message.starts_with("poetry.lock:3:"), "{:?}", bad.notes);
+        assert!(
+            bad.notes[0].message.starts_with("poetry.lock:3:"),
+            "{:?}",
+            bad.notes
+        );
     }
 
     #[test]
@@ -334,12 +390,18 @@ source = { git = "https://github.com/o/gitdep?rev=abc#abc" }
 "#;
         let o = parse_uv("uv.lock", t);
         assert!(o.notes.is_empty(), "{:?}", o.notes);
-        let d: Vec<_> = o.deps.iter().map(|d| (d.name.as_str(), d.line, d.dev, d.transitive)).collect();
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.dev, d.transitive))
+            .collect();
         assert_eq!(d[0], ("app", 5, false, true));
         assert!(matches!(o.deps[0].resolved, Resolved::Skipped { .. }));
         assert_eq!(d[1], ("requests", 18, false, false));
         assert_eq!(d[2], ("pytest", 24, true, false));
         assert_eq!(d[3], ("urllib3", 29, false, true));
-        assert!(matches!(&o.deps[4].resolved, Resolved::Skipped { reason } if reason.contains("git")));
+        assert!(
+            matches!(&o.deps[4].resolved, Resolved::Skipped { reason } if reason.contains("git"))
+        );
     }
 }

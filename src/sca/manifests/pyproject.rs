@@ -42,7 +42,8 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         Ok(t) => t,
         Err(e) => {
             let off = e.span().map(|s| s.start).unwrap_or(0);
-            out.notes.push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
+            out.notes
+                .push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
             return out;
         }
     };
@@ -51,12 +52,15 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     // PEP 508 strings
     let pep508_list = |v: &Spanned<DeValue>, dev: bool, what: &str, out: &mut FileOut| {
         let Some(arr) = v.get_ref().as_array() else {
-            out.notes.push(b.error_at(v.span().start, format!("`{what}` is not an array")));
+            out.notes
+                .push(b.error_at(v.span().start, format!("`{what}` is not an array")));
             return;
         };
         for item in arr.iter() {
             // `{include-group = "..."}` in dependency groups: the included group is reported itself
-            let Some(s) = item.get_ref().as_str() else { continue };
+            let Some(s) = item.get_ref().as_str() else {
+                continue;
+            };
             let off = item.span().start + 1;
             match requirement(s) {
                 Ok((name, shown, resolved)) => {
@@ -65,7 +69,10 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                     d.name = name.clone();
                     out.declared.push((name, s.to_string()));
                 }
-                Err(e) => out.notes.push(b.error_at(off, format!("invalid requirement `{}` in `{what}`: {e}", redact_url(s)))),
+                Err(e) => out.notes.push(b.error_at(
+                    off,
+                    format!("invalid requirement `{}` in `{what}`: {e}", redact_url(s)),
+                )),
             }
         }
     };
@@ -75,13 +82,23 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         }
         if let Some(opt) = table(project, &["optional-dependencies"]) {
             for (k, v) in opt.iter() {
-                pep508_list(v, false, &format!("project.optional-dependencies.{}", k.get_ref()), &mut out);
+                pep508_list(
+                    v,
+                    false,
+                    &format!("project.optional-dependencies.{}", k.get_ref()),
+                    &mut out,
+                );
             }
         }
     }
     if let Some(groups) = table(root, &["dependency-groups"]) {
         for (k, v) in groups.iter() {
-            pep508_list(v, true, &format!("dependency-groups.{}", k.get_ref()), &mut out);
+            pep508_list(
+                v,
+                true,
+                &format!("dependency-groups.{}", k.get_ref()),
+                &mut out,
+            );
         }
     }
     if let Some(v) = table(root, &["tool", "uv"]).and_then(|t| get(t, "dev-dependencies")) {
@@ -99,7 +116,11 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         }
         if let Some(groups) = table(poetry, &["group"]) {
             for (g, v) in groups.iter() {
-                if let Some(t) = v.get_ref().as_table().and_then(|t| table(t, &["dependencies"])) {
+                if let Some(t) = v
+                    .get_ref()
+                    .as_table()
+                    .and_then(|t| table(t, &["dependencies"]))
+                {
                     poetry_tables.push((t, g.get_ref() != "main"));
                 }
             }
@@ -114,25 +135,52 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             let (resolved, spec) = match v.get_ref() {
                 DeValue::String(s) => (poetry_spec(s), s.to_string()),
                 DeValue::Table(d) => {
-                    let s = |key: &str| get(d, key).and_then(|v| v.get_ref().as_str()).map(str::to_string);
+                    let s = |key: &str| {
+                        get(d, key)
+                            .and_then(|v| v.get_ref().as_str())
+                            .map(str::to_string)
+                    };
                     if let Some(g) = s("git") {
-                        (skipped(format!("git source, not a registry package: {}", redact_url(&g))), String::new())
+                        (
+                            skipped(format!(
+                                "git source, not a registry package: {}",
+                                redact_url(&g)
+                            )),
+                            String::new(),
+                        )
                     } else if let Some(p) = s("path") {
-                        (skipped(format!("local path, not a registry package: {}", redact_url(&p))), String::new())
+                        (
+                            skipped(format!(
+                                "local path, not a registry package: {}",
+                                redact_url(&p)
+                            )),
+                            String::new(),
+                        )
                     } else if let Some(u) = s("url") {
-                        (skipped(format!("direct URL, not a registry package: {}", redact_url(&u))), String::new())
+                        (
+                            skipped(format!(
+                                "direct URL, not a registry package: {}",
+                                redact_url(&u)
+                            )),
+                            String::new(),
+                        )
                     } else {
                         let spec = s("version").unwrap_or_else(|| "*".into());
                         (poetry_spec(&spec), spec)
                     }
                 }
-                DeValue::Array(_) => (unpinned("several constraints (by environment)"), String::new()),
+                DeValue::Array(_) => (
+                    unpinned("several constraints (by environment)"),
+                    String::new(),
+                ),
                 _ => {
-                    out.notes.push(b.error_at(v.span().start, format!("`{name}`: unexpected value")));
+                    out.notes
+                        .push(b.error_at(v.span().start, format!("`{name}`: unexpected value")));
                     continue;
                 }
             };
-            out.deps.push(b.dep(name, resolved, k.span().start, dev, false));
+            out.deps
+                .push(b.dep(name, resolved, k.span().start, dev, false));
             out.declared.push((pep503(name), spec));
         }
     }
@@ -173,7 +221,11 @@ black = "==22.3.0"
 "#;
         let o = parse("pyproject.toml", t);
         assert!(o.notes.is_empty(), "{:?}", o.notes);
-        let d: Vec<_> = o.deps.iter().map(|d| (d.name.as_str(), d.line, d.resolved.clone(), d.dev)).collect();
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.resolved.clone(), d.dev))
+            .collect();
         assert_eq!(d[0], ("requests", 7, exact("2.19.0"), false));
         assert!(matches!(&d[1].2, Resolved::Unpinned { .. }));
         assert_eq!(o.deps[1].display_name, "Django");

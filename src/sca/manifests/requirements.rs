@@ -136,7 +136,9 @@ fn starts_with_scheme(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-const ARCHIVE_EXTS: &[&str] = &[".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar"];
+const ARCHIVE_EXTS: &[&str] = &[
+    ".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar",
+];
 
 fn looks_like_path(s: &str) -> bool {
     s.starts_with('.')
@@ -145,7 +147,9 @@ fn looks_like_path(s: &str) -> bool {
         || s.starts_with('\\')
         || (s.len() > 2 && s.as_bytes()[1] == b':' && matches!(s.as_bytes()[2], b'\\' | b'/'))
         || (!s.contains('@') && (s.contains('/') || s.contains('\\')))
-        || ARCHIVE_EXTS.iter().any(|e| s.to_ascii_lowercase().ends_with(e))
+        || ARCHIVE_EXTS
+            .iter()
+            .any(|e| s.to_ascii_lowercase().ends_with(e))
 }
 
 /// Best guess at the project name of a URL or path requirement: `#egg=`, a wheel or sdist file name, a
@@ -237,11 +241,18 @@ fn classify(text: &str) -> Result<(String, String, Resolved), String> {
         Ok(req) => {
             let norm = req.name.to_string();
             let shown = written_name(text);
-            let shown = if shown.is_empty() { norm.clone() } else { shown.to_string() };
+            let shown = if shown.is_empty() {
+                norm.clone()
+            } else {
+                shown.to_string()
+            };
             let resolved = match &req.version_or_url {
                 None => unpinned("*"),
                 Some(VersionOrUrl::Url(u)) => {
-                    let given = u.given().map(str::to_string).unwrap_or_else(|| u.to_string());
+                    let given = u
+                        .given()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| u.to_string());
                     skipped(location_reason(&given, false))
                 }
                 Some(VersionOrUrl::VersionSpecifier(specs)) => resolve_specifiers(specs),
@@ -271,7 +282,11 @@ fn resolve_specifiers(specs: &VersionSpecifiers) -> Resolved {
         }
     }
     let spec = specs.to_string();
-    unpinned(if spec.is_empty() { "*".to_string() } else { spec })
+    unpinned(if spec.is_empty() {
+        "*".to_string()
+    } else {
+        spec
+    })
 }
 
 /// One requirement (PEP 508, or a pip URL / path line): (normalised name, name as written, resolution).
@@ -279,7 +294,11 @@ pub(crate) fn requirement(a: &str) -> Result<(String, String, Resolved), String>
     let a = a.trim();
     if !is_named_url(a) && (starts_with_scheme(a) || looks_like_path(a)) {
         let name = name_from_location(a);
-        return Ok((pep503(&name), name.clone(), skipped(location_reason(a, false))));
+        return Ok((
+            pep503(&name),
+            name.clone(),
+            skipped(location_reason(a, false)),
+        ));
     }
     match classify(a) {
         Ok(x) => Ok(x),
@@ -287,7 +306,11 @@ pub(crate) fn requirement(a: &str) -> Result<(String, String, Resolved), String>
             if let Some((name, loc)) = a.split_once('@') {
                 let bare = written_name(name.trim());
                 if !bare.is_empty() && (name.trim().len() == bare.len() || name.contains('[')) {
-                    return Ok((pep503(bare), bare.to_string(), skipped(location_reason(loc.trim(), false))));
+                    return Ok((
+                        pep503(bare),
+                        bare.to_string(),
+                        skipped(location_reason(loc.trim(), false)),
+                    ));
                 }
             }
             Err(e.lines().next().unwrap_or("").to_string())
@@ -337,7 +360,11 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
                 Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
                 _ => (o, None),
             };
-            let short_val = |p: &str| o.strip_prefix(p).filter(|v| !v.is_empty()).map(str::to_string);
+            let short_val = |p: &str| {
+                o.strip_prefix(p)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+            };
             let take = |i: &mut usize| -> Option<String> {
                 if let Some(v) = &inline {
                     return Some(v.clone());
@@ -353,7 +380,12 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
             if let Some(kind) = kind {
                 match take(&mut i) {
                     Some(p) => out.includes.push((kind, p, line)),
-                    None => out.notes.push(error_note(NoteLevel::Warning, rel, line, format!("`{flag}` without a file name"))),
+                    None => out.notes.push(error_note(
+                        NoteLevel::Warning,
+                        rel,
+                        line,
+                        format!("`{flag}` without a file name"),
+                    )),
                 }
             } else if let Some(p) = short_val("-r") {
                 out.includes.push((IncludeKind::Requirement, p, line));
@@ -364,9 +396,20 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
                 match target {
                     Some(t) => {
                         let name = name_from_location(&t);
-                        out.deps.push(mk(&name, &name, skipped(location_reason(&t, true)), line, col));
+                        out.deps.push(mk(
+                            &name,
+                            &name,
+                            skipped(location_reason(&t, true)),
+                            line,
+                            col,
+                        ));
                     }
-                    None => out.notes.push(error_note(NoteLevel::Warning, rel, line, "`-e` without a target")),
+                    None => out.notes.push(error_note(
+                        NoteLevel::Warning,
+                        rel,
+                        line,
+                        "`-e` without a target",
+                    )),
                 }
             } else if VALUE_OPTIONS.contains(&flag) {
                 take(&mut i);
@@ -471,7 +514,14 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
         }
         all_cons.extend(cons.iter().cloned());
         // a constraints file scanned on its own is not a requirement of anything
-        if !cons.is_empty() || !rel.to_ascii_lowercase().rsplit('/').next().unwrap_or("").starts_with("constraints") {
+        if !cons.is_empty()
+            || !rel
+                .to_ascii_lowercase()
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .starts_with("constraints")
+        {
             all_reqs.extend(reqs.iter().cloned());
         }
         let mut pins: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -479,7 +529,9 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
             if let Some(f) = parsed.get(c) {
                 for d in &f.deps {
                     if let Resolved::Exact { version } = &d.resolved {
-                        pins.entry(d.name.clone()).or_default().push(version.clone());
+                        pins.entry(d.name.clone())
+                            .or_default()
+                            .push(version.clone());
                     }
                 }
             }
@@ -487,15 +539,22 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
         for r in &reqs {
             let Some(f) = parsed.get(r) else { continue };
             for (i, d) in f.deps.iter().enumerate() {
-                let Resolved::Unpinned { spec } = &d.resolved else { continue };
-                let Some(vs) = pins.get(&d.name) else { continue };
+                let Resolved::Unpinned { spec } = &d.resolved else {
+                    continue;
+                };
+                let Some(vs) = pins.get(&d.name) else {
+                    continue;
+                };
                 let specs = if spec == "*" {
                     Ok(VersionSpecifiers::empty())
                 } else {
                     VersionSpecifiers::from_str(spec)
                 };
                 let Ok(specs) = specs else { continue };
-                if let Some(v) = vs.iter().find(|v| Version::from_str(v).is_ok_and(|v| specs.contains(&v))) {
+                if let Some(v) = vs
+                    .iter()
+                    .find(|v| Version::from_str(v).is_ok_and(|v| specs.contains(&v)))
+                {
                     pinned.entry((r.clone(), i)).or_insert_with(|| v.clone());
                 }
             }
@@ -526,7 +585,11 @@ fn closure(
     reqs: &mut BTreeSet<String>,
     cons: &mut BTreeSet<String>,
 ) {
-    let set = if as_constraint { &mut *cons } else { &mut *reqs };
+    let set = if as_constraint {
+        &mut *cons
+    } else {
+        &mut *reqs
+    };
     if !set.insert(rel.to_string()) {
         return;
     }
@@ -561,13 +624,20 @@ fn visit(
     parsed.insert(rel.to_string(), f);
     stack.push(rel.to_string());
     for (kind, target, line) in includes {
-        let flag = if kind == IncludeKind::Requirement { "-r" } else { "-c" };
+        let flag = if kind == IncludeKind::Requirement {
+            "-r"
+        } else {
+            "-c"
+        };
         let Some(t) = resolve_include(rel, &target) else {
             notes.push(error_note(
                 NoteLevel::Warning,
                 rel,
                 line,
-                format!("`{flag} {}` not followed: only files inside the scanned folder are read", clip(&target)),
+                format!(
+                    "`{flag} {}` not followed: only files inside the scanned folder are read",
+                    clip(&target)
+                ),
             ));
             continue;
         };
@@ -578,7 +648,10 @@ fn visit(
                 Notification::new(
                     NoteLevel::Warning,
                     "manifest-include-cycle",
-                    format!("{rel}:{line}: `{flag} {target}` makes an include cycle: {}", chain.join(" -> ")),
+                    format!(
+                        "{rel}:{line}: `{flag} {target}` makes an include cycle: {}",
+                        chain.join(" -> ")
+                    ),
                 )
                 .at(rel.to_string(), Some(line)),
             );
@@ -620,7 +693,9 @@ mod tests {
         assert_eq!(d[1].1, exact("1.0-weird"));
         assert!(matches!(&d[2].1, Resolved::Unpinned { spec } if spec == "==1.2.*"));
         assert!(matches!(&d[3].1, Resolved::Unpinned { spec } if spec == "~=1.4"));
-        assert!(matches!(&d[4].1, Resolved::Unpinned { spec } if spec.contains(">=2") && spec.contains("<3")));
+        assert!(
+            matches!(&d[4].1, Resolved::Unpinned { spec } if spec.contains(">=2") && spec.contains("<3"))
+        );
         assert!(matches!(&d[6].1, Resolved::Unpinned { spec } if spec == "*"));
         for x in &d[5..11] {
             if x.0 != "k" {
@@ -636,7 +711,11 @@ mod tests {
         let t = "# top comment\nrequests==2.31.0 \\\n    --hash=sha256:abc \\\n    --hash=sha256:def  # pinned\n\n--index-url https://user:pw@pypi.example/simple\n  Django[argon2] >= 4.2 ; python_version >= \"3.8\"\nfoo==1.0 # comment\n-i https://x --pre\n";
         let f = parse_file("r.txt", t);
         assert!(f.notes.is_empty(), "{:?}", f.notes);
-        let d: Vec<_> = f.deps.iter().map(|d| (d.name.as_str(), d.line, d.column)).collect();
+        let d: Vec<_> = f
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.column))
+            .collect();
         assert_eq!(d[0], ("requests", 2, 1));
         assert_eq!(d[1], ("django", 7, 3));
         assert_eq!(f.deps[1].display_name, "Django");
@@ -681,7 +760,10 @@ mod tests {
 
     #[test]
     fn includes_and_bad_lines() {
-        let f = parse_file("a/r.txt", "-r base.txt\n--requirement=../c.txt\n-cconstraints.txt\nfoo==\n--bogus\n");
+        let f = parse_file(
+            "a/r.txt",
+            "-r base.txt\n--requirement=../c.txt\n-cconstraints.txt\nfoo==\n--bogus\n",
+        );
         assert_eq!(
             f.includes,
             vec![
@@ -691,9 +773,18 @@ mod tests {
             ]
         );
         assert_eq!(f.notes.len(), 2);
-        assert!(f.notes[0].message.starts_with("a/r.txt:4: invalid requirement `foo==`"), "{}", f.notes[0].message);
+        assert!(
+            f.notes[0]
+                .message
+                .starts_with("a/r.txt:4: invalid requirement `foo==`"),
+            "{}",
+            f.notes[0].message
+        );
         assert!(f.notes[1].message.contains("--bogus"));
-        assert_eq!(resolve_include("a/b/r.txt", "../c.txt").as_deref(), Some("a/c.txt"));
+        assert_eq!(
+            resolve_include("a/b/r.txt", "../c.txt").as_deref(),
+            Some("a/c.txt")
+        );
         assert_eq!(resolve_include("r.txt", "../c.txt"), None);
         assert_eq!(resolve_include("r.txt", "/etc/x"), None);
     }

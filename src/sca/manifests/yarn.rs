@@ -19,7 +19,9 @@ struct Entry {
 
 fn unquote(s: &str) -> &str {
     let s = s.trim();
-    if s.len() >= 2 && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\''))) {
+    if s.len() >= 2
+        && ((s.starts_with('"') && s.ends_with('"')) || (s.starts_with('\'') && s.ends_with('\'')))
+    {
         &s[1..s.len() - 1]
     } else {
         s
@@ -49,7 +51,13 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             }
             field_indent = None;
             let Some(keys) = t.strip_suffix(':') else {
-                out.notes.push(b.error_at(line_off, format!("expected an entry `name@range:`, found `{}`", super::requirements::redact_url(t))));
+                out.notes.push(b.error_at(
+                    line_off,
+                    format!(
+                        "expected an entry `name@range:`, found `{}`",
+                        super::requirements::redact_url(t)
+                    ),
+                ));
                 continue;
             };
             if keys == "__metadata" {
@@ -91,7 +99,8 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     }
     for e in entries {
         let Some(first) = e.specs.first() else {
-            out.notes.push(b.error_at(e.off, "entry without a package name"));
+            out.notes
+                .push(b.error_at(e.off, "entry without a package name"));
             continue;
         };
         let (declared, spec) = split_name_spec(first);
@@ -136,7 +145,8 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 }
                 (_, Some(v)) => exact(exact_version(v).unwrap_or_else(|| v.to_string())),
                 (_, None) => {
-                    out.notes.push(b.error_at(e.off, format!("entry `{first}` has no version")));
+                    out.notes
+                        .push(b.error_at(e.off, format!("entry `{first}` has no version")));
                     continue;
                 }
             }
@@ -149,7 +159,9 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         for s in &e.specs {
             match &resolved {
                 Resolved::Exact { version } => {
-                    out.pins.by_spec.insert(s.clone(), (name.clone(), version.clone()));
+                    out.pins
+                        .by_spec
+                        .insert(s.clone(), (name.clone(), version.clone()));
                 }
                 Resolved::Skipped { reason } => {
                     out.pins.local_by_spec.insert(s.clone(), reason.clone());
@@ -197,14 +209,27 @@ other@github:o/other:
 "#;
         let o = parse("yarn.lock", t);
         assert!(o.notes.is_empty(), "{:?}", o.notes);
-        let d: Vec<_> = o.deps.iter().map(|d| (d.name.as_str(), d.line, d.resolved.clone())).collect();
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.resolved.clone()))
+            .collect();
         assert_eq!(d[0], ("@babel/code-frame", 5, exact("7.12.13")));
         assert_eq!(d[1], ("lodash", 12, exact("4.17.15")));
         assert_eq!(d[2], ("bar", 16, exact("1.0.3")));
         assert!(matches!(&d[3].2, Resolved::Skipped { reason } if reason.contains("git")));
         assert!(matches!(&d[4].2, Resolved::Skipped { .. }));
-        assert_eq!(o.pins.by_spec.get("lodash@^4.17.11").map(|p| p.1.as_str()), Some("4.17.15"));
-        assert_eq!(o.pins.by_spec.get("foo@npm:bar@^1.0.0").map(|p| p.0.as_str()), Some("bar"));
+        assert_eq!(
+            o.pins.by_spec.get("lodash@^4.17.11").map(|p| p.1.as_str()),
+            Some("4.17.15")
+        );
+        assert_eq!(
+            o.pins
+                .by_spec
+                .get("foo@npm:bar@^1.0.0")
+                .map(|p| p.0.as_str()),
+            Some("bar")
+        );
     }
 
     #[test]
@@ -245,7 +270,11 @@ __metadata:
 "#;
         let o = parse("yarn.lock", t);
         assert!(o.notes.is_empty(), "{:?}", o.notes);
-        let d: Vec<_> = o.deps.iter().map(|d| (d.name.as_str(), d.line, d.resolved.clone())).collect();
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.resolved.clone()))
+            .collect();
         assert_eq!(d.len(), 4);
         assert_eq!(d[0], ("lodash", 8, exact("4.17.20")));
         assert!(matches!(&d[1].2, Resolved::Skipped { reason } if reason.contains("workspace")));
@@ -256,7 +285,10 @@ __metadata:
 
     #[test]
     fn broken_lines_are_said() {
-        let o = parse("yarn.lock", "lodash@^4:\n  version \"4.0.0\"\nnot an entry\nx@1:\n  resolved \"y\"\n");
+        let o = parse(
+            "yarn.lock",
+            "lodash@^4:\n  version \"4.0.0\"\nnot an entry\nx@1:\n  resolved \"y\"\n",
+        );
         assert_eq!(o.deps.len(), 1);
         assert_eq!(o.notes.len(), 2);
         assert!(o.notes[0].message.starts_with("yarn.lock:3:"));
