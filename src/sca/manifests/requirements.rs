@@ -188,7 +188,13 @@ fn name_from_location(s: &str) -> String {
             return stem.to_string();
         }
     }
-    last.trim_end_matches(".git").to_string()
+    let name = last.trim_end_matches(".git");
+    if name.chars().any(|c| c.is_ascii_alphanumeric()) {
+        name.to_string()
+    } else {
+        // `-e .`: no name to be had from the text
+        s.to_string()
+    }
 }
 
 fn location_reason(s: &str, editable: bool) -> String {
@@ -341,7 +347,10 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
     let mut out = ReqFile::default();
     let mk = |name: &str, shown: &str, resolved: Resolved, line: u32, col: u32| Dependency {
         ecosystem: Ecosystem::PyPI,
-        name: pep503(name),
+        name: match pep503(name) {
+            n if n.is_empty() => name.to_string(),
+            n => n,
+        },
         display_name: shown.to_string(),
         resolved,
         manifest: rel.to_string(),
@@ -745,6 +754,7 @@ mod tests {
         assert!(got[0].1.starts_with("editable install"));
         assert!(got[0].1.contains("VCS"));
         assert!(got[1].1.contains("local path"));
+        assert_eq!(got[1].0, ".");
         assert_eq!(got[2].0, "pkg");
         assert!(got[3].1.contains("local path"));
         assert_eq!(got[3].0, "x");
