@@ -911,3 +911,47 @@ fn utf16_requirements_from_powershell() {
         (2, &ex("2.2.0"))
     );
 }
+
+#[test]
+fn large_pnpm_and_yarn_lockfiles_parse_fast() {
+    use std::fmt::Write;
+    let mut pnpm = String::from("lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      pkg-0:\n        specifier: ^0.0.0\n        version: 0.0.0\n\npackages:\n\n");
+    let mut snaps = String::from("snapshots:\n\n");
+    let mut yarn = String::from("# yarn lockfile v1\n\n\n");
+    for i in 0..2000 {
+        let v = format!("{}.{}.{}", i % 7, i % 13, i % 100);
+        let (name, v) = if i == 0 {
+            ("pkg-0".to_string(), "0.0.0".to_string())
+        } else {
+            (format!("pkg-{i}"), v)
+        };
+        write!(pnpm, "  {name}@{v}:\n    resolution: {{integrity: sha512-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa==}}\n    engines: {{node: '>=14'}}\n\n").unwrap();
+        write!(
+            snaps,
+            "  {name}@{v}:\n    dependencies:\n      pkg-{}: 1.0.0\n\n",
+            (i + 1) % 2000
+        )
+        .unwrap();
+        write!(yarn, "\"{name}@^{v}\", {name}@~{v}:\n  version \"{v}\"\n  resolved \"https://registry.yarnpkg.com/{name}/-/{name}-{v}.tgz#abc\"\n  integrity sha512-aaaa==\n  dependencies:\n    pkg-{} \"^1.0.0\"\n\n", (i + 1) % 2000).unwrap();
+    }
+    pnpm.push_str(&snaps);
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text) in [("pnpm-lock.yaml", &pnpm), ("yarn.lock", &yarn)] {
+        let dir = tmp.path().join(name.replace('.', "_"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        let files = [SourceFile {
+            rel: name.into(),
+            abs: p,
+            size: text.len() as u64,
+        }];
+        let t = std::time::Instant::now();
+        let out = parse_all(&dir, &files);
+        let took = t.elapsed();
+        assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+        assert_eq!(out.dependencies.len(), 2000, "{name}");
+        eprintln!("2,000-package {name} ({} KiB): {took:?}", text.len() / 1024);
+        assert!(took.as_millis() < 3000, "{took:?}");
+    }
+}

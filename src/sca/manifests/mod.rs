@@ -19,6 +19,7 @@ mod pnpm;
 mod pylock;
 mod pyproject;
 mod requirements;
+mod yaml_lite;
 mod yarn;
 
 /// What [`parse_all`] found.

@@ -1,43 +1,14 @@
 //! `pnpm-lock.yaml`: lockfile v5.x (`/name/1.2.3_peer`), v6 (`/name@1.2.3(peer)`) and v9 (`name@1.2.3`
-//! under `packages:`, peers in `snapshots:`), read with saphyr to keep positions.
+//! under `packages:`, peers in `snapshots:`). Read by [`super::yaml_lite`] (pnpm's fixed layout fast,
+//! anything else through saphyr), keeping positions.
 
 use super::npm::{exact_version, split_name_spec};
 use super::requirements::redact_url;
+use super::yaml_lite::{self, Y};
 use super::{exact, skipped, Builder, FileOut};
+use crate::finding::NoteLevel;
 use crate::sca::model::{Dependency, Ecosystem, Resolved};
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use std::collections::BTreeSet;
-
-type Node<'a> = MarkedYaml<'a>;
-
-fn text_of(n: &Node) -> Option<String> {
-    match &n.data {
-        YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
-        YamlData::Value(Scalar::Integer(i)) => Some(i.to_string()),
-        YamlData::Value(Scalar::FloatingPoint(f)) => Some(f.to_string()),
-        YamlData::Value(Scalar::Boolean(b)) => Some(b.to_string()),
-        YamlData::Representation(s, _, _) => Some(s.to_string()),
-        _ => None,
-    }
-}
-
-fn entries<'b, 'a>(n: &'b Node<'a>) -> Vec<(&'b Node<'a>, &'b Node<'a>)> {
-    match &n.data {
-        YamlData::Mapping(m) => m.iter().collect(),
-        _ => Vec::new(),
-    }
-}
-
-fn get<'b, 'a>(n: &'b Node<'a>, key: &str) -> Option<&'b Node<'a>> {
-    entries(n)
-        .into_iter()
-        .find(|(k, _)| text_of(k).as_deref() == Some(key))
-        .map(|(_, v)| v)
-}
-
-fn str_of(n: &Node, key: &str) -> Option<String> {
-    get(n, key).and_then(text_of)
-}
 
 /// `1.2.3(react@18.0.0)` / `1.2.3_react@17.0.2` -> `1.2.3`.
 fn strip_peers(v: &str, v5: bool) -> &str {
@@ -65,33 +36,28 @@ fn parse_key(key: &str, v5: bool) -> Option<(String, String)> {
 pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::Npm);
     let mut out = FileOut::default();
-    let docs = match MarkedYaml::load_from_str(text) {
-        Ok(d) => d,
+    let root = match yaml_lite::parse(text) {
+        Ok(y) => y,
         Err(e) => {
-            let m = e.marker();
             out.notes.push(
                 super::error_note(
-                    crate::finding::NoteLevel::Error,
+                    NoteLevel::Error,
                     rel,
-                    m.line().max(1) as u32,
-                    format!("invalid YAML: {}", e.info()),
+                    e.line,
+                    format!("invalid YAML: {}", e.msg),
                 )
-                .with_column(Some(m.col() as u32 + 1)),
+                .with_column(Some(e.col)),
             );
             return out;
         }
     };
-    let Some(root) = docs.first() else {
-        return out;
-    };
-    if !matches!(root.data, YamlData::Mapping(_)) {
+    if !root.is_map() {
         out.notes
             .push(b.error_at(0, "pnpm-lock.yaml is not a YAML mapping"));
         return out;
     }
-    let lv = str_of(root, "lockfileVersion").unwrap_or_default();
+    let lv = root.str_of("lockfileVersion").unwrap_or_default();
     let major: u32 = lv
-        .trim_matches('\'')
         .split('.')
         .next()
         .and_then(|m| m.parse().ok())
@@ -105,15 +71,18 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     out.dev_known = (1..9).contains(&major);
 
     // importers: the direct dependencies of each workspace folder
-    let mut importers: Vec<(String, &Node)> = Vec::new();
-    if let Some(imp) = get(root, "importers") {
-        for (k, v) in entries(imp) {
-            let path = text_of(k).unwrap_or_default();
-            let path = if path == "." { String::new() } else { path };
-            importers.push((path, v));
+    let mut importers: Vec<(String, &Y)> = Vec::new();
+    if let Some(imp) = root.get("importers") {
+        for e in imp.entries() {
+            let path = if e.key == "." {
+                String::new()
+            } else {
+                e.key.clone()
+            };
+            importers.push((path, &e.value));
         }
     } else {
-        importers.push((String::new(), root));
+        importers.push((String::new(), &root));
     }
     let mut direct: BTreeSet<(String, String)> = BTreeSet::new();
     let mut dev_only: BTreeSet<(String, String)> = BTreeSet::new();
@@ -124,17 +93,17 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             ("devDependencies", true),
             ("optionalDependencies", false),
         ] {
-            let Some(sec) = get(node, section) else {
+            let Some(sec) = node.get(section) else {
                 continue;
             };
-            for (k, v) in entries(sec) {
-                let Some(declared) = text_of(k) else { continue };
-                let ver = match &v.data {
-                    YamlData::Mapping(_) => str_of(v, "version"),
-                    _ => text_of(v),
+            for e in sec.entries() {
+                let declared = &e.key;
+                let ver = match &e.value {
+                    Y::Map(_) => e.value.str_of("version"),
+                    v => v.text(),
                 };
                 let Some(ver) = ver else { continue };
-                let plain = strip_peers(&ver, v5);
+                let plain = strip_peers(ver, v5);
                 if plain.starts_with("link:") || plain.starts_with("file:") {
                     out.pins.local_by_name.insert(
                         (path.clone(), declared.clone()),
@@ -147,9 +116,9 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 }
                 let (real, version) = match exact_version(plain) {
                     Some(x) => (declared.clone(), x),
-                    None => match parse_key(&ver, v5) {
+                    None => match parse_key(ver, v5) {
                         Some((n, x)) if exact_version(&x).is_some() => (n, x),
-                        _ => continue, // link:, file: ... : not pinned to a registry version
+                        _ => continue, // a git or tarball source: not pinned to a registry version
                     },
                 };
                 let key = (real.clone(), version.clone());
@@ -161,57 +130,58 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 }
                 out.pins
                     .by_name
-                    .insert((path.clone(), declared), (real, version));
+                    .insert((path.clone(), declared.clone()), (real, version));
             }
         }
     }
 
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut seen: BTreeSet<(String, Resolved)> = BTreeSet::new();
     let mut deps: Vec<Dependency> = Vec::new();
     for section in ["packages", "snapshots"] {
-        let Some(pk) = get(root, section) else {
+        let Some(pk) = root.get(section) else {
             continue;
         };
-        if !matches!(pk.data, YamlData::Mapping(_)) {
-            continue;
-        }
-        for (k, e) in entries(pk) {
-            let Some(key) = text_of(k) else { continue };
-            let line = k.span.start.line().max(1) as u32;
-            let col = k.span.start.col() as u32 + 1;
-            let parsed = parse_key(&key, v5);
-            let name = str_of(e, "name").or_else(|| parsed.as_ref().map(|p| p.0.clone()));
+        for e in pk.entries() {
+            let key = &e.key;
+            let pkg = &e.value;
+            let parsed = parse_key(key, v5);
+            let name = pkg
+                .str_of("name")
+                .map(str::to_string)
+                .or_else(|| parsed.as_ref().map(|p| p.0.clone()));
             let Some(name) = name else {
                 out.notes.push(super::error_note(
-                    crate::finding::NoteLevel::Warning,
+                    NoteLevel::Warning,
                     rel,
-                    line,
-                    format!("cannot read a package name from `{}`", redact_url(&key)),
+                    e.line,
+                    format!("cannot read a package name from `{}`", redact_url(key)),
                 ));
                 continue;
             };
-            let version = str_of(e, "version").or_else(|| parsed.as_ref().map(|p| p.1.clone()));
-            let res = get(e, "resolution");
-            let non_registry = res.and_then(|r| {
-                if let Some(t) = str_of(r, "tarball") {
+            let version = pkg
+                .str_of("version")
+                .map(str::to_string)
+                .or_else(|| parsed.as_ref().map(|p| p.1.clone()));
+            let non_registry = pkg.get("resolution").and_then(|r| {
+                if let Some(t) = r.str_of("tarball") {
                     if !t.contains("/-/") {
                         return Some(format!(
                             "tarball, not a registry package: {}",
-                            redact_url(&t)
+                            redact_url(t)
                         ));
                     }
                 }
-                if let Some(repo) = str_of(r, "repo") {
+                if let Some(repo) = r.str_of("repo") {
                     return Some(format!(
                         "git source, not a registry package: {}",
-                        redact_url(&repo)
+                        redact_url(repo)
                     ));
                 }
-                if str_of(r, "type").as_deref() == Some("git") {
+                if r.str_of("type") == Some("git") {
                     return Some("git source, not a registry package".to_string());
                 }
-                str_of(r, "directory")
-                    .map(|d| format!("local folder, not a registry package: {}", redact_url(&d)))
+                r.str_of("directory")
+                    .map(|d| format!("local folder, not a registry package: {}", redact_url(d)))
             });
             let resolved = match (non_registry, version.as_deref().map(|v| strip_peers(v, v5))) {
                 (Some(why), _) => skipped(why),
@@ -221,23 +191,21 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 },
                 (None, None) => skipped("no version in the lockfile"),
             };
-            let id = (name.clone(), format!("{resolved:?}"));
-            if !seen.insert(id) {
+            if !seen.insert((name.clone(), resolved.clone())) {
                 continue; // snapshots repeat packages (one per peer set)
             }
             let pair = match &resolved {
                 Resolved::Exact { version } => Some((name.clone(), version.clone())),
                 _ => None,
             };
-            let dev = e.data.is_mapping()
-                && get(e, "dev").and_then(text_of).as_deref() == Some("true")
+            let dev = pkg.str_of("dev") == Some("true")
                 || pair
                     .as_ref()
                     .is_some_and(|p| dev_only.contains(p) && !prod.contains(p));
             let transitive = !pair.as_ref().is_some_and(|p| direct.contains(p));
             let mut d = b.dep(&name, resolved, 0, dev, transitive);
-            d.line = line;
-            d.column = col;
+            d.line = e.line;
+            d.column = e.col;
             deps.push(d);
         }
     }
@@ -342,5 +310,24 @@ snapshots:
                 .map(|p| p.1.as_str()),
             Some("18.2.0")
         );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn load_time() {
+        use std::fmt::Write;
+        let mut s = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
+        for i in 0..2000 {
+            write!(s, "  pkg-{i}@1.{i}.0:\n    resolution: {{integrity: sha512-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa==}}\n    engines: {{node: '>=14'}}\n\n").unwrap();
+        }
+        let t = std::time::Instant::now();
+        let _ = super::yaml_lite::parse_saphyr(&s).unwrap();
+        eprintln!("saphyr {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let o = super::parse("pnpm-lock.yaml", &s);
+        eprintln!("parse {:?} {}", t.elapsed(), o.deps.len());
     }
 }
