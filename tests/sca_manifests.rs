@@ -359,9 +359,15 @@ fn npm_workspaces_use_the_root_lockfile() {
     let s = "npm-v2-workspaces";
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
-    let nf = one(&out, "node-fetch");
+    let nf: Vec<_> = all(&out, "node-fetch");
+    assert_eq!(nf.len(), 2, "{nf:#?}");
+    // a folder that is not one of the lockfile's workspaces does not get its pins
     assert_eq!(
-        (nf.manifest.as_str(), &nf.resolved, nf.transitive),
+        (nf[0].manifest.as_str(), unpinned(nf[0])),
+        ("examples/demo/package.json", "^2.6.0")
+    );
+    assert_eq!(
+        (nf[1].manifest.as_str(), &nf[1].resolved, nf[1].transitive),
         ("packages/api/package.json", &ex("2.6.0"), false)
     );
     let ts = one(&out, "typescript");
@@ -954,4 +960,26 @@ fn large_pnpm_and_yarn_lockfiles_parse_fast() {
         eprintln!("2,000-package {name} ({} KiB): {took:?}", text.len() / 1024);
         assert!(took.as_millis() < 3000, "{took:?}");
     }
+}
+
+#[test]
+fn yarn_v1_workspaces_from_package_json_globs() {
+    let out = scan("yarn-v1-workspaces");
+    assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    let l: Vec<_> = all(&out, "lodash")
+        .iter()
+        .map(|d| (d.manifest.as_str(), d.resolved.clone()))
+        .collect();
+    assert_eq!(
+        l,
+        vec![
+            ("packages/web/package.json", ex("4.17.11")),
+            (
+                "tools/script/package.json",
+                Resolved::Unpinned {
+                    spec: "^4.17.11".into()
+                }
+            ),
+        ]
+    );
 }

@@ -63,7 +63,13 @@ pub(crate) fn manifest_kind(rel_path: &str) -> Option<Kind> {
     let mut parts = rel.split('/').rev();
     let name = parts.next()?;
     let parent = parts.next();
-    if rel.split('/').any(|c| c == "node_modules") {
+    // installed third-party code, not the project's manifests
+    if rel.split('/').any(|c| {
+        matches!(
+            c,
+            "node_modules" | "site-packages" | "dist-packages" | "bower_components"
+        )
+    }) {
         return None;
     }
     let lower = name.to_ascii_lowercase();
@@ -154,6 +160,8 @@ pub(crate) struct FileOut {
     pub declared: Vec<(String, String)>,
     /// The file says which dependencies are dev-only (package-lock, pnpm v5/v6, poetry, Pipfile.lock).
     pub dev_known: bool,
+    /// For package.json: the `workspaces` globs.
+    pub workspaces: Vec<String>,
 }
 
 /// A lockfile's answer to "which version did `name` (declared as `spec`) get?", per importer (workspace
@@ -169,6 +177,9 @@ pub(crate) struct LockPins {
     pub local_by_name: BTreeMap<(String, String), String>,
     /// The same keyed like `by_spec`.
     pub local_by_spec: BTreeMap<String, String>,
+    /// The workspace folders (relative to the lockfile's folder) the lockfile covers, when it says
+    /// (npm v2+, pnpm, yarn berry, uv); None when it does not (npm v1, yarn v1, poetry).
+    pub importers: Option<BTreeSet<String>>,
 }
 
 impl LockPins {
@@ -251,6 +262,16 @@ fn dir_of(rel: &str) -> &str {
         Some(i) => &rel[..i],
         None => "",
     }
+}
+
+/// `dir` relative to its ancestor `base` ("" when equal).
+fn rel_under(dir: &str, base: &str) -> String {
+    if base.is_empty() {
+        return dir.to_string();
+    }
+    dir.strip_prefix(base)
+        .map(|s| s.trim_start_matches('/').to_string())
+        .unwrap_or_default()
 }
 
 fn join_rel(dir: &str, name: &str) -> String {
@@ -408,6 +429,23 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         .iter_mut()
         .map(|(r, (_, fo))| (r.clone(), std::mem::take(&mut fo.pins)))
         .collect();
+    // `workspaces` globs of each folder's package.json, for lockfiles that do not list their workspaces
+    let mut workspace_globs: BTreeMap<String, globset::GlobSet> = BTreeMap::new();
+    for (rel, (kind, fo)) in &parsed {
+        if *kind != Kind::PackageJson || fo.workspaces.is_empty() {
+            continue;
+        }
+        let mut b = globset::GlobSetBuilder::new();
+        for w in &fo.workspaces {
+            let w = w.trim_start_matches("./").trim_end_matches('/');
+            if let Ok(g) = globset::GlobBuilder::new(w).literal_separator(true).build() {
+                b.add(g);
+            }
+        }
+        if let Ok(set) = b.build() {
+            workspace_globs.insert(dir_of(rel).to_string(), set);
+        }
+    }
     let declaring: Vec<(String, Kind)> = parsed
         .iter()
         .filter(|(_, (k, _))| matches!(k, Kind::PackageJson | Kind::Pyproject))
@@ -420,15 +458,31 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
             PY_LOCKS
         };
         let dir = dir_of(&pj).to_string();
-        // nearest folder (this one, then ancestors) holding an npm lockfile
+        // nearest folder (this one, then ancestors) holding a lockfile; an ancestor's lockfile only if it
+        // covers this folder as a workspace
         let mut lock_dir: Option<String> = None;
         let mut d = Some(dir.clone());
         while let Some(cur) = d {
-            if lock_names
+            let here: Vec<&LockPins> = lock_names
                 .iter()
-                .any(|n| parsed.contains_key(&join_rel(&cur, n)))
+                .filter_map(|n| pins.get(&join_rel(&cur, n)))
+                .collect();
+            if !here.is_empty()
+                || lock_names
+                    .iter()
+                    .any(|n| parsed.contains_key(&join_rel(&cur, n)))
             {
-                lock_dir = Some(cur.clone());
+                let importer = rel_under(&dir, &cur);
+                let covered = cur == dir
+                    || here.iter().any(|l| match &l.importers {
+                        Some(set) => set.contains(&importer),
+                        None => workspace_globs
+                            .get(&cur)
+                            .is_some_and(|g| g.is_match(&importer)),
+                    });
+                if covered {
+                    lock_dir = Some(cur.clone());
+                }
                 break;
             }
             d = if cur.is_empty() {
@@ -438,11 +492,7 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
             };
         }
         let importer = match &lock_dir {
-            Some(ld) if ld.is_empty() => dir.clone(),
-            Some(ld) => dir
-                .strip_prefix(ld.as_str())
-                .map(|s| s.trim_start_matches('/').to_string())
-                .unwrap_or_default(),
+            Some(ld) => rel_under(&dir, ld),
             None => String::new(),
         };
         let locks: Vec<&LockPins> = match &lock_dir {
@@ -614,6 +664,7 @@ mod tests {
         for no in [
             "node_modules/a/package.json",
             "web/node_modules/@s/x/package-lock.json",
+            ".venv/lib/python3.11/site-packages/pip/_vendor/requirements.txt",
             "README.txt",
             "requirements.md",
             "cargo.lock",

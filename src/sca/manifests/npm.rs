@@ -115,6 +115,14 @@ pub(crate) fn parse_package_json(rel: &str, text: &str) -> FileOut {
             .push(b.error_at(root.off, "package.json is not a JSON object"));
         return out;
     }
+    let ws = root.get("workspaces");
+    let ws = ws.and_then(|w| w.get("packages")).or(ws);
+    if let Some(json::JValue::Arr(a)) = ws.map(|w| &w.v) {
+        out.workspaces = a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect();
+    }
     for (section, dev) in SECTIONS {
         let Some((_, sec)) = root.entry(section) else {
             continue;
@@ -222,6 +230,15 @@ fn name_from_path(path: &str) -> Option<&str> {
 }
 
 fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
+    out.pins.importers = Some(
+        packages
+            .as_obj()
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(k, _)| !k.s.contains("node_modules/") && !k.s.starts_with(".."))
+            .map(|(k, _)| k.s.clone())
+            .collect(),
+    );
     let mut direct: BTreeSet<String> = BTreeSet::new();
     if let Some(r) = packages.get("") {
         for (s, _) in SECTIONS {

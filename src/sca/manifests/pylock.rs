@@ -156,6 +156,21 @@ pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
             .as_ref()
             .is_some_and(|s| s.contains_key("editable") || s.contains_key("virtual"))
     };
+    out.pins.importers = Some(
+        lock.package
+            .iter()
+            .filter_map(|p| p.source.as_ref())
+            .filter_map(|s| s.get("editable").or_else(|| s.get("virtual")))
+            .filter_map(|v| v.as_str())
+            .map(|p| {
+                if p == "." {
+                    String::new()
+                } else {
+                    p.trim_start_matches("./").to_string()
+                }
+            })
+            .collect(),
+    );
     let mut direct = BTreeSet::new();
     let mut dev_direct = BTreeSet::new();
     for p in lock.package.iter().filter(|p| is_local(p)) {

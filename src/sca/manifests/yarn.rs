@@ -97,6 +97,23 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     if let Some(e) = cur.take() {
         entries.push(e);
     }
+    if berry {
+        // `name@workspace:packages/a` resolutions name the workspaces
+        out.pins.importers = Some(
+            entries
+                .iter()
+                .filter_map(|e| e.resolution.as_deref())
+                .filter_map(|r| split_name_spec(r).1.strip_prefix("workspace:"))
+                .map(|p| {
+                    if p == "." {
+                        String::new()
+                    } else {
+                        p.trim_start_matches("./").to_string()
+                    }
+                })
+                .collect(),
+        );
+    }
     for e in entries {
         let Some(first) = e.specs.first() else {
             out.notes
