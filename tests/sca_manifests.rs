@@ -983,3 +983,32 @@ fn yarn_v1_workspaces_from_package_json_globs() {
         ]
     );
 }
+
+#[test]
+fn broken_files_name_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, u32)] = &[
+        ("package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": \"1.0.0\",}\n  }\n}\n", 4),
+        ("package.json", "{\n  \"dependencies\": {\n    \"a\": \"1.0.0\"\n    \"b\": \"2.0.0\"\n  }\n}\n", 4),
+        ("Pipfile.lock", "{\n  \"default\": {\n    \"a\": {\"version\": \"==1.0\"}\n  },\n  \"develop\": [\n", 6),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\npackages:\n\n  a@1.0.0:\n    resolution: {integrity: sha512-x}\n   bad: [unclosed\n", 7),
+        ("poetry.lock", "[[package]]\nname = \"a\"\nversion = \"1.0\"\n\n[[package]]\nname = \"b\"\nversion = 1.0.0\n", 7),
+        ("uv.lock", "version = 1\n\n[[package]]\nname = \"a\"\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\"\n", 6),
+        ("Cargo.lock", "version = 3\n\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \n", 7),
+        ("yarn.lock", "# yarn lockfile v1\n\n\na@^1:\n  version \"1.0.0\"\n\nthis line is not yarn\n", 7),
+        ("pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\n  \"requests==2.0\",\n  \"bad spec ==\",\n]\n", 5),
+    ];
+    for (i, (name, text, line)) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("b{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = parse_all(&dir, &[SourceFile { rel: name.to_string(), abs: p, size: text.len() as u64 }]);
+        let want = format!("{name}:{line}: ");
+        assert!(
+            out.notifications.iter().any(|n| n.code == "manifest-error" && n.message.starts_with(&want) && n.line == Some(*line) && n.path.as_deref() == Some(name)),
+            "{want}: {:#?}",
+            out.notifications
+        );
+    }
+}
