@@ -393,7 +393,23 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     let mut manifests: BTreeSet<String> = BTreeSet::new();
 
     // Python requirements: includes, constraints.
-    let req = requirements::parse_tree(root, &req_files);
+    let req = std::panic::catch_unwind(|| requirements::parse_tree(root, &req_files)).unwrap_or_else(|_| {
+        requirements::Tree {
+            files: BTreeMap::new(),
+            notes: req_files
+                .iter()
+                .map(|(rel, _)| {
+                    error_note(
+                        NoteLevel::Error,
+                        rel,
+                        1,
+                        "internal error while parsing requirements files (please report it); they were skipped",
+                    )
+                })
+                .collect(),
+            constraint_only: BTreeSet::new(),
+        }
+    });
     out.notifications.extend(req.notes);
     for (rel, deps) in req.files {
         manifests.insert(rel.clone());

@@ -313,22 +313,3 @@ snapshots:
         );
     }
 }
-
-#[cfg(test)]
-mod timing {
-    #[test]
-    #[ignore]
-    fn load_time() {
-        use std::fmt::Write;
-        let mut s = String::from("lockfileVersion: '9.0'\n\npackages:\n\n");
-        for i in 0..2000 {
-            write!(s, "  pkg-{i}@1.{i}.0:\n    resolution: {{integrity: sha512-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa==}}\n    engines: {{node: '>=14'}}\n\n").unwrap();
-        }
-        let t = std::time::Instant::now();
-        let _ = super::yaml_lite::parse_saphyr(&s).unwrap();
-        eprintln!("saphyr {:?}", t.elapsed());
-        let t = std::time::Instant::now();
-        let o = super::parse("pnpm-lock.yaml", &s);
-        eprintln!("parse {:?} {}", t.elapsed(), o.deps.len());
-    }
-}

@@ -163,6 +163,11 @@ fn name_from_location(s: &str) -> String {
         }
     }
     let base = s.split(['#', '?']).next().unwrap_or(s);
+    // `path[extra1,extra2]`
+    let base = match base.rfind('[') {
+        Some(i) if base.ends_with(']') => &base[..i],
+        _ => base,
+    };
     let base = base.trim_end_matches(['/', '\\']);
     let last = base.rsplit(['/', '\\']).next().unwrap_or(base);
     // `repo.git@v1.0`: the VCS revision
@@ -766,6 +771,9 @@ mod tests {
         assert_eq!(got[7].0, "other");
         assert!(got[7].1.contains("VCS"));
         assert_eq!(got[8].0, "thing");
+        let f = parse_file("r.txt", "-e ./libs/core[dev,test]\n-e .[dev]\n");
+        assert_eq!(f.deps[0].name, "core");
+        assert_eq!(f.deps[1].name, ".[dev]");
     }
 
     #[test]
