@@ -352,9 +352,13 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
     let mut out = ReqFile::default();
     let mk = |name: &str, shown: &str, resolved: Resolved, line: u32, col: u32| Dependency {
         ecosystem: Ecosystem::PyPI,
-        name: match pep503(name) {
-            n if n.is_empty() => name.to_string(),
-            n => n,
+        // a location with no project name to be had (`-e .`) is kept as written
+        name: if name.chars().any(|c| c.is_ascii_alphanumeric())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            pep503(name)
+        } else {
+            name.to_string()
         },
         display_name: shown.to_string(),
         resolved,
