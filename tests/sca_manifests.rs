@@ -736,6 +736,8 @@ fn truncated_fixtures_never_panic_and_broken_structured_files_are_reported() {
             }
             for n in &out.notifications {
                 assert!(n.line.unwrap_or(1) >= 1);
+                // parsers run behind catch_unwind: a panic would show up as an internal error
+                assert!(!n.message.contains("internal error"), "{} cut at {cut}: {}", f.rel, n.message);
             }
             checked += 1;
         }
@@ -1030,4 +1032,53 @@ fn broken_files_name_the_line() {
             out.notifications
         );
     }
+}
+
+#[test]
+fn mutated_fixtures_never_panic() {
+    let root = fixtures();
+    let files = files_of(&root);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let noise = b"{}[]:,\"'\\\n #-@=^~*<>!|&()/.0123456789abcxyz\t\r";
+    let mut runs = 0;
+    for f in files.iter().filter(|f| is_manifest(&f.rel)) {
+        let bytes = std::fs::read(&f.abs).unwrap();
+        let name = f.file_name().to_string();
+        for k in 0..40 {
+            let mut m = bytes.clone();
+            for _ in 0..(1 + k % 4) {
+                if m.is_empty() {
+                    break;
+                }
+                let at = (next() as usize) % m.len();
+                match next() % 3 {
+                    0 => m[at] = noise[(next() as usize) % noise.len()],
+                    1 => {
+                        m.remove(at);
+                    }
+                    _ => m.insert(at, noise[(next() as usize) % noise.len()]),
+                }
+            }
+            let dir = tmp.path().join(format!("m{runs}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let p = dir.join(&name);
+            std::fs::write(&p, &m).unwrap();
+            let out = parse_all(&dir, &[SourceFile { rel: name.clone(), abs: p, size: m.len() as u64 }]);
+            assert!(
+                out.notifications.iter().all(|n| !n.message.contains("internal error")),
+                "{} mutation {k}: {:#?}",
+                f.rel,
+                out.notifications
+            );
+            runs += 1;
+        }
+    }
+    assert!(runs > 500, "{runs}");
 }
