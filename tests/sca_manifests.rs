@@ -148,6 +148,7 @@ fn requirements_full_syntax() {
     // a constraint naming a package not required elsewhere is still a pin that is installed if pulled in
     let st = one(&out, "setuptools");
     assert_eq!(
+    assert!(st.transitive, "a constraint-only pin is not a declaration");
         (st.manifest.as_str(), &st.resolved),
         ("constraints.txt", &ex("50.3.2"))
     );
@@ -737,7 +738,12 @@ fn truncated_fixtures_never_panic_and_broken_structured_files_are_reported() {
             for n in &out.notifications {
                 assert!(n.line.unwrap_or(1) >= 1);
                 // parsers run behind catch_unwind: a panic would show up as an internal error
-                assert!(!n.message.contains("internal error"), "{} cut at {cut}: {}", f.rel, n.message);
+                assert!(
+                    !n.message.contains("internal error"),
+                    "{} cut at {cut}: {}",
+                    f.rel,
+                    n.message
+                );
             }
             checked += 1;
         }
@@ -910,6 +916,8 @@ fn pip_tools_in_file_pinned_by_its_compiled_txt() {
         (w.manifest.as_str(), &w.resolved),
         ("requirements.txt", &ex("2.3.7"))
     );
+    // `# via flask` in pip-compile output: transitive; the .in declarations are direct
+    assert!(w.transitive && !f.transitive && !r.transitive);
     assert_eq!(out.dependencies.len(), 11);
 }
 
@@ -1070,9 +1078,18 @@ fn mutated_fixtures_never_panic() {
             std::fs::create_dir_all(&dir).unwrap();
             let p = dir.join(&name);
             std::fs::write(&p, &m).unwrap();
-            let out = parse_all(&dir, &[SourceFile { rel: name.clone(), abs: p, size: m.len() as u64 }]);
+            let out = parse_all(
+                &dir,
+                &[SourceFile {
+                    rel: name.clone(),
+                    abs: p,
+                    size: m.len() as u64,
+                }],
+            );
             assert!(
-                out.notifications.iter().all(|n| !n.message.contains("internal error")),
+                out.notifications
+                    .iter()
+                    .all(|n| !n.message.contains("internal error")),
                 "{} mutation {k}: {:#?}",
                 f.rel,
                 out.notifications

@@ -414,7 +414,9 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     for (rel, deps) in req.files {
         manifests.insert(rel.clone());
         let pin_source = req.constraint_only.contains(&rel);
-        for d in deps {
+        for mut d in deps {
+            // a constraints file pins what something else pulls in
+            d.transitive |= pin_source;
             entries.push(Entry {
                 project: dir_of(&rel).to_string(),
                 dep: d,

@@ -354,7 +354,9 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
         ecosystem: Ecosystem::PyPI,
         // a location with no project name to be had (`-e .`) is kept as written
         name: if name.chars().any(|c| c.is_ascii_alphanumeric())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         {
             pep503(name)
         } else {
@@ -463,7 +465,60 @@ pub(crate) fn parse_file(rel: &str, text: &str) -> ReqFile {
             ),
         }
     }
+    mark_pip_compile_via(text, &mut out.deps);
     out
+}
+
+/// `pip-compile` output says why each pin is there: `# via -r requirements.in` (declared) or `# via flask`
+/// (pulled in). Mark the latter transitive.
+fn mark_pip_compile_via(text: &str, deps: &mut [Dependency]) {
+    if !text.contains("# via") {
+        return;
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    for d in deps.iter_mut() {
+        let i = d.line as usize - 1;
+        let mut via = String::new();
+        // the inline form: `click==8.1.7  # via flask`
+        if let Some(p) = lines.get(i).and_then(|l| l.find("# via")) {
+            via.push_str(&lines[i][p + 5..]);
+        }
+        // the block form, under the requirement (after its continuation lines)
+        let mut j = i + 1;
+        while j < lines.len() && lines[j - 1].trim_end().ends_with('\\') {
+            j += 1;
+        }
+        let mut in_via = false;
+        while let Some(l) = lines.get(j) {
+            let t = l.trim_start();
+            let Some(c) = t.strip_prefix('#') else { break };
+            let c = c.trim();
+            match c.strip_prefix("via") {
+                Some(rest) => {
+                    in_via = true;
+                    via.push_str(rest);
+                }
+                None if in_via => {
+                    via.push(',');
+                    via.push_str(c);
+                }
+                None => break,
+            }
+            j += 1;
+        }
+        let items: Vec<&str> = via
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect();
+        if !items.is_empty()
+            && !items
+                .iter()
+                .any(|x| x.starts_with("-r") || x.starts_with("-c"))
+        {
+            d.transitive = true;
+        }
+    }
 }
 
 /// One file on its own (for tests and single-file use): includes are not followed.
@@ -809,6 +864,28 @@ mod tests {
         );
         assert_eq!(resolve_include("r.txt", "../c.txt"), None);
         assert_eq!(resolve_include("r.txt", "/etc/x"), None);
+    }
+
+    #[test]
+    fn pip_compile_via_comments() {
+        let t = "certifi==2023.7.22 \\\n    --hash=sha256:abc\n    # via requests\nflask==2.3.2\n    # via -r requirements.in\nmarkupsafe==2.1.3\n    # via\n    #   jinja2\n    #   werkzeug\nclick==8.1.7  # via flask\nrequests==2.31.0  # via -r requirements.in, other\nsix==1.16.0\n";
+        let f = parse_file("requirements.txt", t);
+        let got: Vec<_> = f
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.transitive))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("certifi", true),
+                ("flask", false),
+                ("markupsafe", true),
+                ("click", true),
+                ("requests", false),
+                ("six", false)
+            ]
+        );
     }
 
     #[test]
