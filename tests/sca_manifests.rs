@@ -490,13 +490,27 @@ fn pipfile_lock() {
     let s = "pipfile";
     let out = scan(s);
     assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    // Pipfile's `*` pinned by Pipfile.lock: at the Pipfile line
     let f = one(&out, "flask");
     assert_eq!(
-        (&f.resolved, f.line, f.dev),
-        (&ex("1.1.2"), line_of(s, "Pipfile.lock", "\"flask\""), false)
+        (f.manifest.as_str(), &f.resolved, f.line, f.dev),
+        (
+            "Pipfile",
+            &ex("1.1.2"),
+            line_of(s, "Pipfile", "flask ="),
+            false
+        )
     );
-    assert_eq!(one(&out, "markupsafe").resolved, ex("2.0.1"));
-    assert!(one(&out, "pytest").dev);
+    let m = one(&out, "markupsafe");
+    assert_eq!(
+        (m.manifest.as_str(), &m.resolved),
+        ("Pipfile", &ex("2.0.1"))
+    );
+    let p = one(&out, "pytest");
+    assert_eq!(
+        (p.manifest.as_str(), &p.resolved, p.dev),
+        ("Pipfile", &ex("6.2.4"), true)
+    );
     assert!(is_skipped(one(&out, "internal-lib"), "git"));
     assert!(is_skipped(one(&out, "local-pkg"), "local path"));
 }

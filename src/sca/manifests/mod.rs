@@ -39,6 +39,7 @@ pub(crate) enum Kind {
     Requirements,
     PackageJson,
     Pyproject,
+    Pipfile,
     PackageLock,
     CargoLock,
     PoetryLock,
@@ -53,7 +54,7 @@ impl Kind {
     fn is_lockfile(self) -> bool {
         !matches!(
             self,
-            Kind::Requirements | Kind::PackageJson | Kind::Pyproject
+            Kind::Requirements | Kind::PackageJson | Kind::Pyproject | Kind::Pipfile
         )
     }
 }
@@ -76,6 +77,7 @@ pub(crate) fn manifest_kind(rel_path: &str) -> Option<Kind> {
     let kind = match name {
         "package.json" => Kind::PackageJson,
         "pyproject.toml" => Kind::Pyproject,
+        "Pipfile" => Kind::Pipfile,
         "package-lock.json" | "npm-shrinkwrap.json" => Kind::PackageLock,
         "Cargo.lock" => Kind::CargoLock,
         "poetry.lock" => Kind::PoetryLock,
@@ -323,6 +325,7 @@ pub(crate) fn parse_text(kind: Kind, rel: &str, text: &str) -> FileOut {
         Kind::Requirements => requirements::parse_single(rel, text),
         Kind::PackageJson => npm::parse_package_json(rel, text),
         Kind::Pyproject => pyproject::parse(rel, text),
+        Kind::Pipfile => pyproject::parse_pipfile_manifest(rel, text),
         Kind::PackageLock => npm::parse_package_lock(rel, text),
         Kind::CargoLock => cargo::parse(rel, text),
         Kind::PoetryLock => pylock::parse_poetry(rel, text),
@@ -443,6 +446,7 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         "pnpm-lock.yaml",
     ];
     const PY_LOCKS: &[&str] = &["poetry.lock", "uv.lock"];
+    const PIPENV_LOCKS: &[&str] = &["Pipfile.lock"];
     let pins: BTreeMap<String, LockPins> = parsed
         .iter_mut()
         .map(|(r, (_, fo))| (r.clone(), std::mem::take(&mut fo.pins)))
@@ -466,14 +470,14 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     }
     let declaring: Vec<(String, Kind)> = parsed
         .iter()
-        .filter(|(_, (k, _))| matches!(k, Kind::PackageJson | Kind::Pyproject))
+        .filter(|(_, (k, _))| matches!(k, Kind::PackageJson | Kind::Pyproject | Kind::Pipfile))
         .map(|(r, (k, _))| (r.clone(), *k))
         .collect();
     for (pj, kind) in declaring {
-        let lock_names = if kind == Kind::PackageJson {
-            NPM_LOCKS
-        } else {
-            PY_LOCKS
+        let lock_names = match kind {
+            Kind::PackageJson => NPM_LOCKS,
+            Kind::Pipfile => PIPENV_LOCKS,
+            _ => PY_LOCKS,
         };
         let dir = dir_of(&pj).to_string();
         // nearest folder (this one, then ancestors) holding a lockfile; an ancestor's lockfile only if it
@@ -552,7 +556,7 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
 
     for (rel, (kind, fo)) in parsed {
         out.notifications.extend(fo.notes);
-        if matches!(kind, Kind::PackageJson | Kind::Pyproject) {
+        if matches!(kind, Kind::PackageJson | Kind::Pyproject | Kind::Pipfile) {
             continue;
         }
         let project = dir_of(&rel).to_string();

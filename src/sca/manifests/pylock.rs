@@ -282,6 +282,7 @@ pub(crate) fn parse_pipfile(rel: &str, text: &str) -> FileOut {
             out.deps.push(b.dep(&k.s, resolved, off, dev, false));
         }
     }
+    python_pins(&mut out);
     out
 }
 

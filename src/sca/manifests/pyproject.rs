@@ -187,6 +187,93 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     out
 }
 
+/// pipenv's `Pipfile`: `[packages]` and `[dev-packages]` (dev), values `"*"`, `"==1.2"`, `">=1,<2"` or
+/// tables with `version`, `git`, `path`, `file`, `ref`, `editable`.
+pub(crate) fn parse_pipfile_manifest(rel: &str, text: &str) -> FileOut {
+    let b = Builder::new(rel, text, Ecosystem::PyPI);
+    let mut out = FileOut {
+        dev_known: true,
+        ..FileOut::default()
+    };
+    let root = match DeTable::parse(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let off = e.span().map(|s| s.start).unwrap_or(0);
+            out.notes
+                .push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
+            return out;
+        }
+    };
+    let root = root.get_ref();
+    for (section, dev) in [("packages", false), ("dev-packages", true)] {
+        let Some(t) = table(root, &[section]) else {
+            continue;
+        };
+        for (k, v) in t.iter() {
+            let name = k.get_ref().as_ref();
+            let spec_of = |spec: &str| -> Resolved {
+                let spec = spec.trim();
+                if spec.is_empty() || spec == "*" {
+                    return unpinned("*");
+                }
+                match requirement(&format!("{name}{spec}")) {
+                    Ok((_, _, r)) => r,
+                    Err(_) => unpinned(spec),
+                }
+            };
+            let (resolved, spec) = match v.get_ref() {
+                DeValue::String(s) => (spec_of(s), s.to_string()),
+                DeValue::Table(d) => {
+                    let s = |key: &str| {
+                        get(d, key)
+                            .and_then(|v| v.get_ref().as_str())
+                            .map(str::to_string)
+                    };
+                    if let Some(g) = s("git") {
+                        (
+                            skipped(format!(
+                                "git source, not a registry package: {}",
+                                redact_url(&g)
+                            )),
+                            String::new(),
+                        )
+                    } else if let Some(p) = s("path") {
+                        (
+                            skipped(format!(
+                                "local path, not a registry package: {}",
+                                redact_url(&p)
+                            )),
+                            String::new(),
+                        )
+                    } else if let Some(u) = s("file") {
+                        (
+                            skipped(format!(
+                                "direct URL, not a registry package: {}",
+                                redact_url(&u)
+                            )),
+                            String::new(),
+                        )
+                    } else {
+                        let spec = s("version").unwrap_or_else(|| "*".into());
+                        (spec_of(&spec), spec)
+                    }
+                }
+                _ => {
+                    out.notes.push(b.error_at(
+                        v.span().start,
+                        format!("`{section}.{name}`: unexpected value"),
+                    ));
+                    continue;
+                }
+            };
+            out.deps
+                .push(b.dep(name, resolved, k.span().start, dev, false));
+            out.declared.push((pep503(name), spec));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +313,8 @@ black = "==22.3.0"
             .iter()
             .map(|d| (d.name.as_str(), d.line, d.resolved.clone(), d.dev))
             .collect();
+        let mut d = d;
+        d.sort_by_key(|x| x.1);
         assert_eq!(d[0], ("requests", 7, exact("2.19.0"), false));
         assert!(matches!(&d[1].2, Resolved::Unpinned { .. }));
         assert_eq!(o.deps[1].display_name, "Django");
@@ -238,5 +327,25 @@ black = "==22.3.0"
         assert_eq!(d[8], ("black", 25, exact("22.3.0"), true));
         assert_eq!(d.len(), 9);
         assert_eq!(o.declared.len(), 9);
+    }
+
+    #[test]
+    fn pipfile() {
+        let t = "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nrequests = \"*\"\nDjango = \"==3.2.4\"\nflask = {version = \">=1.0\", extras = [\"dotenv\"]}\nmylib = {git = \"https://github.com/o/mylib.git\", ref = \"main\"}\n\n[dev-packages]\npytest = \"~=6.2\"\n\n[requires]\npython_version = \"3.9\"\n";
+        let o = parse_pipfile_manifest("Pipfile", t);
+        assert!(o.notes.is_empty(), "{:?}", o.notes);
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.resolved.clone(), d.dev))
+            .collect();
+        let mut d = d;
+        d.sort_by_key(|x| x.1);
+        assert_eq!(d[0], ("requests", 7, unpinned("*"), false));
+        assert_eq!(d[1], ("django", 8, exact("3.2.4"), false));
+        assert_eq!(d[2].2, unpinned(">=1.0"));
+        assert!(matches!(&d[3].2, Resolved::Skipped { .. }));
+        assert_eq!((d[4].0, d[4].3), ("pytest", true));
+        assert_eq!(d.len(), 5);
     }
 }

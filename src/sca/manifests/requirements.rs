@@ -248,7 +248,34 @@ fn written_name(s: &str) -> &str {
 
 /// Resolve one parsed requirement. Returns None (and the error) when pep508 refuses it.
 fn classify(text: &str) -> Result<(String, String, Resolved), String> {
-    match Requirement::<pep508_rs::VerbatimUrl>::from_str(text) {
+    // pep508_rs 0.9 panics on some invalid names (`name-`): check the name first, and never let one
+    // line take the file down
+    let name = written_name(text.trim_start());
+    if name.is_empty() {
+        return Err("expected a project name".to_string());
+    }
+    if name.ends_with(['-', '_', '.']) {
+        return Err(format!(
+            "invalid project name `{name}`: it must end with a letter or digit"
+        ));
+    }
+    let after = text.trim_start()[name.len()..].trim_start();
+    if let Some(extras) = after.strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        for e in extras.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let ok = e
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && e.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && e.ends_with(|c: char| c.is_ascii_alphanumeric());
+            if !ok {
+                return Err(format!("invalid extra name `{}`", clip(e)));
+            }
+        }
+    }
+    let parsed = std::panic::catch_unwind(|| Requirement::<pep508_rs::VerbatimUrl>::from_str(text))
+        .map_err(|_| "not a valid requirement".to_string())?;
+    match parsed {
         Ok(req) => {
             let norm = req.name.to_string();
             let shown = written_name(text);
@@ -886,6 +913,90 @@ mod tests {
                 ("six", false)
             ]
         );
+    }
+
+    #[test]
+    fn invalid_names_do_not_panic() {
+        for t in [
+            "also-goo-==1.0\n",
+            "a_==1\n",
+            "x.>=1\n",
+            "-==1\n",
+            "==1.0\n",
+            "[x]==1\n",
+        ] {
+            let f = parse_file("r.txt", t);
+            assert!(f.deps.is_empty(), "{t:?}: {:?}", f.deps);
+            assert_eq!(f.notes.len(), 1, "{t:?}: {:?}", f.notes);
+        }
+    }
+
+    #[test]
+    fn random_requirement_lines_never_reach_a_pep508_panic() {
+        let parts = [
+            "a",
+            "B",
+            "x-",
+            "y_",
+            "z.",
+            "-",
+            "_",
+            ".",
+            "1",
+            "[",
+            "]",
+            "[e]",
+            ",",
+            "==",
+            "===",
+            "~=",
+            ">=",
+            "<",
+            "!=",
+            "*",
+            "1.0",
+            ".*",
+            "@",
+            " @ ",
+            "https://h/p",
+            "git+https://h/r.git",
+            ";",
+            " ; ",
+            "python_version",
+            "<\"3.8\"",
+            " and ",
+            " or ",
+            "extra",
+            "==\"x\"",
+            "(",
+            ")",
+            " ",
+            "\"",
+            "'",
+            "#",
+            "\\",
+            "v",
+            "+local",
+            "é",
+        ];
+        let mut seed: u64 = 88172645463325252;
+        let mut caught = Vec::new();
+        for _ in 0..50_000 {
+            let mut line = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(1 + seed % 9) {
+                let r = seed.rotate_left((k * 7) as u32);
+                line.push_str(parts[(r % parts.len() as u64) as usize]);
+            }
+            if let Err(e) = classify(&line) {
+                if e == "not a valid requirement" {
+                    caught.push(line);
+                }
+            }
+        }
+        assert!(caught.is_empty(), "pep508_rs panicked on: {caught:?}");
     }
 
     #[test]
