@@ -680,6 +680,9 @@ mod tests {
             "uv.lock",
             "yarn.lock",
             "x/pnpm-lock.yaml",
+            "pyproject.toml",
+            "svc/Pipfile",
+            "Pipfile.lock",
         ] {
             assert!(is_manifest(yes), "{yes}");
         }
@@ -693,6 +696,8 @@ mod tests {
             "Cargo.toml",
             "docs/requirement.txt",
             "package.json5",
+            "pipfile",
+            "Pipfile.toml",
         ] {
             assert!(!is_manifest(no), "{no}");
         }
