@@ -430,12 +430,14 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
     }
 
     // Everything else, one file at a time.
-    let mut parsed: BTreeMap<String, (Kind, FileOut)> = BTreeMap::new();
-    for (rel, (kind, text)) in &by_kind {
-        let fo = parse_text(*kind, rel, text);
-        manifests.insert(rel.clone());
-        parsed.insert(rel.clone(), (*kind, fo));
-    }
+    use rayon::prelude::*;
+    let mut parsed: BTreeMap<String, (Kind, FileOut)> = by_kind
+        .par_iter()
+        .map(|(rel, (kind, text))| (rel.clone(), (*kind, parse_text(*kind, rel, text))))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    manifests.extend(parsed.keys().cloned());
 
     // package.json ranges pinned by the nearest lockfile of the project (same folder or an ancestor that
     // is a workspace root).
