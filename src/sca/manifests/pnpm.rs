@@ -36,8 +36,8 @@ fn parse_key(key: &str, v5: bool) -> Option<(String, String)> {
 pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::Npm);
     let mut out = FileOut::default();
-    let root = match yaml_lite::parse(text) {
-        Ok(y) => y,
+    let docs = match yaml_lite::parse_docs(text) {
+        Ok(d) => d,
         Err(e) => {
             out.notes.push(
                 super::error_note(
@@ -51,6 +51,28 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             return out;
         }
     };
+    // pnpm 11+ may write its own "env" document (pnpm itself, config dependencies) before the project's
+    let is_env = |d: &Y| {
+        d.get("importers").is_some_and(|imp| {
+            imp.entries().iter().all(|e| {
+                e.value.entries().iter().all(|s| {
+                    matches!(
+                        s.key.as_str(),
+                        "configDependencies" | "packageManagerDependencies"
+                    )
+                })
+            })
+        }) && d
+            .get("importers")
+            .is_some_and(|imp| !imp.entries().is_empty())
+    };
+    static EMPTY: Y = Y::Null;
+    let root: &Y = docs
+        .iter()
+        .rev()
+        .find(|d| d.is_map() && !is_env(d))
+        .or_else(|| docs.first())
+        .unwrap_or(&EMPTY);
     if !root.is_map() {
         out.notes
             .push(b.error_at(0, "pnpm-lock.yaml is not a YAML mapping"));
@@ -82,7 +104,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             importers.push((path, &e.value));
         }
     } else {
-        importers.push((String::new(), &root));
+        importers.push((String::new(), root));
     }
     out.pins.importers = Some(importers.iter().map(|(p, _)| p.clone()).collect());
     let mut direct: BTreeSet<(String, String)> = BTreeSet::new();
@@ -236,6 +258,19 @@ mod tests {
             parse_key("react-dom@18.2.0(react@18.2.0)", false),
             Some(("react-dom".into(), "18.2.0".into()))
         );
+    }
+
+    #[test]
+    fn pnpm_env_document_is_not_the_project() {
+        let t = "---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {}\n    packageManagerDependencies:\n      pnpm:\n        specifier: 12.6.0\n        version: 12.6.0\n\npackages:\n\n  pnpm@12.6.0:\n    resolution: {integrity: sha512-p}\n\n---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      a:\n        specifier: ^1.0.0\n        version: 1.0.1\n\npackages:\n\n  a@1.0.1:\n    resolution: {integrity: sha512-a}\n";
+        let o = parse("pnpm-lock.yaml", t);
+        assert!(o.notes.is_empty(), "{:?}", o.notes);
+        let d: Vec<_> = o
+            .deps
+            .iter()
+            .map(|d| (d.name.as_str(), d.line, d.resolved.clone(), d.transitive))
+            .collect();
+        assert_eq!(d, vec![("a", 31, exact("1.0.1"), false)]);
     }
 
     #[test]

@@ -58,16 +58,28 @@ impl Y {
 }
 
 /// Parse a single-document YAML file: the fast reader first, saphyr when the fast reader cannot.
-pub(crate) fn parse(text: &str) -> Result<Y, YError> {
-    if let Some(y) = parse_fast(text) {
-        return Ok(y);
+/// Parse a YAML file into its documents: the fast reader first, saphyr when the fast reader cannot.
+pub(crate) fn parse_docs(text: &str) -> Result<Vec<Y>, YError> {
+    if let Some(docs) = parse_fast_docs(text) {
+        return Ok(docs);
     }
-    parse_saphyr(text)
+    parse_saphyr_docs(text)
 }
 
+/// The first document.
+#[cfg(test)]
+pub(crate) fn parse(text: &str) -> Result<Y, YError> {
+    parse_docs(text).map(|d| d.into_iter().next().unwrap_or(Y::Null))
+}
+
+#[cfg(test)]
 pub(crate) fn parse_saphyr(text: &str) -> Result<Y, YError> {
+    parse_saphyr_docs(text).map(|d| d.into_iter().next().unwrap_or(Y::Null))
+}
+
+pub(crate) fn parse_saphyr_docs(text: &str) -> Result<Vec<Y>, YError> {
     match MarkedYaml::load_from_str(text) {
-        Ok(docs) => Ok(docs.first().map(convert).unwrap_or(Y::Null)),
+        Ok(docs) => Ok(docs.iter().map(convert).collect()),
         Err(e) => Err(YError {
             line: e.marker().line().max(1) as u32,
             col: e.marker().col() as u32 + 1,
@@ -113,10 +125,20 @@ struct Line<'a> {
     text: &'a str,
 }
 
-pub(crate) fn parse_fast(text: &str) -> Option<Y> {
+/// The fast reader over `---`-separated documents (pnpm 11+ writes its own "env" document first).
+pub(crate) fn parse_fast_docs(text: &str) -> Option<Vec<Y>> {
+    let mut docs = Vec::new();
     let mut lines = Vec::new();
+    let mut started = false;
     for (i, raw) in text.split('\n').enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if raw.trim_end() == "---" {
+            if started || !lines.is_empty() {
+                docs.push(lines_to_doc(std::mem::take(&mut lines))?);
+            }
+            started = true;
+            continue;
+        }
         let t = raw.trim_start_matches(' ');
         if t.is_empty() || t.starts_with('#') {
             continue;
@@ -131,6 +153,18 @@ pub(crate) fn parse_fast(text: &str) -> Option<Y> {
             text: t.trim_end(),
         });
     }
+    if started || !lines.is_empty() || docs.is_empty() {
+        docs.push(lines_to_doc(lines)?);
+    }
+    Some(docs)
+}
+
+#[cfg(test)]
+pub(crate) fn parse_fast(text: &str) -> Option<Y> {
+    parse_fast_docs(text).map(|d| d.into_iter().next().unwrap_or(Y::Null))
+}
+
+fn lines_to_doc(lines: Vec<Line>) -> Option<Y> {
     if lines.is_empty() {
         return Some(Y::Null);
     }
@@ -462,12 +496,26 @@ mod tests {
             "a: |\n  text\n",
             "a: {b: 1,\n  c: 2}\n",
             "a:\n\tb: 1\n",
-            "--- \na: 1\n",
+            "--- !tag\na: 1\n",
+            "a: 1\n...\n",
             "a: !!str 1\n",
             "? a\n: b\n",
         ] {
             assert!(parse_fast(t).is_none(), "{t:?}");
         }
         assert!(parse("a: &x [1]\nb: *x\n").is_ok());
+        // documents: same result both ways, lines counted from the top of the file
+        let t = "---\na: 1\n---\nb:\n  c: 2\n";
+        let fast = parse_fast_docs(t).unwrap();
+        assert_eq!(fast.len(), 2);
+        let slow = parse_saphyr_docs(t).unwrap();
+        assert_eq!(
+            fast.iter().map(strip_pos).collect::<Vec<_>>(),
+            slow.iter().map(strip_pos).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            (fast[1].entries()[0].line, slow[1].entries()[0].line),
+            (4, 4)
+        );
     }
 }
