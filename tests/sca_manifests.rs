@@ -479,6 +479,7 @@ fn poetry_lock() {
             &ex("2022.12.7")
         )
     );
+    assert!(c.transitive, "not declared in pyproject.toml");
     assert!(is_skipped(one(&out, "internal-sdk"), "git source"));
     assert!(is_skipped(one(&out, "shared-utils"), "local path"));
     // the python constraint and build requirements are not dependencies
@@ -548,8 +549,10 @@ fn uv_lock() {
     );
     assert!(p.dev && !p.transitive);
     // `private-dep` has no version in pyproject.toml and a git source in uv.lock
-    let pd: Vec<_> = all(&out, "private-dep");
-    assert!(pd.iter().any(|d| is_skipped(d, "git")), "{pd:#?}");
+    // declared without a version, from git per `[tool.uv.sources]` and uv.lock: skipped once, at pyproject.toml
+    let pd = one(&out, "private-dep");
+    assert_eq!(pd.manifest, "pyproject.toml");
+    assert!(is_skipped(pd, "git"), "{pd:#?}");
     assert!(is_skipped(
         one(&out, "fastapi-service"),
         "the project itself"
@@ -1112,4 +1115,19 @@ fn mutated_fixtures_never_panic() {
         }
     }
     assert!(runs > 500, "{runs}");
+}
+
+#[test]
+#[ignore]
+fn print_all() {
+    let out = scan("");
+    for d in &out.dependencies {
+        eprintln!(
+            "{}:{}:{} {} {:?} dev={} tr={}",
+            d.manifest, d.line, d.column, d.name, d.resolved, d.dev, d.transitive
+        );
+    }
+    for n in &out.notifications {
+        eprintln!("NOTE {:?} {} {}", n.level, n.code, n.message);
+    }
 }

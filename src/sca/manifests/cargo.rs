@@ -39,6 +39,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             return out;
         }
     };
+    out.direct_known = true;
     let mut at: BTreeMap<(String, String), VecDeque<usize>> = BTreeMap::new();
     for p in &spans.package {
         at.entry((p.name.get_ref().clone(), p.version.clone()))

@@ -164,6 +164,9 @@ pub(crate) struct FileOut {
     pub dev_known: bool,
     /// For package.json: the `workspaces` globs.
     pub workspaces: Vec<String>,
+    /// The lockfile itself says which packages are direct (npm v2+, pnpm, Cargo.lock, uv.lock); for the
+    /// others, entries not declared by the project's manifest are transitive.
+    pub direct_known: bool,
 }
 
 /// A lockfile's answer to "which version did `name` (declared as `spec`) get?", per importer (workspace
@@ -556,13 +559,22 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         }
     }
 
+    // folders whose project has a declaring manifest, per ecosystem
+    let declared_projects: BTreeSet<(String, Ecosystem)> = entries
+        .iter()
+        .filter(|e| !e.pin_source)
+        .map(|e| (e.project.clone(), e.dep.ecosystem))
+        .collect();
     for (rel, (kind, fo)) in parsed {
         out.notifications.extend(fo.notes);
         if matches!(kind, Kind::PackageJson | Kind::Pyproject | Kind::Pipfile) {
             continue;
         }
         let project = dir_of(&rel).to_string();
-        for dep in fo.deps {
+        for mut dep in fo.deps {
+            if kind.is_lockfile() && !fo.direct_known {
+                dep.transitive = declared_projects.contains(&(project.clone(), dep.ecosystem));
+            }
             entries.push(Entry {
                 dep,
                 project: project.clone(),

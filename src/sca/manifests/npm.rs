@@ -230,6 +230,7 @@ fn name_from_path(path: &str) -> Option<&str> {
 }
 
 fn lock_v2(b: &Builder, root: &JNode, packages: &JNode, out: &mut FileOut) {
+    out.direct_known = true;
     out.pins.importers = Some(
         packages
             .as_obj()

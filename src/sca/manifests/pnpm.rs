@@ -107,6 +107,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         importers.push((String::new(), root));
     }
     out.pins.importers = Some(importers.iter().map(|(p, _)| p.clone()).collect());
+    out.direct_known = true;
     let mut direct: BTreeSet<(String, String)> = BTreeSet::new();
     let mut dev_only: BTreeSet<(String, String)> = BTreeSet::new();
     let mut prod: BTreeSet<(String, String)> = BTreeSet::new();

@@ -24,6 +24,15 @@ fn python_pins(out: &mut FileOut) {
                 .or_insert_with(|| Some(version.clone()));
         }
     }
+    for d in &out.deps {
+        if let crate::sca::model::Resolved::Skipped { reason } = &d.resolved {
+            if !seen.contains_key(&d.name) {
+                out.pins
+                    .local_by_name
+                    .insert((String::new(), d.name.clone()), reason.clone());
+            }
+        }
+    }
     for (name, v) in seen {
         if let Some(v) = v {
             out.pins
@@ -171,6 +180,7 @@ pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
             })
             .collect(),
     );
+    out.direct_known = true;
     let mut direct = BTreeSet::new();
     let mut dev_direct = BTreeSet::new();
     for p in lock.package.iter().filter(|p| is_local(p)) {

@@ -76,6 +76,32 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             }
         }
     };
+    // `[tool.uv.sources]`: dependencies that come from git, a path, a URL or the workspace
+    let mut uv_sources: Vec<(String, String)> = Vec::new();
+    if let Some(src) = table(root, &["tool", "uv", "sources"]) {
+        for (k, v) in src.iter() {
+            let Some(t) = v.get_ref().as_table() else {
+                continue;
+            };
+            let s = |key: &str| {
+                get(t, key)
+                    .and_then(|v| v.get_ref().as_str())
+                    .map(str::to_string)
+            };
+            let why = if let Some(g) = s("git") {
+                format!("git source, not a registry package: {}", redact_url(&g))
+            } else if let Some(p) = s("path") {
+                format!("local path, not a registry package: {}", redact_url(&p))
+            } else if let Some(u) = s("url") {
+                format!("direct URL, not a registry package: {}", redact_url(&u))
+            } else if get(t, "workspace").is_some() {
+                "workspace package".to_string()
+            } else {
+                continue; // `index = "..."`: still a registry package
+            };
+            uv_sources.push((pep503(k.get_ref()), why));
+        }
+    }
     if let Some(project) = table(root, &["project"]) {
         if let Some(v) = get(project, "dependencies") {
             pep508_list(v, false, "project.dependencies", &mut out);
@@ -182,6 +208,13 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             out.deps
                 .push(b.dep(name, resolved, k.span().start, dev, false));
             out.declared.push((pep503(name), spec));
+        }
+    }
+    for d in &mut out.deps {
+        if let Some((_, why)) = uv_sources.iter().find(|(n, _)| *n == d.name) {
+            if !matches!(d.resolved, Resolved::Skipped { .. }) {
+                d.resolved = skipped(why.clone());
+            }
         }
     }
     out
