@@ -1116,18 +1116,3 @@ fn mutated_fixtures_never_panic() {
     }
     assert!(runs > 500, "{runs}");
 }
-
-#[test]
-#[ignore]
-fn print_all() {
-    let out = scan("");
-    for d in &out.dependencies {
-        eprintln!(
-            "{}:{}:{} {} {:?} dev={} tr={}",
-            d.manifest, d.line, d.column, d.name, d.resolved, d.dev, d.transitive
-        );
-    }
-    for n in &out.notifications {
-        eprintln!("NOTE {:?} {} {}", n.level, n.code, n.message);
-    }
-}
