@@ -1116,3 +1116,20 @@ fn mutated_fixtures_never_panic() {
     }
     assert!(runs > 500, "{runs}");
 }
+
+#[test]
+fn shared_constraints_file_in_another_folder_is_reported_once() {
+    let out = scan("requirements-shared-constraints");
+    assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    let u = one(&out, "urllib3");
+    assert_eq!(
+        (u.manifest.as_str(), u.line, &u.resolved, u.transitive),
+        ("svc-a/requirements.txt", 2, &ex("1.26.4"), false)
+    );
+    // a pin nothing here asked for stays at the constraints file, as a transitive pin
+    let i = one(&out, "idna");
+    assert_eq!(
+        (i.manifest.as_str(), &i.resolved, i.transitive),
+        ("constraints.txt", &ex("2.8"), true)
+    );
+}

@@ -414,6 +414,7 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
                 })
                 .collect(),
             constraint_only: BTreeSet::new(),
+            used_pins: BTreeSet::new(),
         }
     });
     out.notifications.extend(req.notes);
@@ -421,6 +422,17 @@ pub fn parse_all(root: &Path, files: &[SourceFile]) -> ParseOutput {
         manifests.insert(rel.clone());
         let pin_source = req.constraint_only.contains(&rel);
         for mut d in deps {
+            if pin_source {
+                if let Resolved::Exact { version } = &d.resolved {
+                    // reported at the requirement it pinned (which may be in another folder)
+                    if req
+                        .used_pins
+                        .contains(&(rel.clone(), d.name.clone(), version.clone()))
+                    {
+                        continue;
+                    }
+                }
+            }
             // a constraints file pins what something else pulls in
             d.transitive |= pin_source;
             entries.push(Entry {

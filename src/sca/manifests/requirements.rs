@@ -584,6 +584,9 @@ pub(crate) struct Tree {
     pub notes: Vec<Notification>,
     /// Files reached only as constraints (`-c`), never as requirements.
     pub constraint_only: BTreeSet<String>,
+    /// (constraints file, name, version) of the pins that resolved a requirement's range: the
+    /// requirement's line reports them.
+    pub used_pins: BTreeSet<(String, String, String)>,
 }
 
 /// Parse the given requirements files and every file they include, apply constraint pins.
@@ -599,6 +602,7 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
     // constraint pins: for each top-level file, the files it reaches by -r, and the pins of the files
     // reached by -c from any of them
     let mut pinned: BTreeMap<(String, usize), String> = BTreeMap::new();
+    let mut used_pins: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut all_reqs = BTreeSet::new();
     let mut all_cons = BTreeSet::new();
     for (rel, _) in top {
@@ -624,14 +628,14 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
         {
             all_reqs.extend(reqs.iter().cloned());
         }
-        let mut pins: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut pins: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         for c in &cons {
             if let Some(f) = parsed.get(c) {
                 for d in &f.deps {
                     if let Resolved::Exact { version } = &d.resolved {
                         pins.entry(d.name.clone())
                             .or_default()
-                            .push(version.clone());
+                            .push((version.clone(), c.clone()));
                     }
                 }
             }
@@ -651,11 +655,12 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
                     VersionSpecifiers::from_str(spec)
                 };
                 let Ok(specs) = specs else { continue };
-                if let Some(v) = vs
+                if let Some((v, c)) = vs
                     .iter()
-                    .find(|v| Version::from_str(v).is_ok_and(|v| specs.contains(&v)))
+                    .find(|(v, _)| Version::from_str(v).is_ok_and(|v| specs.contains(&v)))
                 {
                     pinned.entry((r.clone(), i)).or_insert_with(|| v.clone());
+                    used_pins.insert((c.clone(), d.name.clone(), v.clone()));
                 }
             }
         }
@@ -675,6 +680,7 @@ pub(crate) fn parse_tree(root: &Path, top: &[(String, String)]) -> Tree {
         files,
         notes,
         constraint_only,
+        used_pins,
     }
 }
 
