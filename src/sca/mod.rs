@@ -33,4 +33,5 @@ impl Job for ScaJob {
     }
 }
 
+pub mod manifests;
 pub mod model;
