@@ -268,7 +268,6 @@ impl ScaJob {
     }
 
     fn run(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
-        let mut out = JobOutput::default();
         let manifest_files: Vec<SourceFile> = files
             .iter()
             .filter(|f| manifests::is_manifest(&f.rel))
@@ -276,27 +275,36 @@ impl ScaJob {
             .collect();
         let parsed = manifests::parse_all(&ctx.root, &manifest_files);
         ctx.progress.inc(manifest_files.len() as u64);
+        let mut out = self.check(&parsed.dependencies, &parsed.manifests, ctx);
         out.files_scanned = manifest_files.len();
         out.notifications.extend(parsed.notifications);
+        sort_output(&mut out);
+        out
+    }
 
-        let texts: BTreeMap<String, String> = parsed
-            .manifests
+    /// Check parsed dependencies (manifest paths relative to `ctx.root`) against the advisories.
+    pub fn check(
+        &self,
+        dependencies: &[Dependency],
+        manifest_paths: &[String],
+        ctx: &ScanContext,
+    ) -> JobOutput {
+        let mut out = JobOutput::default();
+        let texts: BTreeMap<String, String> = manifest_paths
             .iter()
-            .chain(parsed.dependencies.iter().map(|d| &d.manifest))
+            .chain(dependencies.iter().map(|d| &d.manifest))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .filter_map(|m| {
-                files
-                    .iter()
-                    .find(|f| &f.rel == m)
-                    .and_then(|f| f.read_text().ok())
-                    .map(|t| (m.clone(), t))
+                std::fs::read(ctx.root.join(m))
+                    .ok()
+                    .map(|b| (m.clone(), String::from_utf8_lossy(&b).into_owned()))
             })
             .collect();
 
         let mut exact: Vec<&Dependency> = Vec::new();
         let mut skipped: Vec<&Dependency> = Vec::new();
-        for d in &parsed.dependencies {
+        for d in dependencies {
             match &d.resolved {
                 Resolved::Exact { version } => {
                     if Installed::new(d.ecosystem, version).is_valid() {
@@ -331,14 +339,14 @@ impl ScaJob {
             out.notifications.push(skipped_note(&skipped));
         }
         out.properties
-            .insert("sca_manifests".into(), serde_json::json!(parsed.manifests));
+            .insert("sca_manifests".into(), serde_json::json!(manifest_paths));
         out.properties.insert(
             "sca_dependencies".into(),
             serde_json::json!({
-                "total": parsed.dependencies.len(),
+                "total": dependencies.len(),
                 "checked": exact.len(),
                 "skipped": skipped.len(),
-                "unpinned": parsed.dependencies.iter().filter(|d| matches!(d.resolved, Resolved::Unpinned { .. })).count(),
+                "unpinned": dependencies.iter().filter(|d| matches!(d.resolved, Resolved::Unpinned { .. })).count(),
             }),
         );
         if exact.is_empty() {
