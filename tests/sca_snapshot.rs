@@ -21,7 +21,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
             walk(root, &p, out);
         } else {
             out.push(SourceFile {
-                rel: p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"),
+                rel: p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
                 size: std::fs::metadata(&p).unwrap().len(),
                 abs: p,
             });
@@ -51,7 +55,11 @@ fn demo_project_against_the_snapshot() {
 fn check_project(root: &Path, expected: &Path, report_env: &str) {
     let root = root.to_path_buf();
     let osv = snapshot();
-    assert!(osv.join("PyPI/all.zip").is_file(), "no snapshot at {}", osv.display());
+    assert!(
+        osv.join("PyPI/all.zip").is_file(),
+        "no snapshot at {}",
+        osv.display()
+    );
     let tmp = tempfile::tempdir().unwrap();
     let cfg = Config {
         osv_db: Some(osv.clone()),
@@ -93,5 +101,8 @@ fn check_project(root: &Path, expected: &Path, report_env: &str) {
         .arg(expected)
         .status()
         .expect("python3 runs");
-    assert!(status.success(), "the independent check failed (see its output above)");
+    assert!(
+        status.success(),
+        "the independent check failed (see its output above)"
+    );
 }

@@ -19,7 +19,7 @@ pub struct Client {
     agent: ureq::Agent,
     base: String,
     cache_dir: Option<PathBuf>,
-    /// First retry delay; doubles on each retry.
+    /// First retry delay; doubles on each retry (default 500 ms, `TOLLGATE_OSV_API_BACKOFF_MS`).
     pub backoff: Duration,
 }
 
@@ -82,7 +82,12 @@ impl Client {
             agent,
             base: base.trim_end_matches('/').to_string(),
             cache_dir: cache_dir.map(|d| d.join("osv-api")),
-            backoff: Duration::from_millis(500),
+            backoff: Duration::from_millis(
+                std::env::var("TOLLGATE_OSV_API_BACKOFF_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(500),
+            ),
         }
     }
 
