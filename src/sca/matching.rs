@@ -17,16 +17,19 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone)]
 pub struct Installed {
     pub raw: String,
+    eco: Ecosystem,
     ecosystem_order: Option<Version>,
-    semver_order: Option<Version>,
+    /// Parsed on first use: only SEMVER ranges need it.
+    semver_order: std::cell::OnceCell<Option<Version>>,
 }
 
 impl Installed {
     pub fn new(eco: Ecosystem, raw: &str) -> Installed {
         Installed {
             raw: raw.to_string(),
+            eco,
             ecosystem_order: version::parse(eco, RangeKind::Ecosystem, raw),
-            semver_order: version::parse(eco, RangeKind::Semver, raw),
+            semver_order: std::cell::OnceCell::new(),
         }
     }
 
@@ -38,7 +41,10 @@ impl Installed {
     fn get(&self, kind: RangeKind) -> Option<&Version> {
         match kind {
             RangeKind::Ecosystem => self.ecosystem_order.as_ref(),
-            RangeKind::Semver => self.semver_order.as_ref(),
+            RangeKind::Semver => self
+                .semver_order
+                .get_or_init(|| version::parse(self.eco, RangeKind::Semver, &self.raw))
+                .as_ref(),
             RangeKind::Git => None,
         }
     }
@@ -51,68 +57,217 @@ pub struct Issue {
     pub message: String,
 }
 
-/// Evaluate one range. `None`: not evaluable (GIT, or a version that does not parse).
-pub fn range_affects(eco: Ecosystem, range: &Range, v: &Installed) -> Result<Option<bool>, String> {
-    if range.kind == RangeKind::Git {
-        return Ok(None);
-    }
-    let Some(iv) = v.get(range.kind) else {
-        return Err(format!(
-            "version {} does not parse as {} for a {:?} range",
-            v.raw,
-            if range.kind == RangeKind::Semver {
-                "SemVer"
-            } else {
-                "an ecosystem version"
-            },
-            range.kind
-        ));
-    };
-    // (version; None = "0", the lowest), rank for ties, event
-    let mut evs: Vec<(Option<Version>, u8, &Event)> = Vec::with_capacity(range.events.len());
-    let mut limits: Vec<Version> = Vec::new();
-    let mut unlimited = false;
-    let parse = |s: &str| {
-        version::parse(eco, range.kind, s)
-            .ok_or_else(|| format!("range event version `{s}` does not parse"))
-    };
-    for e in &range.events {
-        match e {
-            Event::Introduced(s) if s == "0" => evs.push((None, 0, e)),
-            Event::Introduced(s) => evs.push((Some(parse(s)?), 0, e)),
-            Event::LastAffected(s) => evs.push((Some(parse(s)?), 1, e)),
-            Event::Fixed(s) => evs.push((Some(parse(s)?), 2, e)),
-            Event::Limit(s) if s == "*" => unlimited = true,
-            Event::Limit(s) => limits.push(parse(s)?),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EvKind {
+    Introduced,
+    LastAffected,
+    Fixed,
+}
+
+/// A range with its event versions parsed once, sorted as the OSV evaluation walks them.
+#[derive(Debug, Clone)]
+pub struct PreparedRange {
+    kind: RangeKind,
+    /// (version; None = "0", the lowest), kind.
+    events: Vec<(Option<Version>, EvKind)>,
+    limits: Vec<Version>,
+}
+
+impl PreparedRange {
+    /// `Ok(None)` for GIT ranges (skipped); `Err` when an event version does not parse.
+    pub fn new(eco: Ecosystem, range: &Range) -> Result<Option<PreparedRange>, String> {
+        if range.kind == RangeKind::Git {
+            return Ok(None);
         }
-    }
-    evs.sort_by(|a, b| {
-        let by_version = match (&a.0, &b.0) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(x), Some(y)) => x.cmp_same(y).unwrap_or(Ordering::Equal),
+        let mut events: Vec<(Option<Version>, EvKind)> = Vec::with_capacity(range.events.len());
+        let mut limits: Vec<Version> = Vec::new();
+        let mut unlimited = false;
+        let parse = |s: &str| {
+            version::parse(eco, range.kind, s)
+                .ok_or_else(|| format!("range event version `{s}` does not parse"))
         };
-        by_version.then(a.1.cmp(&b.1))
-    });
-    let ge = |x: &Version| iv.cmp_same(x).is_some_and(|o| o != Ordering::Less);
-    let gt = |x: &Version| iv.cmp_same(x) == Some(Ordering::Greater);
-    let mut affected = false;
-    for (ver, _, e) in &evs {
-        match (e, ver) {
-            (Event::Introduced(_), None) => affected = true,
-            (Event::Introduced(_), Some(x)) if ge(x) => affected = true,
-            (Event::Fixed(_), Some(x)) if ge(x) => affected = false,
-            (Event::LastAffected(_), Some(x)) if gt(x) => affected = false,
-            _ => {}
+        for e in &range.events {
+            match e {
+                Event::Introduced(s) if s == "0" => events.push((None, EvKind::Introduced)),
+                Event::Introduced(s) => events.push((Some(parse(s)?), EvKind::Introduced)),
+                Event::LastAffected(s) => events.push((Some(parse(s)?), EvKind::LastAffected)),
+                Event::Fixed(s) => events.push((Some(parse(s)?), EvKind::Fixed)),
+                Event::Limit(s) if s == "*" => unlimited = true,
+                Event::Limit(s) => limits.push(parse(s)?),
+            }
+        }
+        if unlimited {
+            limits.clear();
+        }
+        // Ties: introduced before last_affected before fixed.
+        let rank = |k: EvKind| match k {
+            EvKind::Introduced => 0,
+            EvKind::LastAffected => 1,
+            EvKind::Fixed => 2,
+        };
+        events.sort_by(|a, b| {
+            let by_version = match (&a.0, &b.0) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(x), Some(y)) => x.cmp_same(y).unwrap_or(Ordering::Equal),
+            };
+            by_version.then(rank(a.1).cmp(&rank(b.1)))
+        });
+        Ok(Some(PreparedRange {
+            kind: range.kind,
+            events,
+            limits,
+        }))
+    }
+
+    /// Is `v` in the range? `Err` when `v` does not parse in the range's ordering.
+    pub fn affects(&self, v: &Installed) -> Result<bool, String> {
+        let Some(iv) = v.get(self.kind) else {
+            return Err(format!(
+                "version {} does not parse as {} for a {:?} range",
+                v.raw,
+                if self.kind == RangeKind::Semver {
+                    "SemVer"
+                } else {
+                    "an ecosystem version"
+                },
+                self.kind
+            ));
+        };
+        let mut affected = false;
+        for (ver, kind) in &self.events {
+            let ord = ver.as_ref().map(|x| iv.cmp_same(x));
+            match (kind, ord) {
+                (EvKind::Introduced, None) => affected = true,
+                (EvKind::Introduced, Some(Some(o))) if o != Ordering::Less => affected = true,
+                (EvKind::Fixed, Some(Some(o))) if o != Ordering::Less => affected = false,
+                (EvKind::LastAffected, Some(Some(Ordering::Greater))) => affected = false,
+                _ => {}
+            }
+        }
+        if affected && !self.limits.is_empty() {
+            affected = self
+                .limits
+                .iter()
+                .any(|l| iv.cmp_same(l) == Some(Ordering::Less));
+        }
+        Ok(affected)
+    }
+}
+
+/// Evaluate one range. `Ok(None)`: GIT (skipped); `Err`: a version that does not parse.
+pub fn range_affects(eco: Ecosystem, range: &Range, v: &Installed) -> Result<Option<bool>, String> {
+    match PreparedRange::new(eco, range)? {
+        None => Ok(None),
+        Some(p) => p.affects(v).map(Some),
+    }
+}
+
+/// One `affected[]` entry with its ranges and versions parsed once.
+#[derive(Debug, Clone)]
+pub struct PreparedEntry<'a> {
+    pub entry: &'a Affected,
+    ranges: Vec<PreparedRange>,
+    /// Ranges that could not be prepared (reported once).
+    errors: Vec<String>,
+    eco: Ecosystem,
+}
+
+impl<'a> PreparedEntry<'a> {
+    pub fn new(eco: Ecosystem, entry: &'a Affected) -> PreparedEntry<'a> {
+        let mut ranges = Vec::new();
+        let mut errors = Vec::new();
+        for r in &entry.ranges {
+            match PreparedRange::new(eco, r) {
+                Ok(Some(p)) => ranges.push(p),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        PreparedEntry {
+            entry,
+            ranges,
+            errors,
+            eco,
         }
     }
-    if affected && !limits.is_empty() && !unlimited {
-        affected = limits
-            .iter()
-            .any(|l| iv.cmp_same(l) == Some(Ordering::Less));
+
+    fn affects(&self, v: &Installed, mut issue: impl FnMut(String)) -> bool {
+        let e = self.entry;
+        if e.ranges.is_empty() && !e.has_versions() {
+            // osv-scanner does the same: an entry without ranges or versions says nothing about versions.
+            issue(format!(
+                "the entry for {} has neither ranges nor versions; not matched",
+                e.name
+            ));
+            return false;
+        }
+        for m in &self.errors {
+            issue(format!("{}: {m}; range skipped", e.name));
+        }
+        let mut hit = false;
+        for r in &self.ranges {
+            match r.affects(v) {
+                Ok(true) => hit = true,
+                Ok(false) => {}
+                Err(m) => issue(format!("{}: {m}; range skipped", e.name)),
+            }
+        }
+        if hit || !e.has_versions() {
+            return hit;
+        }
+        let key = release_key(&v.raw);
+        // Fast reject: a listed version equal to `v` contains its release key (listed versions are the
+        // registry's own spellings, without leading zeros).
+        if !e.versions_joined.contains(key.as_ref()) {
+            return false;
+        }
+        self.entry
+            .versions()
+            .any(|l| (l == v.raw || release_key(l) == key) && listed_equal(self.eco, l, v))
     }
-    Ok(Some(affected))
+}
+
+/// The release part of a version string with trailing zero segments trimmed (`v1.2.0rc1` -> `1.2`):
+/// equal versions have equal keys (leading zeros in a segment are normalised, rarely needed).
+fn release_key(s: &str) -> std::borrow::Cow<'_, str> {
+    let s = s.trim().trim_start_matches(['v', 'V', '=']);
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let mut r = s[..end].trim_end_matches('.');
+    while let Some(x) = r.strip_suffix(".0") {
+        r = x;
+    }
+    if r.split('.').any(|p| p.len() > 1 && p.starts_with('0')) {
+        let mut nums: Vec<u64> = r
+            .split('.')
+            .map(|p| p.parse().unwrap_or(u64::MAX))
+            .collect();
+        while nums.len() > 1 && nums.last() == Some(&0) {
+            nums.pop();
+        }
+        let parts: Vec<String> = nums.iter().map(u64::to_string).collect();
+        return std::borrow::Cow::Owned(parts.join("."));
+    }
+    std::borrow::Cow::Borrowed(r)
+}
+
+/// Is the listed version `listed` the installed one? Equal strings are; otherwise both are parsed and
+/// compared. Callers only ask for versions with the same [`release_key`], so that the hundreds of versions
+/// PyPI records list are not all parsed.
+fn listed_equal(eco: Ecosystem, listed: &str, v: &Installed) -> bool {
+    if listed == v.raw {
+        return true;
+    }
+    match (
+        version::parse(eco, RangeKind::Ecosystem, listed),
+        v.get(RangeKind::Ecosystem),
+    ) {
+        (Some(x), Some(y)) => x.cmp_same(y) == Some(Ordering::Equal),
+        _ => false,
+    }
 }
 
 /// Does this `affected[]` entry include the version? Problems go to `issues`.
@@ -123,36 +278,12 @@ pub fn entry_affects(
     v: &Installed,
     issues: &mut Vec<Issue>,
 ) -> bool {
-    if entry.ranges.is_empty() && entry.versions.is_empty() {
-        // osv-scanner does the same: an entry without ranges or versions says nothing about versions.
+    PreparedEntry::new(eco, entry).affects(v, |m| {
         issues.push(Issue {
             advisory: adv_id.to_string(),
-            message: format!(
-                "{adv_id}: the entry for {} has neither ranges nor versions; not matched",
-                entry.name
-            ),
-        });
-        return false;
-    }
-    if entry.versions.iter().any(|x| {
-        x == &v.raw
-            || matches!((version::parse(eco, RangeKind::Ecosystem, x), v.get(RangeKind::Ecosystem)),
-                (Some(a), Some(b)) if a.cmp_same(b) == Some(Ordering::Equal))
-    }) {
-        return true;
-    }
-    let mut hit = false;
-    for r in &entry.ranges {
-        match range_affects(eco, r, v) {
-            Ok(Some(true)) => hit = true,
-            Ok(_) => {}
-            Err(m) => issues.push(Issue {
-                advisory: adv_id.to_string(),
-                message: format!("{adv_id}: {}: {m}; range skipped", entry.name),
-            }),
-        }
-    }
-    hit
+            message: format!("{adv_id}: {m}"),
+        })
+    })
 }
 
 /// One vulnerability affecting a package: the matching records grouped by aliases.
@@ -221,10 +352,12 @@ fn entries_for<'a>(adv: &'a Advisory, name: &'a str) -> impl Iterator<Item = &'a
     adv.affected.iter().filter(move |a| a.name == name)
 }
 
-fn group_affects(eco: Ecosystem, recs: &[&Advisory], name: &str, v: &Installed) -> bool {
-    let mut sink = Vec::new();
-    recs.iter()
-        .any(|r| entries_for(r, name).any(|e| entry_affects(eco, &r.id, e, v, &mut sink)))
+/// A matching record with its entries for the package, prepared.
+type Hit<'a> = (&'a Advisory, Vec<PreparedEntry<'a>>);
+
+fn group_affects(hits: &[&Hit<'_>], v: &Installed) -> bool {
+    hits.iter()
+        .any(|(_, entries)| entries.iter().any(|e| e.affects(v, |_| {})))
 }
 
 /// Match one package version against the advisories naming it.
@@ -235,20 +368,31 @@ pub fn match_package<'a>(
     candidates: impl IntoIterator<Item = &'a Advisory>,
 ) -> PackageMatch<'a> {
     let mut issues = Vec::new();
-    let mut hits: Vec<&'a Advisory> = Vec::new();
+    let mut hits: Vec<Hit<'a>> = Vec::new();
     for adv in candidates {
+        let entries: Vec<PreparedEntry<'a>> = adv
+            .affected
+            .iter()
+            .filter(|a| a.name == name)
+            .map(|e| PreparedEntry::new(eco, e))
+            .collect();
         let mut hit = false;
-        for e in entries_for(adv, name) {
-            if entry_affects(eco, &adv.id, e, installed, &mut issues) {
+        for e in &entries {
+            if e.affects(installed, |m| {
+                issues.push(Issue {
+                    advisory: adv.id.clone(),
+                    message: format!("{}: {m}", adv.id),
+                })
+            }) {
                 hit = true;
             }
         }
         if hit {
-            hits.push(adv);
+            hits.push((adv, entries));
         }
     }
-    hits.sort_by(|a, b| a.id.cmp(&b.id));
-    hits.dedup_by(|a, b| a.id == b.id);
+    hits.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    hits.dedup_by(|a, b| a.0.id == b.0.id);
 
     // Union-find over shared ids.
     let mut parent: Vec<usize> = (0..hits.len()).collect();
@@ -261,7 +405,7 @@ pub fn match_package<'a>(
     }
     let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, h) in hits.iter().enumerate() {
-        for id in std::iter::once(h.id.as_str()).chain(h.aliases.iter().map(String::as_str)) {
+        for id in std::iter::once(h.0.id.as_str()).chain(h.0.aliases.iter().map(String::as_str)) {
             match owner.get(id) {
                 Some(&j) => {
                     let (a, b) = (find(&mut parent, i), find(&mut parent, j));
@@ -275,14 +419,16 @@ pub fn match_package<'a>(
             }
         }
     }
-    let mut members: BTreeMap<usize, Vec<&'a Advisory>> = BTreeMap::new();
+    let mut members: BTreeMap<usize, Vec<&Hit<'a>>> = BTreeMap::new();
     for (i, h) in hits.iter().enumerate() {
         let root = find(&mut parent, i);
         members.entry(root).or_default().push(h);
     }
 
     let mut groups: Vec<Group<'a>> = Vec::new();
-    for recs in members.into_values() {
+    let mut group_hits: Vec<Vec<&Hit<'a>>> = Vec::new();
+    for ghits in members.into_values() {
+        let recs: Vec<&'a Advisory> = ghits.iter().map(|h| h.0).collect();
         let ids: BTreeSet<&str> = recs
             .iter()
             .flat_map(|r| {
@@ -299,7 +445,7 @@ pub fn match_package<'a>(
         let next_fixed = fixed
             .iter()
             .filter(|f| is_above(eco, f, installed))
-            .find(|f| !group_affects(eco, &recs, name, &Installed::new(eco, f)))
+            .find(|f| !group_affects(&ghits, &Installed::new(eco, f)))
             .cloned();
         let informational = informational_kind(&recs, name);
         let (severity, cvss_score, cvss_vector) =
@@ -315,28 +461,47 @@ pub fn match_package<'a>(
             cvss_score,
             cvss_vector,
         });
+        group_hits.push(ghits);
     }
-    groups.sort_by(|a, b| a.canonical.cmp(&b.canonical));
 
     // The overall fix: the smallest fixed version above the installed one that no group affects.
-    let mut all_fixed: Vec<String> = groups
+    // Candidates are checked against the group that blocked the previous one first (it usually blocks
+    // the next one too), which keeps packages with hundreds of advisories fast.
+    let mut cands: Vec<(Version, &str)> = groups
         .iter()
-        .flat_map(|g| g.fixed.iter().cloned())
+        .flat_map(|g| g.fixed.iter())
+        .filter_map(|f| version::parse(eco, RangeKind::Ecosystem, f).map(|v| (v, f.as_str())))
+        .filter(|(v, _)| {
+            installed
+                .get(RangeKind::Ecosystem)
+                .is_some_and(|i| v.cmp_same(i) == Some(Ordering::Greater))
+        })
         .collect();
-    sort_versions(eco, &mut all_fixed);
-    let fixed_overall = if groups.is_empty() {
-        None
-    } else {
-        all_fixed
-            .into_iter()
-            .filter(|f| is_above(eco, f, installed))
-            .find(|f| {
-                let fv = Installed::new(eco, f);
-                groups
-                    .iter()
-                    .all(|g| !group_affects(eco, &g.records, name, &fv))
-            })
-    };
+    cands.sort_by(|a, b| {
+        a.0.cmp_same(&b.0)
+            .unwrap_or(Ordering::Equal)
+            .then(a.1.cmp(b.1))
+    });
+    cands.dedup_by(|a, b| a.0.cmp_same(&b.0) == Some(Ordering::Equal));
+    let mut fixed_overall = None;
+    if !groups.is_empty() {
+        let mut blocker = 0usize;
+        for (_, f) in &cands {
+            let fv = Installed::new(eco, f);
+            if group_affects(&group_hits[blocker], &fv) {
+                continue;
+            }
+            if let Some(j) =
+                (0..group_hits.len()).find(|&j| j != blocker && group_affects(&group_hits[j], &fv))
+            {
+                blocker = j;
+                continue;
+            }
+            fixed_overall = Some(f.to_string());
+            break;
+        }
+    }
+    groups.sort_by(|a, b| a.canonical.cmp(&b.canonical));
     issues.sort();
     issues.dedup();
     PackageMatch {
@@ -423,14 +588,14 @@ pub fn severity_of(
     let mut best: Option<(u8, f64, String)> = None;
     for r in recs {
         let entry_sev = entries_for(r, name).flat_map(|e| e.severity.iter());
-        for (kind, vector) in r.severity.iter().chain(entry_sev) {
+        for (kind, vector, score) in r.severity.iter().chain(entry_sev) {
             let rank = match kind.as_str() {
                 "CVSS_V4" => 4,
                 "CVSS_V3" => 3,
                 "CVSS_V2" => 2,
                 _ => continue,
             };
-            let Some(score) = cvss_score(vector) else {
+            let Some(score) = *score else {
                 continue;
             };
             let better = match &best {
@@ -585,6 +750,23 @@ mod tests {
         );
         assert_eq!(m.groups[0].next_fixed.as_deref(), Some("1.1.3"));
         assert_eq!(m.groups[0].fixed, vec!["1.0.1", "1.1.3"]);
+    }
+
+    #[test]
+    fn listed_versions_compare_as_versions() {
+        let v = |s| Installed::new(Ecosystem::PyPI, s);
+        assert_eq!(release_key("v1.2.0rc1"), "1.2");
+        assert_eq!(release_key("1.02.0"), "1.2");
+        assert_eq!(release_key("1.10"), "1.10");
+        assert_eq!(release_key("0.0"), "0");
+        assert!(listed_equal(Ecosystem::PyPI, "2.2", &v("2.2.0")));
+        assert!(listed_equal(Ecosystem::PyPI, "1.01", &v("1.1")));
+        assert!(listed_equal(Ecosystem::PyPI, "1.0a1", &v("1.0.0alpha1")));
+        assert!(!listed_equal(Ecosystem::PyPI, "2.2.1", &v("2.2.10")));
+        assert!(!listed_equal(Ecosystem::PyPI, "2.2", &v("2.2.post1")));
+        let n = |s| Installed::new(Ecosystem::Npm, s);
+        assert!(listed_equal(Ecosystem::Npm, "1.0.0", &n("v1.0.0")));
+        assert!(!listed_equal(Ecosystem::Npm, "1.0.0", &n("1.0.0-rc.1")));
     }
 
     #[test]

@@ -290,7 +290,7 @@ impl ScaJob {
         ctx: &ScanContext,
     ) -> JobOutput {
         let mut out = JobOutput::default();
-        let texts: BTreeMap<String, String> = manifest_paths
+        let contents: BTreeMap<String, String> = manifest_paths
             .iter()
             .chain(dependencies.iter().map(|d| &d.manifest))
             .collect::<BTreeSet<_>>()
@@ -300,6 +300,10 @@ impl ScaJob {
                     .ok()
                     .map(|b| (m.clone(), String::from_utf8_lossy(&b).into_owned()))
             })
+            .collect();
+        let texts: Texts<'_> = contents
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::text::LineIndex::new(v)))
             .collect();
 
         let mut exact: Vec<&Dependency> = Vec::new();
@@ -501,10 +505,12 @@ fn sort_output(out: &mut JobOutput) {
     out.notifications.dedup();
 }
 
-fn snippet(texts: &BTreeMap<String, String>, d: &Dependency) -> (Option<String>, u32) {
+/// Each manifest's line index, built once.
+type Texts<'t> = BTreeMap<String, crate::text::LineIndex<'t>>;
+
+fn snippet(texts: &Texts<'_>, d: &Dependency) -> (Option<String>, u32) {
     match texts.get(&d.manifest) {
-        Some(t) => {
-            let idx = crate::text::LineIndex::new(t);
+        Some(idx) => {
             let line = idx.line_text(d.line);
             let end: u32 = line.chars().map(|c| c.len_utf16() as u32).sum::<u32>() + 1;
             (Some(crate::text::clip(line, 200)), end)
@@ -520,7 +526,7 @@ fn location(d: &Dependency, end_column: u32) -> Location {
     l
 }
 
-fn unpinned_finding(d: &Dependency, spec: &str, texts: &BTreeMap<String, String>) -> Finding {
+fn unpinned_finding(d: &Dependency, spec: &str, texts: &Texts<'_>) -> Finding {
     let (snip, end) = snippet(texts, d);
     let shown = if spec.trim().is_empty() {
         "any version"
@@ -594,7 +600,7 @@ fn advisory_finding(
     version: &str,
     g: &Group<'_>,
     m: &PackageMatch<'_>,
-    texts: &BTreeMap<String, String>,
+    texts: &Texts<'_>,
 ) -> Finding {
     let (snip, end) = snippet(texts, d);
     let summary = g.summary();
@@ -784,13 +790,14 @@ fn advisory_rule(eco: Ecosystem, name: &str, g: &Group<'_>) -> RuleMeta {
                 .filter(|x| x.kind != version::RangeKind::Git)
                 .flat_map(describe_range)
                 .collect();
-            if !a.versions.is_empty() {
-                let shown: Vec<&str> = a.versions.iter().take(12).map(String::as_str).collect();
+            if a.has_versions() {
+                let all: Vec<&str> = a.versions().collect();
+                let shown: Vec<&str> = all.iter().take(12).copied().collect();
                 affected.push(format!(
                     "versions {}{}",
                     shown.join(", "),
-                    if a.versions.len() > 12 {
-                        format!(" and {} more", a.versions.len() - 12)
+                    if all.len() > 12 {
+                        format!(" and {} more", all.len() - 12)
                     } else {
                         String::new()
                     }

@@ -19,8 +19,9 @@ pub struct Advisory {
     pub details: String,
     pub modified: String,
     pub published: String,
-    /// `severity[]` of the record: (type, score) pairs such as ("CVSS_V3", "CVSS:3.1/AV:N/...").
-    pub severity: Vec<(String, String)>,
+    /// `severity[]` of the record: (type, vector, base score) such as ("CVSS_V3", "CVSS:3.1/AV:N/...",
+    /// Some(9.8)); the score is computed once when the record is read (CVSS v4 scoring is not cheap).
+    pub severity: Vec<(String, String, Option<f64>)>,
     /// `database_specific.severity` (GitHub's LOW/MODERATE/HIGH/CRITICAL).
     pub db_severity: Option<String>,
     /// `database_specific.cwe_ids` (GitHub), as numbers.
@@ -35,11 +36,23 @@ pub struct Affected {
     /// Normalised name (PEP 503 for PyPI).
     pub name: String,
     pub ranges: Vec<Range>,
-    pub versions: Vec<String>,
-    /// `affected[].severity[]`.
-    pub severity: Vec<(String, String)>,
+    /// `versions[]`, joined with `\n` (one allocation instead of one per version: PyPI records list
+    /// hundreds of versions each). Read it with [`Affected::versions`].
+    pub versions_joined: String,
+    /// `affected[].severity[]`, as the record's.
+    pub severity: Vec<(String, String, Option<f64>)>,
     /// RustSec's `database_specific.informational` (`unmaintained`, `unsound`, `notice`).
     pub informational: Option<String>,
+}
+
+impl Affected {
+    /// The explicitly listed versions.
+    pub fn versions(&self) -> impl Iterator<Item = &str> {
+        self.versions_joined.split('\n').filter(|v| !v.is_empty())
+    }
+    pub fn has_versions(&self) -> bool {
+        !self.versions_joined.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,10 +327,17 @@ pub fn parse_record(eco: Ecosystem, json: &[u8]) -> Result<ParsedRecord, String>
 }
 
 fn convert(eco: Ecosystem, raw: RawRecord) -> ParsedRecord {
-    let sev = |v: Option<Vec<RawSeverity>>| -> Vec<(String, String)> {
+    let sev = |v: Option<Vec<RawSeverity>>| -> Vec<(String, String, Option<f64>)> {
         v.unwrap_or_default()
             .into_iter()
-            .map(|s| (s.kind, s.score))
+            .map(|s| {
+                let score = if s.kind.starts_with("CVSS_") {
+                    crate::sca::matching::cvss_score(&s.score)
+                } else {
+                    None
+                };
+                (s.kind, s.score, score)
+            })
             .collect()
     };
     let mut affected = Vec::new();
@@ -356,7 +376,7 @@ fn convert(eco: Ecosystem, raw: RawRecord) -> ParsedRecord {
         affected.push(Affected {
             name: normalize_name(eco, &pkg.name).into_owned(),
             ranges,
-            versions: a.versions.unwrap_or_default(),
+            versions_joined: a.versions.unwrap_or_default().join("\n"),
             severity: sev(a.severity),
             informational: a
                 .database_specific

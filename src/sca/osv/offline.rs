@@ -13,7 +13,7 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the cached form changes, so an old cache is rebuilt rather than misread.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 3;
 /// At most this many per-entry notifications per ecosystem; the rest are counted in one more.
 const MAX_ENTRY_NOTES: usize = 20;
 
