@@ -267,11 +267,67 @@ struct RawAffected {
     #[serde(default)]
     ranges: Option<Vec<RawRange>>,
     #[serde(default)]
-    versions: Option<Vec<String>>,
+    versions: Option<JoinedVersions>,
     #[serde(default)]
     severity: Option<Vec<RawSeverity>>,
     #[serde(default)]
     database_specific: Option<RawDbSpecific>,
+}
+
+/// `versions[]` read straight into one `\n`-joined string: PyPI records list hundreds of versions each
+/// (590,000 in the PyPI dump), and one allocation per version dominated the cold load.
+#[derive(Default)]
+struct JoinedVersions(String);
+
+impl<'de> Deserialize<'de> for JoinedVersions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq;
+        impl<'de> serde::de::Visitor<'de> for Seq {
+            type Value = JoinedVersions;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of version strings")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<JoinedVersions, A::Error> {
+                let mut out = String::new();
+                while seq.next_element_seed(Append(&mut out))?.is_some() {}
+                Ok(JoinedVersions(out))
+            }
+            fn visit_unit<E>(self) -> Result<JoinedVersions, E> {
+                Ok(JoinedVersions::default())
+            }
+        }
+        d.deserialize_any(Seq)
+    }
+}
+
+struct Append<'a>(&'a mut String);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Append<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for Append<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a version string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+        let v = v.trim();
+        if v.is_empty() || v.contains('\n') {
+            return Ok(());
+        }
+        if !self.0.is_empty() {
+            self.0.push('\n');
+        }
+        self.0.push_str(v);
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -376,7 +432,7 @@ fn convert(eco: Ecosystem, raw: RawRecord) -> ParsedRecord {
         affected.push(Affected {
             name: normalize_name(eco, &pkg.name).into_owned(),
             ranges,
-            versions_joined: a.versions.unwrap_or_default().join("\n"),
+            versions_joined: a.versions.unwrap_or_default().0,
             severity: sev(a.severity),
             informational: a
                 .database_specific

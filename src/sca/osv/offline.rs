@@ -286,24 +286,58 @@ fn read_zip(eco: Ecosystem, path: &Path, bytes: &[u8]) -> ReadResult {
         .into_par_iter()
         .with_min_len(64)
         .map_init(
-            || (archive.clone(), Vec::new()),
-            |(ar, buf), i| {
-                let mut f = ar
-                    .by_index(i)
+            || (archive.clone(), Vec::new(), flate2::Decompress::new(false)),
+            |(ar, buf, inflater), i| {
+                let entry_err = |name: &str, e: &dyn std::fmt::Display| {
+                    format!("{}: entry {name}: {e}", path.display())
+                };
+                // Fast path: inflate the entry's bytes in place with a reused decompressor.
+                let raw = ar
+                    .by_index_raw(i)
                     .map_err(|e| format!("{}: entry #{i}: {e}", path.display()))?;
-                let name = f
+                let name = raw
                     .name()
                     .map(|n| n.into_owned())
                     .unwrap_or_else(|_| format!("#{i}"));
-                if f.is_dir() || !name.ends_with(".json") {
+                if raw.is_dir() || !name.ends_with(".json") {
                     return Ok(None);
                 }
+                let (start, csize, size, method) = (
+                    raw.data_start(),
+                    raw.compressed_size() as usize,
+                    raw.size() as usize,
+                    raw.compression(),
+                );
+                drop(raw);
+                let data = start
+                    .map(|s| s as usize)
+                    .and_then(|s| bytes.get(s..s.checked_add(csize)?));
                 buf.clear();
-                f.read_to_end(buf)
-                    .map_err(|e| format!("{}: entry {name}: {e}", path.display()))?;
+                let fast = match (data, method) {
+                    (Some(d), zip::CompressionMethod::Stored) => {
+                        buf.extend_from_slice(d);
+                        true
+                    }
+                    (Some(d), zip::CompressionMethod::Deflated) if size <= 64 << 20 => {
+                        inflater.reset(false);
+                        buf.reserve(size + 1);
+                        matches!(
+                            inflater.decompress_vec(d, buf, flate2::FlushDecompress::Finish),
+                            Ok(flate2::Status::StreamEnd)
+                        ) && buf.len() == size
+                    }
+                    _ => false,
+                };
+                if !fast {
+                    // Anything unusual (other methods, encryption, a short stream) goes through zip's
+                    // own reader, which checks sizes and CRCs and names the problem.
+                    buf.clear();
+                    let mut f = ar.by_index(i).map_err(|e| entry_err(&name, &e))?;
+                    f.read_to_end(buf).map_err(|e| entry_err(&name, &e))?;
+                }
                 parse_record(eco, buf)
                     .map(Some)
-                    .map_err(|e| format!("{}: entry {name}: {e}", path.display()))
+                    .map_err(|e| entry_err(&name, &e))
             },
         )
         .collect();
