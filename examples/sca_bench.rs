@@ -150,7 +150,7 @@ fn main() {
                 (best_d, name.clone(), v.clone(), groups)
             })
             .collect();
-        per.sort_by(|a, b| b.0.cmp(&a.0));
+        per.sort_by_key(|b| std::cmp::Reverse(b.0));
         let total: Duration = per.iter().map(|p| p.0).sum();
         println!("  sum of per-package best times: {:.2} ms", ms(total));
         for (d, n, v, g) in per.iter().take(8) {

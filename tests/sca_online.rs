@@ -425,7 +425,7 @@ fn db_update_downloads_checks_etag_and_resumes() {
     assert_eq!(std::fs::read(&target).unwrap(), zip);
 
     // db info reads what was installed.
-    let rows = db::info(&dir);
+    let rows = db::info(&dir, Some(&tmp.path().join("cache")));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].ecosystem, "PyPI");
     assert_eq!(rows[0].records, 3);

@@ -70,7 +70,7 @@ pub fn run(cmd: &DbCommand) -> anyhow::Result<i32> {
         }
         DbCommand::Info(a) => {
             let dir = db_dir(a.osv_db.as_deref())?;
-            let rows = info(&dir);
+            let rows = info(&dir, offline::default_cache_dir().as_deref());
             if a.json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -373,16 +373,15 @@ pub struct InfoRow {
     pub error: Option<String>,
 }
 
-/// Describe every ecosystem installed in `dir`.
-pub fn info(dir: &Path) -> Vec<InfoRow> {
-    let cache = offline::default_cache_dir();
+/// Describe every ecosystem installed in `dir` (reading, and filling, the index cache in `cache`).
+pub fn info(dir: &Path, cache: Option<&Path>) -> Vec<InfoRow> {
     let mut rows = Vec::new();
     for eco in [Ecosystem::PyPI, Ecosystem::Npm, Ecosystem::CratesIo] {
         if !offline::has_ecosystem(dir, eco) {
             continue;
         }
         let zip = offline::ecosystem_dir(dir, eco).join("all.zip");
-        let loaded = offline::load_ecosystem(dir, eco, cache.as_deref());
+        let loaded = offline::load_ecosystem(dir, eco, cache);
         let size = std::fs::metadata(&zip).map(|m| m.len()).unwrap_or(0);
         let meta: Option<DumpMeta> = std::fs::read(meta_path(&zip))
             .ok()

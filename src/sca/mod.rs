@@ -383,7 +383,8 @@ impl ScaJob {
             .collect();
         keys.sort();
         keys.dedup();
-        let results: Vec<((Ecosystem, &str, &str), Option<PackageMatch<'_>>)> = keys
+        type Key<'k> = (Ecosystem, &'k str, &'k str);
+        let results: Vec<(Key<'_>, Option<PackageMatch<'_>>)> = keys
             .par_iter()
             .map(|&(eco, name, ver)| {
                 let m = adv.indexes.get(&eco).map(|ix| {
@@ -393,7 +394,7 @@ impl ScaJob {
                 ((eco, name, ver), m)
             })
             .collect();
-        let matches: BTreeMap<(Ecosystem, &str, &str), PackageMatch<'_>> = results
+        let matches: BTreeMap<Key<'_>, PackageMatch<'_>> = results
             .into_iter()
             .filter_map(|(k, m)| m.map(|m| (k, m)))
             .collect();
