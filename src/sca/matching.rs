@@ -311,12 +311,45 @@ impl Group<'_> {
     pub fn all_ids(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.canonical.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
-    pub fn summary(&self) -> &str {
-        self.records
+    /// The records' `summary`; when none has one (many PYSEC records), the first sentence of `details`.
+    pub fn summary(&self) -> String {
+        if let Some(s) = self
+            .records
             .iter()
-            .map(|r| r.summary.as_str())
+            .map(|r| r.summary.trim())
             .find(|s| !s.is_empty())
-            .unwrap_or("")
+        {
+            return s.to_string();
+        }
+        let details = self
+            .records
+            .iter()
+            .map(|r| r.details.trim())
+            .find(|d| !d.is_empty())
+            .unwrap_or("");
+        first_sentence(details)
+    }
+}
+
+/// The first sentence (or line) of a text, at most about 160 characters.
+fn first_sentence(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let line = line.trim_start_matches('#').trim();
+    let end = line
+        .match_indices(". ")
+        .map(|(i, _)| i + 1)
+        .find(|&i| i >= 20)
+        .unwrap_or(line.len());
+    let s = &line[..end];
+    if s.chars().count() > 160 {
+        let cut: String = s.chars().take(157).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        s.to_string()
     }
 }
 

@@ -605,6 +605,7 @@ fn advisory_finding(
 ) -> Finding {
     let (snip, end) = snippet(texts, d);
     let summary = g.summary();
+    let summary = summary.as_str();
     let alias_text = if g.aliases.is_empty() {
         String::new()
     } else {
@@ -751,7 +752,7 @@ fn describe_range(r: &osv::Range) -> Vec<String> {
 }
 
 fn advisory_rule(eco: Ecosystem, name: &str, g: &Group<'_>) -> RuleMeta {
-    let summary = g.summary().trim().to_string();
+    let summary = g.summary();
     let title = if summary.is_empty() {
         format!("Vulnerability in {name} ({})", eco.as_str())
     } else {
