@@ -1,23 +1,150 @@
 //! SCA job: dependency manifests and lockfiles matched against OSV advisories.
+//!
+//! - [`manifests`] reads the manifests into [`model::Dependency`] values;
+//! - [`osv`] reads advisories (offline dump zips with an on-disk index cache, or the osv.dev API);
+//! - [`matching`] decides, per OSV schema semantics, which advisories affect an installed version, and
+//!   groups them by aliases;
+//! - this module turns the result into findings, one per vulnerability per package version per manifest.
+
+pub mod manifests;
+pub mod matching;
+pub mod model;
+pub mod osv;
+pub mod version;
 
 use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
-use crate::finding::JobKind;
-use crate::rule::RuleMeta;
+use crate::finding::{
+    Finding, JobKind, Location, NoteLevel, Notification, Severity, Suppression, SuppressionKind,
+};
+use crate::rule::{Precision, RuleMeta};
+use matching::{Group, Installed, PackageMatch};
+use model::{Dependency, Ecosystem, Resolved};
+use osv::{DbIdentity, EcoIndex, Event};
+use rayon::prelude::*;
 use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Rule id of the finding for a dependency whose version is not pinned.
+pub const UNPINNED_RULE: &str = "SCA-UNPINNED";
+/// Environment variable naming the offline database directory.
+pub const OSV_DB_ENV: &str = "TOLLGATE_OSV_DB";
+/// Where `tollgate db update` downloads from by default.
+pub const DEFAULT_DUMP_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 
 /// `[sca]` in tollgate.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Config {}
+pub struct Config {
+    /// Offline database directory (`<dir>/<ECOSYSTEM>/all.zip`). Default: `TOLLGATE_OSV_DB`, else
+    /// `<cache-dir>/osv` (where `tollgate db update` puts it).
+    pub osv_db: Option<PathBuf>,
+    /// Ask the osv.dev API instead of reading the offline database.
+    #[serde(default)]
+    pub online: bool,
+    /// Base URL of the OSV API (default https://api.osv.dev).
+    pub api_url: Option<String>,
+    /// Cache directory for built indexes and API answers (default `$XDG_CACHE_HOME/tollgate`, else
+    /// `~/.cache/tollgate`).
+    pub cache_dir: Option<PathBuf>,
+    /// Advisories to ignore: `[[sca.ignore]] id = "GHSA-...", reason = "...", until = "2027-01-31"`.
+    #[serde(default)]
+    pub ignore: Vec<IgnoreRule>,
+}
 
-pub struct ScaJob {}
+/// One `[[sca.ignore]]` entry. Any id of a vulnerability (its canonical id or an alias) matches it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct IgnoreRule {
+    pub id: String,
+    #[serde(default)]
+    pub reason: String,
+    /// Last day the ignore applies (`2027-01-31`, quoted or as a TOML date).
+    #[serde(default, deserialize_with = "de_date")]
+    pub until: Option<chrono::NaiveDate>,
+}
+
+fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    let v = Option::<toml::Value>::deserialize(d)?;
+    let s = match v {
+        None => return Ok(None),
+        Some(toml::Value::String(s)) => s,
+        Some(toml::Value::Datetime(dt)) => dt.to_string(),
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "`until` must be a date like 2027-01-31, not {other}"
+            )))
+        }
+    };
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map(Some)
+        .map_err(|e| serde::de::Error::custom(format!("`until = {s}`: {e} (expected YYYY-MM-DD)")))
+}
+
+pub struct ScaJob {
+    config: Config,
+    cache_dir: Option<PathBuf>,
+    today: chrono::NaiveDate,
+}
 
 impl ScaJob {
-    pub fn new(
-        _config: &Config,
-        _extra_rule_dirs: &[std::path::PathBuf],
-    ) -> crate::error::Result<Self> {
-        Ok(ScaJob {})
+    pub fn new(config: &Config, _extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
+        let cache_dir = config
+            .cache_dir
+            .clone()
+            .or_else(osv::offline::default_cache_dir);
+        Ok(ScaJob {
+            config: config.clone(),
+            cache_dir,
+            today: chrono::Utc::now().date_naive(),
+        })
+    }
+
+    /// Evaluate ignore expiry against this day instead of today (tests).
+    pub fn with_today(mut self, today: chrono::NaiveDate) -> Self {
+        self.today = today;
+        self
+    }
+
+    /// The offline database directory this job reads.
+    pub fn db_dir(&self) -> Option<PathBuf> {
+        resolve_db_dir(&self.config, self.cache_dir.as_deref())
+    }
+}
+
+/// `[sca] osv-db` (or `--osv-db`, which the command line puts there), else `TOLLGATE_OSV_DB`, else
+/// `<cache-dir>/osv` when it exists.
+pub fn resolve_db_dir(config: &Config, cache_dir: Option<&std::path::Path>) -> Option<PathBuf> {
+    if let Some(p) = &config.osv_db {
+        return Some(p.clone());
+    }
+    if let Some(p) = std::env::var_os(OSV_DB_ENV).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    cache_dir.map(|c| c.join("osv")).filter(|p| p.is_dir())
+}
+
+fn unpinned_rule() -> RuleMeta {
+    RuleMeta {
+        id: UNPINNED_RULE.into(),
+        job: JobKind::Sca,
+        name: "UnpinnedDependency".into(),
+        title: "Dependency version is not pinned".into(),
+        description: "The manifest gives a version range, not an exact version, and no lockfile pins it, so \
+                      the installed version (and whether it is vulnerable) is not known."
+            .into(),
+        help_markdown: "## Unpinned dependency\n\nThe manifest declares this dependency with a range \
+(`>=1.0`, `^4.17.0`, `~=2.2`) and nothing in the scan pins the exact version, so tollgate cannot check it \
+against advisories: it never guesses a version from a range.\n\n**Fix:** pin the version (`pkg==1.2.3` in \
+requirements.txt, an exact version in package.json) or commit the lockfile (`package-lock.json`, \
+`poetry.lock`, `uv.lock`, `Cargo.lock` ...).\n"
+            .into(),
+        severity: Severity::Low,
+        precision: Precision::VeryHigh,
+        cwe: vec![1104],
+        tags: vec!["supply-chain".into(), "sca".into()],
+        help_uri: None,
+        security_severity: None,
     }
 }
 
@@ -26,12 +153,744 @@ impl Job for ScaJob {
         JobKind::Sca
     }
     fn rules(&self) -> Vec<RuleMeta> {
-        Vec::new()
+        vec![unpinned_rule()]
     }
-    fn scan(&self, _files: &[SourceFile], _ctx: &ScanContext) -> JobOutput {
-        JobOutput::default()
+    fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
+        self.run(files, ctx)
     }
 }
 
-pub mod manifests;
-pub mod model;
+/// The advisories of the ecosystems a scan needs, and how they were obtained.
+struct Advisories {
+    indexes: BTreeMap<Ecosystem, EcoIndex>,
+    notifications: Vec<Notification>,
+    failed: bool,
+    source: String,
+}
+
+impl ScaJob {
+    fn load(&self, deps: &[&Dependency]) -> Advisories {
+        let ecos: BTreeSet<Ecosystem> = deps.iter().map(|d| d.ecosystem).collect();
+        let mut notes = Vec::new();
+        if self.config.online {
+            let base = self
+                .config
+                .api_url
+                .clone()
+                .unwrap_or_else(|| osv::online::DEFAULT_API_URL.to_string());
+            let mut queries: Vec<(Ecosystem, String, String)> = deps
+                .iter()
+                .filter_map(|d| match &d.resolved {
+                    Resolved::Exact { version } => {
+                        Some((d.ecosystem, d.name.clone(), version.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            queries.sort();
+            queries.dedup();
+            let client = osv::online::Client::new(&base, self.cache_dir.as_deref());
+            return match client.lookup(&queries) {
+                Ok(r) => {
+                    notes.push(Notification::new(
+                        NoteLevel::Note,
+                        "osv-online",
+                        format!(
+                            "OSV API {base}: {} packages queried, {} advisories fetched, {} from the cache",
+                            queries.len(),
+                            r.fetched,
+                            r.from_cache
+                        ),
+                    ));
+                    Advisories {
+                        indexes: r.indexes,
+                        notifications: notes,
+                        failed: false,
+                        source: format!("online:{base}"),
+                    }
+                }
+                Err(e) => Advisories {
+                    indexes: BTreeMap::new(),
+                    notifications: vec![Notification::new(
+                        NoteLevel::Error,
+                        "osv-online-error",
+                        format!(
+                            "the OSV API could not be queried, dependencies were not checked: {e}"
+                        ),
+                    )],
+                    failed: true,
+                    source: format!("online:{base}"),
+                },
+            };
+        }
+        let Some(dir) = self.db_dir() else {
+            return Advisories {
+                indexes: BTreeMap::new(),
+                notifications: vec![Notification::new(
+                    NoteLevel::Error,
+                    "osv-db-missing",
+                    format!(
+                        "no OSV advisory database: dependencies were not checked. Pass --osv-db DIR, set \
+                         {OSV_DB_ENV} or `[sca] osv-db`, run `tollgate db update`, or use --online \
+                         (dumps: {DEFAULT_DUMP_URL}/<ECOSYSTEM>/all.zip)"
+                    ),
+                )],
+                failed: true,
+                source: "offline".into(),
+            };
+        };
+        let loaded: Vec<(Ecosystem, osv::offline::Loaded)> = ecos
+            .par_iter()
+            .map(|&e| {
+                (
+                    e,
+                    osv::offline::load_ecosystem(&dir, e, self.cache_dir.as_deref()),
+                )
+            })
+            .collect();
+        let mut indexes = BTreeMap::new();
+        let mut failed = false;
+        for (eco, l) in loaded {
+            notes.extend(l.notifications);
+            match l.index {
+                Some(ix) => {
+                    indexes.insert(eco, ix);
+                }
+                None => failed = true,
+            }
+        }
+        Advisories {
+            indexes,
+            notifications: notes,
+            failed,
+            source: format!("offline:{}", dir.display()),
+        }
+    }
+
+    fn run(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
+        let manifest_files: Vec<SourceFile> = files
+            .iter()
+            .filter(|f| manifests::is_manifest(&f.rel))
+            .cloned()
+            .collect();
+        let parsed = manifests::parse_all(&ctx.root, &manifest_files);
+        ctx.progress.inc(manifest_files.len() as u64);
+        let mut out = self.check(&parsed.dependencies, &parsed.manifests, ctx);
+        out.files_scanned = manifest_files.len();
+        out.notifications.extend(parsed.notifications);
+        sort_output(&mut out);
+        out
+    }
+
+    /// Check parsed dependencies (manifest paths relative to `ctx.root`) against the advisories.
+    pub fn check(
+        &self,
+        dependencies: &[Dependency],
+        manifest_paths: &[String],
+        ctx: &ScanContext,
+    ) -> JobOutput {
+        let mut out = JobOutput::default();
+        let contents: BTreeMap<String, String> = manifest_paths
+            .iter()
+            .chain(dependencies.iter().map(|d| &d.manifest))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|m| {
+                std::fs::read(ctx.root.join(m))
+                    .ok()
+                    .map(|b| (m.clone(), String::from_utf8_lossy(&b).into_owned()))
+            })
+            .collect();
+        let texts: Texts<'_> = contents
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::text::LineIndex::new(v)))
+            .collect();
+
+        let mut exact: Vec<&Dependency> = Vec::new();
+        let mut skipped: Vec<&Dependency> = Vec::new();
+        for d in dependencies {
+            match &d.resolved {
+                Resolved::Exact { version } => {
+                    if Installed::new(d.ecosystem, version).is_valid() {
+                        exact.push(d);
+                    } else {
+                        out.notifications.push(
+                            Notification::new(
+                                NoteLevel::Warning,
+                                "sca-version-unparseable",
+                                format!(
+                                    "{}:{}: {} version `{version}` of {} is not a valid {} version; not checked",
+                                    d.manifest,
+                                    d.line,
+                                    d.ecosystem.as_str(),
+                                    d.display_name,
+                                    if d.ecosystem == Ecosystem::PyPI { "PEP 440" } else { "SemVer" }
+                                ),
+                            )
+                            .at(d.manifest.clone(), Some(d.line)),
+                        );
+                    }
+                }
+                Resolved::Unpinned { spec } => {
+                    if ctx.rule_enabled(UNPINNED_RULE, JobKind::Sca) {
+                        out.findings.push(unpinned_finding(d, spec, &texts));
+                    }
+                }
+                Resolved::Skipped { .. } => skipped.push(d),
+            }
+        }
+        if !skipped.is_empty() {
+            out.notifications.push(skipped_note(&skipped));
+        }
+        out.properties
+            .insert("sca_manifests".into(), serde_json::json!(manifest_paths));
+        out.properties.insert(
+            "sca_dependencies".into(),
+            serde_json::json!({
+                "total": dependencies.len(),
+                "checked": exact.len(),
+                "skipped": skipped.len(),
+                "unpinned": dependencies.iter().filter(|d| matches!(d.resolved, Resolved::Unpinned { .. })).count(),
+            }),
+        );
+        if exact.is_empty() {
+            sort_output(&mut out);
+            return out;
+        }
+
+        let adv = self.load(&exact);
+        out.failed |= adv.failed;
+        out.notifications.extend(adv.notifications);
+        let ids: BTreeMap<String, DbIdentity> = adv
+            .indexes
+            .values()
+            .map(|ix| (ix.identity.ecosystem.clone(), ix.identity.clone()))
+            .collect();
+        out.properties
+            .insert("osv_database".into(), osv::identities_json(&ids));
+        out.properties
+            .insert("osv_source".into(), serde_json::json!(adv.source));
+
+        // Match each distinct (ecosystem, name, version) once.
+        let mut keys: Vec<(Ecosystem, &str, &str)> = exact
+            .iter()
+            .filter_map(|d| match &d.resolved {
+                Resolved::Exact { version } => {
+                    Some((d.ecosystem, d.name.as_str(), version.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        type Key<'k> = (Ecosystem, &'k str, &'k str);
+        let results: Vec<(Key<'_>, Option<PackageMatch<'_>>)> = keys
+            .par_iter()
+            .map(|&(eco, name, ver)| {
+                let m = adv.indexes.get(&eco).map(|ix| {
+                    let key = osv::normalize_name(eco, name);
+                    matching::match_package(eco, &key, &Installed::new(eco, ver), ix.lookup(name))
+                });
+                ((eco, name, ver), m)
+            })
+            .collect();
+        let matches: BTreeMap<Key<'_>, PackageMatch<'_>> = results
+            .into_iter()
+            .filter_map(|(k, m)| m.map(|m| (k, m)))
+            .collect();
+
+        let mut issues: BTreeSet<String> = BTreeSet::new();
+        let mut rules: BTreeMap<String, RuleMeta> = BTreeMap::new();
+        let mut seen: BTreeSet<(String, Ecosystem, String, String, String)> = BTreeSet::new();
+        let mut exact_sorted = exact.clone();
+        exact_sorted
+            .sort_by(|a, b| (&a.manifest, a.line, &a.name).cmp(&(&b.manifest, b.line, &b.name)));
+        for d in exact_sorted {
+            let Resolved::Exact { version } = &d.resolved else {
+                continue;
+            };
+            let Some(m) = matches.get(&(d.ecosystem, d.name.as_str(), version.as_str())) else {
+                continue;
+            };
+            for i in &m.issues {
+                issues.insert(format!(
+                    "{} ({}): {}",
+                    d.ecosystem.as_str(),
+                    d.name,
+                    i.message
+                ));
+            }
+            for g in &m.groups {
+                if !ctx.rule_enabled(&g.canonical, JobKind::Sca) {
+                    continue;
+                }
+                let key = (
+                    d.manifest.clone(),
+                    d.ecosystem,
+                    d.name.clone(),
+                    version.clone(),
+                    g.canonical.clone(),
+                );
+                if !seen.insert(key) {
+                    continue;
+                }
+                let mut f = advisory_finding(d, version, g, m, &texts);
+                self.apply_ignores(&mut f, g);
+                out.findings.push(f);
+                let name = osv::normalize_name(d.ecosystem, &d.name).into_owned();
+                rules
+                    .entry(g.canonical.clone())
+                    .and_modify(|r| merge_rule(r, g))
+                    .or_insert_with(|| advisory_rule(d.ecosystem, &name, g));
+            }
+        }
+        if !issues.is_empty() {
+            let n = issues.len();
+            let list: Vec<String> = issues.into_iter().take(20).collect();
+            out.notifications.push(Notification::new(
+                NoteLevel::Warning,
+                "osv-range-unevaluable",
+                format!(
+                    "{n} advisory ranges could not be evaluated and were skipped: {}{}",
+                    list.join("; "),
+                    if n > 20 { "; ..." } else { "" }
+                ),
+            ));
+        }
+        out.dynamic_rules = rules.into_values().collect();
+        sort_output(&mut out);
+        out
+    }
+
+    fn apply_ignores(&self, f: &mut Finding, g: &Group<'_>) {
+        let ids: BTreeSet<String> = g.all_ids().map(|s| s.to_ascii_uppercase()).collect();
+        let Some(rule) = self
+            .config
+            .ignore
+            .iter()
+            .find(|r| ids.contains(&r.id.trim().to_ascii_uppercase()))
+        else {
+            return;
+        };
+        let reason = if rule.reason.trim().is_empty() {
+            format!("ignored in config ({})", rule.id)
+        } else {
+            rule.reason.trim().to_string()
+        };
+        match rule.until {
+            Some(until) if self.today > until => {
+                f.message
+                    .push_str(&format!(" (ignore for {} expired on {until})", rule.id));
+                f.properties.insert(
+                    "ignore_expired".into(),
+                    serde_json::json!(until.to_string()),
+                );
+            }
+            _ => {
+                f.suppression = Some(Suppression {
+                    kind: SuppressionKind::External,
+                    justification: reason,
+                });
+                if let Some(u) = rule.until {
+                    f.properties
+                        .insert("ignore_until".into(), serde_json::json!(u.to_string()));
+                }
+            }
+        }
+    }
+}
+
+fn sort_output(out: &mut JobOutput) {
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.notifications.sort();
+    out.notifications.dedup();
+}
+
+/// Each manifest's line index, built once.
+type Texts<'t> = BTreeMap<String, crate::text::LineIndex<'t>>;
+
+fn snippet(texts: &Texts<'_>, d: &Dependency) -> (Option<String>, u32) {
+    match texts.get(&d.manifest) {
+        Some(idx) => {
+            let line = idx.line_text(d.line);
+            let end: u32 = line.chars().map(|c| c.len_utf16() as u32).sum::<u32>() + 1;
+            (Some(crate::text::clip(line, 200)), end)
+        }
+        None => (None, 1),
+    }
+}
+
+fn location(d: &Dependency, end_column: u32) -> Location {
+    let mut l = Location::line(d.manifest.clone(), d.line);
+    l.start_column = d.column.max(1);
+    l.end_column = end_column.max(l.start_column);
+    l
+}
+
+fn unpinned_finding(d: &Dependency, spec: &str, texts: &Texts<'_>) -> Finding {
+    let (snip, end) = snippet(texts, d);
+    let shown = if spec.trim().is_empty() {
+        "any version"
+    } else {
+        spec.trim()
+    };
+    let mut f = Finding::new(
+        UNPINNED_RULE,
+        JobKind::Sca,
+        Severity::Low,
+        format!(
+            "{} is not pinned ({shown}): its installed version is not known, so it is not checked against advisories",
+            d.display_name
+        ),
+        location(d, end),
+    );
+    f.cwe = vec![1104];
+    f.snippet = snip;
+    f.remediation = Some(format!(
+        "Pin {} to an exact version or commit a lockfile that pins it",
+        d.display_name
+    ));
+    f.fingerprint_key = format!(
+        "unpinned:{}:{}:{}",
+        d.ecosystem.as_str(),
+        d.name,
+        spec.trim()
+    );
+    let p = &mut f.properties;
+    p.insert("ecosystem".into(), serde_json::json!(d.ecosystem.as_str()));
+    p.insert("package".into(), serde_json::json!(d.display_name));
+    p.insert("spec".into(), serde_json::json!(spec.trim()));
+    p.insert("manifest".into(), serde_json::json!(d.manifest));
+    p.insert("line".into(), serde_json::json!(d.line));
+    p.insert("dev".into(), serde_json::json!(d.dev));
+    p.insert("transitive".into(), serde_json::json!(d.transitive));
+    f
+}
+
+fn skipped_note(skipped: &[&Dependency]) -> Notification {
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in skipped {
+        if let Resolved::Skipped { reason } = &d.resolved {
+            *by_reason.entry(reason.as_str()).or_default() += 1;
+        }
+    }
+    let reasons: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let mut places: Vec<String> = skipped
+        .iter()
+        .map(|d| format!("{}:{} {}", d.manifest, d.line, d.display_name))
+        .collect();
+    places.sort();
+    let more = places.len().saturating_sub(20);
+    places.truncate(20);
+    Notification::new(
+        NoteLevel::Note,
+        "sca-skipped",
+        format!(
+            "{} dependenc{} skipped (not registry packages, not checked against advisories): {} — {}{}",
+            skipped.len(),
+            if skipped.len() == 1 { "y" } else { "ies" },
+            reasons.join(", "),
+            places.join(", "),
+            if more > 0 { format!(", and {more} more") } else { String::new() }
+        ),
+    )
+}
+
+fn advisory_finding(
+    d: &Dependency,
+    version: &str,
+    g: &Group<'_>,
+    m: &PackageMatch<'_>,
+    texts: &Texts<'_>,
+) -> Finding {
+    let (snip, end) = snippet(texts, d);
+    let summary = g.summary();
+    let summary = summary.as_str();
+    let alias_text = if g.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", g.aliases.join(", "))
+    };
+    let what = match &g.informational {
+        Some(kind) => format!(
+            "{} {version} is {kind}: {}{alias_text}",
+            d.display_name, g.canonical
+        ),
+        None => format!(
+            "{} {version} is vulnerable to {}{alias_text}",
+            d.display_name, g.canonical
+        ),
+    };
+    let fix = match (&g.next_fixed, &m.fixed_overall) {
+        (_, Some(all)) if m.groups.len() == 1 => format!("upgrade to {all}"),
+        (Some(one), Some(all)) if one == all => {
+            format!("upgrade to {all} (fixes all known advisories)")
+        }
+        (Some(one), Some(all)) => {
+            format!("upgrade to {one} to fix this one, {all} fixes all known advisories")
+        }
+        (Some(one), None) => format!(
+            "upgrade to {one} to fix this one (no version fixes all known advisories of {})",
+            d.display_name
+        ),
+        (None, _) => "no fixed version is known".to_string(),
+    };
+    let message = if summary.is_empty() {
+        format!("{what}; {fix}")
+    } else {
+        format!("{what}: {}; {fix}", summary.trim().trim_end_matches('.'))
+    };
+    let mut f = Finding::new(
+        g.canonical.clone(),
+        JobKind::Sca,
+        g.severity,
+        message,
+        location(d, end),
+    );
+    let mut cwe: Vec<u32> = g
+        .records
+        .iter()
+        .flat_map(|r| r.cwe.iter().copied())
+        .collect();
+    cwe.sort_unstable();
+    cwe.dedup();
+    f.cwe = if g.informational.is_some() && cwe.is_empty() {
+        vec![1104]
+    } else {
+        cwe
+    };
+    f.snippet = snip;
+    f.remediation = Some(match (&m.fixed_overall, &g.next_fixed) {
+        (Some(all), _) => format!("Upgrade {} to {all} or later", d.display_name),
+        (None, Some(one)) => format!("Upgrade {} to {one} or later", d.display_name),
+        (None, None) => format!(
+            "No fixed version of {} is known: remove or replace it, or ignore {} in [[sca.ignore]] with a reason",
+            d.display_name, g.canonical
+        ),
+    });
+    f.fingerprint_key = format!(
+        "sca:{}:{}@{}:{}",
+        d.ecosystem.as_str(),
+        d.name,
+        version,
+        g.canonical
+    );
+    let p = &mut f.properties;
+    p.insert("ecosystem".into(), serde_json::json!(d.ecosystem.as_str()));
+    p.insert("package".into(), serde_json::json!(d.display_name));
+    p.insert("installed".into(), serde_json::json!(version));
+    p.insert("advisory_id".into(), serde_json::json!(g.canonical));
+    p.insert("aliases".into(), serde_json::json!(g.aliases));
+    p.insert("severity".into(), serde_json::json!(g.severity.as_str()));
+    p.insert("cvss_score".into(), serde_json::json!(g.cvss_score));
+    p.insert("cvss_vector".into(), serde_json::json!(g.cvss_vector));
+    p.insert("fixed_versions".into(), serde_json::json!(g.fixed));
+    p.insert("fixed".into(), serde_json::json!(g.next_fixed));
+    p.insert("fixed_overall".into(), serde_json::json!(m.fixed_overall));
+    p.insert("manifest".into(), serde_json::json!(d.manifest));
+    p.insert("line".into(), serde_json::json!(d.line));
+    p.insert("dev".into(), serde_json::json!(d.dev));
+    p.insert("transitive".into(), serde_json::json!(d.transitive));
+    if let Some(k) = &g.informational {
+        p.insert("informational".into(), serde_json::json!(k));
+    }
+    f
+}
+
+/// Human form of an OSV range: `>= 1.0, < 1.5`.
+fn describe_range(r: &osv::Range) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Option<String> = None;
+    let limits: Vec<&str> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Limit(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect();
+    for e in &r.events {
+        match e {
+            Event::Introduced(v) => {
+                if let Some(c) = cur.take() {
+                    out.push(c);
+                }
+                cur = Some(if v == "0" {
+                    "all versions".into()
+                } else {
+                    format!(">= {v}")
+                });
+            }
+            Event::Fixed(v) => {
+                let lo = cur.take().unwrap_or_else(|| "all versions".into());
+                out.push(if lo == "all versions" {
+                    format!("< {v}")
+                } else {
+                    format!("{lo}, < {v}")
+                });
+            }
+            Event::LastAffected(v) => {
+                let lo = cur.take().unwrap_or_else(|| "all versions".into());
+                out.push(if lo == "all versions" {
+                    format!("<= {v}")
+                } else {
+                    format!("{lo}, <= {v}")
+                });
+            }
+            Event::Limit(_) => {}
+        }
+    }
+    if let Some(c) = cur {
+        out.push(c);
+    }
+    if !limits.is_empty() {
+        for o in out.iter_mut() {
+            o.push_str(&format!(" (limit {})", limits.join(", ")));
+        }
+    }
+    out
+}
+
+fn advisory_rule(eco: Ecosystem, name: &str, g: &Group<'_>) -> RuleMeta {
+    let summary = g.summary();
+    let title = if summary.is_empty() {
+        format!("Vulnerability in {name} ({})", eco.as_str())
+    } else {
+        summary.clone()
+    };
+    let mut help = format!(
+        "## {}: {}\n\n",
+        g.canonical,
+        if summary.is_empty() { &title } else { &summary }
+    );
+    if !g.aliases.is_empty() {
+        help.push_str(&format!("**Aliases:** {}\n\n", g.aliases.join(", ")));
+    }
+    if let Some(k) = &g.informational {
+        help.push_str(&format!(
+            "**Informational advisory:** {k} (not a vulnerability).\n\n"
+        ));
+    }
+    let details = g
+        .records
+        .iter()
+        .map(|r| r.details.trim())
+        .find(|d| !d.is_empty())
+        .unwrap_or("");
+    if !details.is_empty() {
+        help.push_str(details);
+        help.push_str("\n\n");
+    }
+    help.push_str(
+        "### Affected versions\n\n| ecosystem | package | affected | fixed |\n|---|---|---|---|\n",
+    );
+    for r in &g.records {
+        for a in r.affected.iter().filter(|a| a.name == name) {
+            let mut affected: Vec<String> = a
+                .ranges
+                .iter()
+                .filter(|x| x.kind != version::RangeKind::Git)
+                .flat_map(describe_range)
+                .collect();
+            if a.has_versions() {
+                let all: Vec<&str> = a.versions().collect();
+                let shown: Vec<&str> = all.iter().take(12).copied().collect();
+                affected.push(format!(
+                    "versions {}{}",
+                    shown.join(", "),
+                    if all.len() > 12 {
+                        format!(" and {} more", all.len() - 12)
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            let mut fixed: Vec<String> = a
+                .ranges
+                .iter()
+                .flat_map(|x| x.events.iter())
+                .filter_map(|e| match e {
+                    Event::Fixed(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect();
+            matching::sort_versions(eco, &mut fixed);
+            help.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                eco.as_str(),
+                name,
+                if affected.is_empty() {
+                    "-".into()
+                } else {
+                    affected.join("; ").replace('|', "\\|")
+                },
+                if fixed.is_empty() {
+                    "none known".into()
+                } else {
+                    fixed.join(", ")
+                }
+            ));
+        }
+    }
+    help.push_str(&format!(
+        "\n**Fix:** upgrade to a fixed version.\n\nSource: [osv.dev/vulnerability/{0}](https://osv.dev/vulnerability/{0})\n",
+        g.canonical
+    ));
+    let mut cwe: Vec<u32> = g
+        .records
+        .iter()
+        .flat_map(|r| r.cwe.iter().copied())
+        .collect();
+    cwe.sort_unstable();
+    cwe.dedup();
+    let mut tags = vec![
+        "supply-chain".to_string(),
+        "sca".to_string(),
+        eco.as_str().to_string(),
+    ];
+    tags.extend(g.aliases.iter().cloned());
+    if let Some(k) = &g.informational {
+        tags.push(k.clone());
+    }
+    RuleMeta {
+        id: g.canonical.clone(),
+        job: JobKind::Sca,
+        name: g.canonical.clone(),
+        title,
+        description: format!(
+            "{}{}",
+            if summary.is_empty() {
+                format!("Vulnerability in {name}")
+            } else {
+                summary
+            },
+            if g.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" (aliases: {})", g.aliases.join(", "))
+            }
+        ),
+        help_markdown: help,
+        severity: g.severity,
+        precision: Precision::VeryHigh,
+        cwe,
+        tags,
+        help_uri: Some(format!("https://osv.dev/vulnerability/{}", g.canonical)),
+        security_severity: g.cvss_score,
+    }
+}
+
+/// The same vulnerability found on several packages: keep the rule, add the tags of the other aliases.
+fn merge_rule(r: &mut RuleMeta, g: &Group<'_>) {
+    for a in &g.aliases {
+        if !r.tags.contains(a) {
+            r.tags.push(a.clone());
+        }
+    }
+    if r.severity < g.severity {
+        r.severity = g.severity;
+    }
+    if let Some(s) = g.cvss_score {
+        r.security_severity = Some(r.security_severity.map_or(s, |x| x.max(s)));
+    }
+}
