@@ -55,6 +55,16 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Offline OSV database directory (`DIR/<ECOSYSTEM>/all.zip`) [env: TOLLGATE_OSV_DB].
+    #[arg(long, value_name = "DIR")]
+    pub osv_db: Option<PathBuf>,
+    /// Ask the osv.dev API instead of the offline database.
+    #[arg(long)]
+    pub online: bool,
+    /// Diff every OpenAPI document in the tree against the same path at this git ref (e.g. origin/main).
+    #[arg(long, value_name = "REF")]
+    pub contract_base: Option<String>,
+
     /// Configuration file [default: nearest tollgate.toml or pyproject.toml [tool.tollgate]].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -108,6 +118,15 @@ fn effective_config(args: &ScanArgs) -> anyhow::Result<Config> {
     cfg.rules.extend(args.rules.iter().cloned());
     if let Some(m) = args.max_file_size {
         cfg.max_file_size = Some(m);
+    }
+    if let Some(db) = &args.osv_db {
+        cfg.sca.osv_db = Some(db.clone());
+    }
+    if args.online {
+        cfg.sca.online = true;
+    }
+    if let Some(_base) = &args.contract_base {
+        // wired when the contract job lands
     }
     Ok(cfg)
 }
