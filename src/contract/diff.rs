@@ -317,9 +317,15 @@ fn flatten_into<'a>(
             "nullable" => {
                 if val.bool() == Some(true) {
                     v.nullable = true;
+                    if !v.kw.iter().any(|(n, _, _)| *n == "nullable") {
+                        v.kw.push(("nullable", doc, val));
+                    }
                 }
             }
             "properties" => {
+                if !v.kw.iter().any(|(n, _, _)| *n == "properties") {
+                    v.kw.push(("properties", doc, val));
+                }
                 for (pk, pv) in val.map() {
                     if !v.props.iter().any(|(n, _, _)| *n == &**pk) {
                         v.props.push((pk, doc, pv));
@@ -327,6 +333,9 @@ fn flatten_into<'a>(
                 }
             }
             "required" => {
+                if !v.kw.iter().any(|(n, _, _)| *n == "required") {
+                    v.kw.push(("required", doc, val));
+                }
                 for r in val.seq() {
                     if let Some(s) = r.str() {
                         v.required.insert(s);

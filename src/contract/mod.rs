@@ -145,11 +145,24 @@ pub fn diff_sources(
     rev: Source,
     opts: &Options,
 ) -> Result<(Vec<Change>, Vec<Notification>), LoadError> {
+    let t0 = std::time::Instant::now();
     let (b, r) = rayon::join(|| Spec::load(base), || Spec::load(rev));
     let (b, r) = (b?, r?);
+    let t1 = std::time::Instant::now();
     let changes = diff_specs(&b, &r, opts);
+    if std::env::var_os("TOLLGATE_CONTRACT_TIMING").is_some() {
+        eprintln!(
+            "contract timing: load {:?}, diff {:?}",
+            t1 - t0,
+            t1.elapsed()
+        );
+    }
     let mut notes = b.notes.clone();
     notes.extend(r.notes.iter().cloned());
+    // Freeing millions of nodes of two large descriptions takes longer than the diff itself; this
+    // function serves one-shot commands (`tollgate diff`), so the trees are left to process exit.
+    std::mem::forget(b);
+    std::mem::forget(r);
     Ok((changes, notes))
 }
 

@@ -339,6 +339,7 @@ impl JsonParser<'_> {
                     if self.b.get(self.i) != Some(&b'"') {
                         return Err(self.err("expected a string key"));
                     }
+                    let (kl, kc) = (self.line, self.col());
                     let k = self.string()?;
                     self.ws();
                     if self.b.get(self.i) != Some(&b':') {
@@ -346,7 +347,10 @@ impl JsonParser<'_> {
                     }
                     self.i += 1;
                     self.ws();
-                    let v = self.value()?;
+                    let mut v = self.value()?;
+                    // a member is located at its key
+                    v.line = kl;
+                    v.col = kc;
                     m.push((k, v));
                     self.ws();
                     match self.b.get(self.i) {
@@ -562,7 +566,14 @@ fn convert_yaml(y: saphyr::MarkedYaml<'_>, depth: u32) -> Node {
                             YamlData::Representation(s, _, _) => s.as_ref().into(),
                             _ => "?".into(),
                         };
-                        (key, convert_yaml(v, depth + 1))
+                        let mut v = convert_yaml(v, depth + 1);
+                        // a member is located at its key (the value of a block collection starts on
+                        // the next line)
+                        if k.span.start.line() > 0 {
+                            v.line = k.span.start.line() as u32;
+                            v.col = k.span.start.col() as u32 + 1;
+                        }
+                        (key, v)
                     })
                     .collect(),
             ),
@@ -581,7 +592,8 @@ mod tests {
         let t = "{\n  \"a\": [1, 2.5, true, null],\n  \"b\": \"x\\u00e9\\n\"\n}";
         let n = parse(t).unwrap();
         let a = n.get("a").unwrap();
-        assert_eq!((a.line, a.col), (2, 8));
+        assert_eq!((a.line, a.col), (2, 3));
+        assert_eq!((a.seq()[1].line, a.seq()[1].col), (2, 12));
         assert_eq!(a.seq()[1].num(), Some(2.5));
         assert_eq!(n.get_str("b"), Some("xé\n"));
         let e = parse_json("{\n \"a\": }").unwrap_err();
@@ -594,7 +606,7 @@ mod tests {
         let n = parse(t).unwrap();
         let op = n.pointer("/paths/~1a~0b~1{id}/get/operationId").unwrap();
         assert_eq!(op.str(), Some("x"));
-        assert_eq!((op.line, op.col), (5, 20));
+        assert_eq!((op.line, op.col), (5, 7));
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.line >= 1);
     }

@@ -69,7 +69,10 @@ impl Source {
     pub fn read(&self) -> Result<String, LoadError> {
         match self {
             Source::File(p) => std::fs::read(p)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map(|b| {
+                    String::from_utf8(b)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+                })
                 .map_err(|e| LoadError::new(format!("{}: cannot read: {e}", p.display()))),
             Source::Git { repo, rev, path } => {
                 let spec = if path.starts_with('/') {
