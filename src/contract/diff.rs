@@ -91,12 +91,18 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
     d.paths();
     d.components();
     let mut out = d.out;
+    // The same change reached through several paths (a property of a schema that is also reachable
+    // through a oneOf alternative or an allOf of itself) is reported once per operation, with the
+    // shortest pointer.
     out.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.id, &a.message).cmp(&(
-            &b.file, b.line, b.column, &b.id, &b.message,
+        (&a.file, a.line, a.column, &a.id, &a.operation, &a.base_value, &a.revision_value, a.pointer.len(), &a.message).cmp(&(
+            &b.file, b.line, b.column, &b.id, &b.operation, &b.base_value, &b.revision_value, b.pointer.len(), &b.message,
         ))
     });
-    out.dedup();
+    out.dedup_by(|b, a| {
+        (&a.file, a.line, a.column, &a.id, &a.operation, &a.base_value, &a.revision_value)
+            == (&b.file, b.line, b.column, &b.id, &b.operation, &b.base_value, &b.revision_value)
+    });
     out
 }
 
