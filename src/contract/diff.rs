@@ -256,6 +256,11 @@ impl<'a> View<'a> {
     }
 }
 
+fn node_nullable(n: &Node) -> bool {
+    n.get("nullable").and_then(Node::bool) == Some(true)
+        || n.get("type").is_some_and(|t| t.str() == Some("null") || t.seq().iter().any(|x| x.str() == Some("null")))
+}
+
 fn flatten<'a>(spec: &'a Spec, doc: usize, node: &'a Node) -> View<'a> {
     let mut v = View {
         doc,
@@ -269,7 +274,11 @@ fn flatten<'a>(spec: &'a Spec, doc: usize, node: &'a Node) -> View<'a> {
         any_of: Vec::new(),
     };
     let mut seen = HashSet::new();
-    flatten_into(spec, doc, node, &mut v, &mut seen, 0);
+    let mut parts = (0u32, 0u32);
+    flatten_into(spec, doc, node, &mut v, &mut seen, 0, &mut parts);
+    // Nullability: the schema's own `nullable`/`null` type decides; otherwise (allOf) every part that
+    // declares a type must allow null (a non-nullable part rejects null).
+    v.nullable = node_nullable(node) || (parts.0 > 0 && parts.0 == parts.1);
     if v.types.is_none() {
         // implied types
         if !v.props.is_empty() || v.kw("additionalProperties").is_some() {
@@ -288,9 +297,16 @@ fn flatten_into<'a>(
     v: &mut View<'a>,
     seen: &mut HashSet<usize>,
     depth: u32,
+    parts: &mut (u32, u32),
 ) {
     if depth > 16 || !seen.insert(ptr_id(node)) {
         return;
+    }
+    if depth > 0 && (node.get("type").is_some() || node_nullable(node)) {
+        parts.0 += 1;
+        if node_nullable(node) {
+            parts.1 += 1;
+        }
     }
     for (k, val) in node.map() {
         match &**k {
@@ -311,9 +327,7 @@ fn flatten_into<'a>(
                         }
                         _ => {}
                     }
-                    if set.remove("null") {
-                        v.nullable = true;
-                    }
+                    set.remove("null");
                     if !set.is_empty() {
                         v.types = Some(set);
                     }
@@ -322,7 +336,6 @@ fn flatten_into<'a>(
             }
             "nullable" => {
                 if val.bool() == Some(true) {
-                    v.nullable = true;
                     if !v.kw.iter().any(|(n, _, _)| *n == "nullable") {
                         v.kw.push(("nullable", doc, val));
                     }
@@ -353,7 +366,7 @@ fn flatten_into<'a>(
             "allOf" => {
                 for sub in val.seq() {
                     if let Some((d, n)) = spec.deref(doc, sub) {
-                        flatten_into(spec, d, n, v, seen, depth + 1);
+                        flatten_into(spec, d, n, v, seen, depth + 1, parts);
                     }
                 }
             }
@@ -978,7 +991,7 @@ impl<'a> Differ<'a> {
         } else {
             human(prefix).to_string()
         };
-        self.emit(&format!("{prefix}-{kind}"), Some(c.op), Side::Revision, rd, loc, ptr, format!("{what} of the {ctxname}"), bv, rv);
+        self.emit(&format!("{prefix}-{kind}"), Some(c.op), Side::Revision, rd, loc, ptr, format!("for the {ctxname}, {what}"), bv, rv);
     }
 
     fn schema(&mut self, c: SCtx, nested: bool, ptr: &str, prop: &str, b: R<'a>, r: R<'a>) {
