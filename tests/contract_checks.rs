@@ -82,16 +82,30 @@ fn every_check_fixture_reports_exactly_its_expectations() {
         }
         n += 1;
         let (want, got) = run_pair(&dir);
-        if !want.iter().any(|(id, lv, _, _)| *id == c.id && lv == c.level.as_str()) {
-            failures.push(format!("{}: the fixture expects no finding of its own check at level {}", c.id, c.level));
+        if !want
+            .iter()
+            .any(|(id, lv, _, _)| *id == c.id && lv == c.level.as_str())
+        {
+            failures.push(format!(
+                "{}: the fixture expects no finding of its own check at level {}",
+                c.id, c.level
+            ));
         }
         if want != got {
             let missing: Vec<_> = want.difference(&got).collect();
             let extra: Vec<_> = got.difference(&want).collect();
-            failures.push(format!("{}: missing {missing:?}, unexpected {extra:?}", c.id));
+            failures.push(format!(
+                "{}: missing {missing:?}, unexpected {extra:?}",
+                c.id
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {n} fixtures fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} fixtures fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(n >= 600, "only {n} fixture pairs");
 }
 

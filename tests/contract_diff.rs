@@ -22,11 +22,18 @@ fn spec(name: &str, text: &str) -> Spec {
 }
 
 fn diff(base: &str, rev: &str) -> Vec<Change> {
-    diff_specs(&spec("base.yaml", base), &spec("revision.yaml", rev), &Options::default())
+    diff_specs(
+        &spec("base.yaml", base),
+        &spec("revision.yaml", rev),
+        &Options::default(),
+    )
 }
 
 fn ids(changes: &[Change]) -> Vec<(String, Level, u32)> {
-    changes.iter().map(|c| (c.id.clone(), c.level, c.line)).collect()
+    changes
+        .iter()
+        .map(|c| (c.id.clone(), c.level, c.line))
+        .collect()
 }
 
 const PETS: &str = r#"openapi: 3.0.3
@@ -193,27 +200,44 @@ paths:
 "#;
     let changes = diff(PETS, inlined);
     // only the removed (now unused) component schemas are reported, as info
-    assert!(changes.iter().all(|c| c.id == "api-schema-removed" && c.level == Level::Info), "{changes:?}");
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.id == "api-schema-removed" && c.level == Level::Info),
+        "{changes:?}"
+    );
     assert_eq!(changes.len(), 4);
     assert!(diff(inlined, PETS).is_empty());
 }
 
 #[test]
 fn changes_behind_refs_are_found_per_operation_at_the_component() {
-    let rev = PETS.replace("kind: {type: string, enum: [cat, dog]}", "kind: {type: string, enum: [cat]}");
+    let rev = PETS.replace(
+        "kind: {type: string, enum: [cat, dog]}",
+        "kind: {type: string, enum: [cat]}",
+    );
     let changes = diff(PETS, &rev);
-    let got: Vec<_> = changes.iter().map(|c| (c.id.as_str(), c.operation.as_deref().unwrap_or(""), c.line)).collect();
+    let got: Vec<_> = changes
+        .iter()
+        .map(|c| (c.id.as_str(), c.operation.as_deref().unwrap_or(""), c.line))
+        .collect();
     // request: a removed enum value breaks; response: it is safe. Both are located at the component.
     assert_eq!(
         got,
         vec![
             ("request-property-enum-value-removed", "POST /pets", 33),
-            ("response-property-enum-value-removed", "GET /pets/{petId}", 33),
+            (
+                "response-property-enum-value-removed",
+                "GET /pets/{petId}",
+                33
+            ),
         ]
     );
     assert_eq!(changes[0].level, Level::Error);
     assert!(changes[0].message.contains("POST /pets"));
-    assert!(changes[0].message.contains("/paths/~1pets/post/requestBody/content/application~1json/schema/properties/kind"));
+    assert!(changes[0].message.contains(
+        "/paths/~1pets/post/requestBody/content/application~1json/schema/properties/kind"
+    ));
 }
 
 #[test]
@@ -254,23 +278,48 @@ components:
     };
     assert!(diff(&tree(10), &tree(10)).is_empty());
     let changes = diff(&tree(10), &tree(20));
-    assert_eq!(ids(&changes), vec![("response-property-max-length-increased".to_string(), Level::Warning, 17)]);
+    assert_eq!(
+        ids(&changes),
+        vec![(
+            "response-property-max-length-increased".to_string(),
+            Level::Warning,
+            17
+        )]
+    );
 }
 
 #[test]
 fn path_templates_match_by_shape() {
-    let rev = PETS.replace("/pets/{petId}", "/pets/{id}").replace("name: petId", "name: id");
+    let rev = PETS
+        .replace("/pets/{petId}", "/pets/{id}")
+        .replace("name: petId", "name: id");
     assert!(diff(PETS, &rev).is_empty());
 }
 
 #[test]
 fn nullable_30_and_null_type_31_are_the_same() {
     let a = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {type: string, nullable: true}\n";
-    let b = a.replace("3.0.3", "3.1.0").replace("{type: string, nullable: true}", "{type: [string, 'null']}");
+    let b = a
+        .replace("3.0.3", "3.1.0")
+        .replace("{type: string, nullable: true}", "{type: [string, 'null']}");
     assert!(diff(a, &b).is_empty());
     let c = a.replace("nullable: true", "nullable: false");
-    assert_eq!(ids(&diff(a, &c)), vec![("response-body-became-not-nullable".to_string(), Level::Info, 11)]);
-    assert_eq!(ids(&diff(&c, a)), vec![("response-body-became-nullable".to_string(), Level::Error, 11)]);
+    assert_eq!(
+        ids(&diff(a, &c)),
+        vec![(
+            "response-body-became-not-nullable".to_string(),
+            Level::Info,
+            11
+        )]
+    );
+    assert_eq!(
+        ids(&diff(&c, a)),
+        vec![(
+            "response-body-became-nullable".to_string(),
+            Level::Error,
+            11
+        )]
+    );
 }
 
 #[test]
@@ -281,7 +330,11 @@ fn swagger_2_is_a_clear_error() {
         "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
     )
     .unwrap_err();
-    assert!(e.message.contains("unsupported: Swagger 2.0"), "{}", e.message);
+    assert!(
+        e.message.contains("unsupported: Swagger 2.0"),
+        "{}",
+        e.message
+    );
     assert!(e.message.starts_with("api.yaml:1:"), "{}", e.message);
 }
 
@@ -295,10 +348,24 @@ fn malformed_yaml_names_file_and_line() {
     .unwrap_err();
     assert!(e.message.starts_with("api.yaml:"), "{}", e.message);
     assert!(e.line.is_some_and(|l| l >= 3), "{e:?}");
-    let e = Spec::from_text(Source::File("a.json".into()), "a.json".into(), "{\"openapi\": \"3.1.0\",\n \"paths\": {,}}").unwrap_err();
+    let e = Spec::from_text(
+        Source::File("a.json".into()),
+        "a.json".into(),
+        "{\"openapi\": \"3.1.0\",\n \"paths\": {,}}",
+    )
+    .unwrap_err();
     assert!(e.message.starts_with("a.json:2:"), "{}", e.message);
-    let e = Spec::from_text(Source::File("a.yaml".into()), "a.yaml".into(), "name: not an api\n").unwrap_err();
-    assert!(e.message.contains("not an OpenAPI document"), "{}", e.message);
+    let e = Spec::from_text(
+        Source::File("a.yaml".into()),
+        "a.yaml".into(),
+        "name: not an api\n",
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("not an OpenAPI document"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -308,10 +375,22 @@ fn invalid_but_usable_documents_load_with_notes() {
     let s = spec("api.yaml", base);
     let codes: Vec<&str> = s.notes.iter().map(|n| n.code.as_str()).collect();
     assert!(codes.contains(&"contract-unresolved-ref"), "{codes:?}");
-    assert_eq!(codes.iter().filter(|c| **c == "contract-invalid").count(), 4, "{:?}", s.notes);
+    assert_eq!(
+        codes.iter().filter(|c| **c == "contract-invalid").count(),
+        4,
+        "{:?}",
+        s.notes
+    );
     let rev = base.replace("[string, integer]", "[string]");
     let changes = diff(base, &rev);
-    assert_eq!(ids(&changes), vec![("request-parameter-type-changed".to_string(), Level::Error, 7)]);
+    assert_eq!(
+        ids(&changes),
+        vec![(
+            "request-parameter-type-changed".to_string(),
+            Level::Error,
+            7
+        )]
+    );
 }
 
 #[test]
@@ -326,14 +405,21 @@ fn external_file_refs_are_followed() {
     write("v2/api.yaml", main);
     let thing = "components:\n  schemas:\n    Thing:\n      type: object\n      required: [id]\n      properties:\n        id: {type: string}\n        self: {$ref: '#/components/schemas/Thing'}\n";
     write("schemas/common.yaml", thing);
-    write("v2/schemas/common.yaml", &thing.replace("required: [id]", "required: []"));
+    write(
+        "v2/schemas/common.yaml",
+        &thing.replace("required: [id]", "required: []"),
+    );
     let b = Spec::load(Source::File(dir.path().join("api.yaml"))).unwrap();
     let r = Spec::load(Source::File(dir.path().join("v2/api.yaml"))).unwrap();
     assert!(b.notes.is_empty(), "{:?}", b.notes);
     let changes = diff_specs(&b, &r, &Options::default());
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(changes[0].id, "response-property-became-optional");
-    assert!(changes[0].file.ends_with("v2/schemas/common.yaml"), "{}", changes[0].file);
+    assert!(
+        changes[0].file.ends_with("v2/schemas/common.yaml"),
+        "{}",
+        changes[0].file
+    );
     assert_eq!(changes[0].line, 5);
 }
 
@@ -341,11 +427,22 @@ fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .output()
         .unwrap();
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
 }
 
 #[test]
@@ -359,11 +456,23 @@ fn scan_job_diffs_openapi_documents_against_the_base_ref() {
     std::fs::write(root.join("notes.yaml"), "openapi_like: no\n").unwrap();
     git(root, &["add", "."]);
     git(root, &["commit", "-qm", "base"]);
-    std::fs::write(root.join("api/contract.yml"), PETS.replace("required: [id, name]", "required: [id, name, kind]")).unwrap();
-    std::fs::write(root.join("new.json"), "{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"n\", \"version\": \"1\"}, \"paths\": {}}").unwrap();
+    std::fs::write(
+        root.join("api/contract.yml"),
+        PETS.replace("required: [id, name]", "required: [id, name, kind]"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("new.json"),
+        "{\"openapi\": \"3.1.0\", \"info\": {\"title\": \"n\", \"version\": \"1\"}, \"paths\": {}}",
+    )
+    .unwrap();
     let files: Vec<SourceFile> = ["api/contract.yml", "notes.yaml", "new.json"]
         .iter()
-        .map(|r| SourceFile { rel: r.to_string(), abs: root.join(r), size: 1 })
+        .map(|r| SourceFile {
+            rel: r.to_string(),
+            abs: root.join(r),
+            size: 1,
+        })
         .collect();
     let cfg = Config {
         base: Some("HEAD".into()),
@@ -381,46 +490,99 @@ fn scan_job_diffs_openapi_documents_against_the_base_ref() {
     let got: Vec<_> = out
         .findings
         .iter()
-        .map(|f| (f.rule_id.as_str(), f.location.path.as_str(), f.location.start_line, f.suppression.is_some()))
+        .map(|f| {
+            (
+                f.rule_id.as_str(),
+                f.location.path.as_str(),
+                f.location.start_line,
+                f.suppression.is_some(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         vec![
-            ("request-property-became-required", "api/contract.yml", 29, false),
-            ("response-property-became-required", "api/contract.yml", 29, true),
+            (
+                "request-property-became-required",
+                "api/contract.yml",
+                29,
+                false
+            ),
+            (
+                "response-property-became-required",
+                "api/contract.yml",
+                29,
+                true
+            ),
         ]
     );
     let f = &out.findings[0];
     assert_eq!(f.severity, tollgate::Severity::High);
     assert_eq!(f.properties["operation"], "POST /pets");
     assert_eq!(f.snippet.as_deref(), Some("required: [id, name, kind]"));
-    assert!(out.notifications.iter().any(|n| n.code == "contract-new-api" && n.path.as_deref() == Some("new.json")));
+    assert!(out
+        .notifications
+        .iter()
+        .any(|n| n.code == "contract-new-api" && n.path.as_deref() == Some("new.json")));
     // no base: nothing
-    let none = ContractJob::new(&Config::default(), &[]).unwrap().scan(&files, &ScanContext::new(root.to_path_buf()));
+    let none = ContractJob::new(&Config::default(), &[])
+        .unwrap()
+        .scan(&files, &ScanContext::new(root.to_path_buf()));
     assert_eq!(none.files_scanned, 0);
     assert!(none.findings.is_empty());
     // git sources directly, and a missing ref is a clear error
-    let src = Source::Git { repo: root.to_path_buf(), rev: "HEAD".into(), path: "api/contract.yml".into() };
-    let (changes, _) = contract::diff_sources(src, Source::File(root.join("api/contract.yml")), &Options::default()).unwrap();
+    let src = Source::Git {
+        repo: root.to_path_buf(),
+        rev: "HEAD".into(),
+        path: "api/contract.yml".into(),
+    };
+    let (changes, _) = contract::diff_sources(
+        src,
+        Source::File(root.join("api/contract.yml")),
+        &Options::default(),
+    )
+    .unwrap();
     assert_eq!(changes.len(), 2);
-    let bad = Source::Git { repo: root.to_path_buf(), rev: "no-such-ref".into(), path: "api/contract.yml".into() };
+    let bad = Source::Git {
+        repo: root.to_path_buf(),
+        rev: "no-such-ref".into(),
+        path: "api/contract.yml".into(),
+    };
     let e = Spec::load(bad).unwrap_err();
-    assert!(e.message.starts_with("git:no-such-ref:api/contract.yml:"), "{}", e.message);
+    assert!(
+        e.message.starts_with("git:no-such-ref:api/contract.yml:"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
 fn markdown_changelog_groups_by_operation_breaking_first() {
     let rev = PETS
-        .replace("kind: {type: string, enum: [cat, dog]}", "kind: {type: string, enum: [cat, dog, fish]}")
-        .replace("        - {name: fields, in: query, schema: {type: string}}\n", "        - {name: fields, in: query, required: true, schema: {type: string}}\n");
+        .replace(
+            "kind: {type: string, enum: [cat, dog]}",
+            "kind: {type: string, enum: [cat, dog, fish]}",
+        )
+        .replace(
+            "        - {name: fields, in: query, schema: {type: string}}\n",
+            "        - {name: fields, in: query, required: true, schema: {type: string}}\n",
+        );
     let changes = diff(PETS, &rev);
     let md = render_markdown(&changes, &Config::default());
     let breaking = md.find("## Breaking changes").unwrap();
     let maybe = md.find("## Changes that may break clients").unwrap();
     let other = md.find("## Other changes").unwrap();
     assert!(breaking < maybe && maybe < other, "{md}");
-    assert!(md[breaking..maybe].contains("### GET /pets/{petId}\n\n- the query request parameter `fields` became required"), "{md}");
-    assert!(md[maybe..other].contains("added the enum value \"fish\""), "{md}");
+    assert!(
+        md[breaking..maybe].contains(
+            "### GET /pets/{petId}\n\n- the query request parameter `fields` became required"
+        ),
+        "{md}"
+    );
+    assert!(
+        md[maybe..other].contains("added the enum value \"fish\""),
+        "{md}"
+    );
 }
 
 #[test]
@@ -428,8 +590,15 @@ fn rules_have_help_with_examples() {
     let job = ContractJob::new(&Config::default(), &[]).unwrap();
     let rules = job.rules();
     assert!(rules.len() >= 600);
-    let r = rules.iter().find(|r| r.id == "request-property-enum-value-removed").unwrap();
+    let r = rules
+        .iter()
+        .find(|r| r.id == "request-property-enum-value-removed")
+        .unwrap();
     assert_eq!(r.severity, tollgate::Severity::High);
-    assert!(r.help_markdown.contains("### Example"), "{}", r.help_markdown);
+    assert!(
+        r.help_markdown.contains("### Example"),
+        "{}",
+        r.help_markdown
+    );
     assert!(r.help_markdown.contains("enum: [a]"));
 }

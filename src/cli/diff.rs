@@ -52,9 +52,12 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
         }
     };
     let opts = cfg.options();
-    let (changes, notes) =
-        contract::diff_sources(Source::from_arg(&args.base), Source::from_arg(&args.revision), &opts)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (changes, notes) = contract::diff_sources(
+        Source::from_arg(&args.base),
+        Source::from_arg(&args.revision),
+        &opts,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let out = match args.format {
         DiffFormat::Text => {
             let mut s = String::new();

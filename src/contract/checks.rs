@@ -229,7 +229,11 @@ const SCHEMA_KINDS: &[(&str, Lv, Lv, &str)] = &[
 /// Schema contexts: (prefix, is a request, human name).
 pub const SCHEMA_CONTEXTS: &[(&str, bool, &str)] = &[
     ("request-parameter", true, "request parameter"),
-    ("request-parameter-property", true, "property of a request parameter"),
+    (
+        "request-parameter-property",
+        true,
+        "property of a request parameter",
+    ),
     ("request-body", true, "request body"),
     ("request-property", true, "request property"),
     ("response-body", false, "response body"),

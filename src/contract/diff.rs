@@ -95,13 +95,47 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
     // through a oneOf alternative or an allOf of itself) is reported once per operation, with the
     // shortest pointer.
     out.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.id, &a.operation, &a.base_value, &a.revision_value, a.pointer.len(), &a.message).cmp(&(
-            &b.file, b.line, b.column, &b.id, &b.operation, &b.base_value, &b.revision_value, b.pointer.len(), &b.message,
-        ))
+        (
+            &a.file,
+            a.line,
+            a.column,
+            &a.id,
+            &a.operation,
+            &a.base_value,
+            &a.revision_value,
+            a.pointer.len(),
+            &a.message,
+        )
+            .cmp(&(
+                &b.file,
+                b.line,
+                b.column,
+                &b.id,
+                &b.operation,
+                &b.base_value,
+                &b.revision_value,
+                b.pointer.len(),
+                &b.message,
+            ))
     });
     out.dedup_by(|b, a| {
-        (&a.file, a.line, a.column, &a.id, &a.operation, &a.base_value, &a.revision_value)
-            == (&b.file, b.line, b.column, &b.id, &b.operation, &b.base_value, &b.revision_value)
+        (
+            &a.file,
+            a.line,
+            a.column,
+            &a.id,
+            &a.operation,
+            &a.base_value,
+            &a.revision_value,
+        ) == (
+            &b.file,
+            b.line,
+            b.column,
+            &b.id,
+            &b.operation,
+            &b.base_value,
+            &b.revision_value,
+        )
     });
     out
 }
@@ -114,6 +148,8 @@ struct Op {
 }
 
 type R<'a> = (usize, &'a Node);
+/// A numeric bound and the node it is written at.
+type Bound<'a> = Option<(f64, &'a Node)>;
 
 #[derive(Clone, Copy)]
 struct SCtx<'o> {
@@ -158,7 +194,7 @@ pub fn path_shape(p: &str) -> String {
                 }
                 depth += 1;
             }
-            '}' => depth = (depth as i32 - 1).max(0),
+            '}' => depth = (depth - 1).max(0),
             _ if depth > 0 => {}
             _ => out.push(c),
         }
@@ -190,7 +226,10 @@ fn canon(n: &Node) -> String {
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
-    if let Some(d) = t.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) {
+    if let Some(d) = t
+        .get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
         return Some(d);
     }
     chrono::DateTime::parse_from_rfc2822(t)
@@ -258,7 +297,9 @@ impl<'a> View<'a> {
 
 fn node_nullable(n: &Node) -> bool {
     n.get("nullable").and_then(Node::bool) == Some(true)
-        || n.get("type").is_some_and(|t| t.str() == Some("null") || t.seq().iter().any(|x| x.str() == Some("null")))
+        || n.get("type").is_some_and(|t| {
+            t.str() == Some("null") || t.seq().iter().any(|x| x.str() == Some("null"))
+        })
 }
 
 fn flatten<'a>(spec: &'a Spec, doc: usize, node: &'a Node) -> View<'a> {
@@ -335,10 +376,8 @@ fn flatten_into<'a>(
                 }
             }
             "nullable" => {
-                if val.bool() == Some(true) {
-                    if !v.kw.iter().any(|(n, _, _)| *n == "nullable") {
-                        v.kw.push(("nullable", doc, val));
-                    }
+                if val.bool() == Some(true) && !v.kw.iter().any(|(n, _, _)| *n == "nullable") {
+                    v.kw.push(("nullable", doc, val));
                 }
             }
             "properties" => {
@@ -425,13 +464,24 @@ impl<'a> Differ<'a> {
     // ------------------------------------------------------------------------------------------
     // document level
 
-    fn servers(&mut self, op: Option<&Op>, bd: usize, b: &'a Node, rd: usize, r: &'a Node, ptr: &str) {
+    fn servers(
+        &mut self,
+        op: Option<&Op>,
+        bd: usize,
+        b: &'a Node,
+        rd: usize,
+        r: &'a Node,
+        ptr: &str,
+    ) {
         let urls = |n: &'a Node| -> BTreeMap<String, &'a Node> {
             n.get("servers")
                 .map(Node::seq)
                 .unwrap_or(&[])
                 .iter()
-                .filter_map(|s| s.get_str("url").map(|u| (u.trim_end_matches('/').to_string(), s)))
+                .filter_map(|s| {
+                    s.get_str("url")
+                        .map(|u| (u.trim_end_matches('/').to_string(), s))
+                })
                 .collect()
         };
         let (bs, rs) = (urls(b), urls(r));
@@ -446,16 +496,46 @@ impl<'a> Differ<'a> {
             if !rs.contains_key(u) {
                 let p = format!("{ptr}/servers");
                 if rs.is_empty() {
-                    self.emit("api-server-removed", op, Side::Base, bd, n, &p, format!("removed the server `{u}`"), Some(u.clone()), None);
+                    self.emit(
+                        "api-server-removed",
+                        op,
+                        Side::Base,
+                        bd,
+                        n,
+                        &p,
+                        format!("removed the server `{u}`"),
+                        Some(u.clone()),
+                        None,
+                    );
                 } else {
-                    self.emit("api-server-removed", op, Side::Revision, rd, rnode, &p, format!("removed the server `{u}`"), Some(u.clone()), None);
+                    self.emit(
+                        "api-server-removed",
+                        op,
+                        Side::Revision,
+                        rd,
+                        rnode,
+                        &p,
+                        format!("removed the server `{u}`"),
+                        Some(u.clone()),
+                        None,
+                    );
                 }
             }
         }
         for (u, n) in &rs {
             if !bs.contains_key(u) {
                 let p = format!("{ptr}/servers");
-                self.emit("api-server-added", op, Side::Revision, rd, n, &p, format!("added the server `{u}`"), None, Some(u.clone()));
+                self.emit(
+                    "api-server-added",
+                    op,
+                    Side::Revision,
+                    rd,
+                    n,
+                    &p,
+                    format!("added the server `{u}`"),
+                    None,
+                    Some(u.clone()),
+                );
             }
         }
     }
@@ -463,10 +543,24 @@ impl<'a> Differ<'a> {
     fn components(&mut self) {
         let (b, r) = (self.b.root(), self.r.root());
         let rs = r.pointer("/components/schemas");
-        for (name, n) in b.pointer("/components/schemas").map(Node::map).unwrap_or(&[]) {
+        for (name, n) in b
+            .pointer("/components/schemas")
+            .map(Node::map)
+            .unwrap_or(&[])
+        {
             if rs.and_then(|s| s.get(name)).is_none() {
                 let p = format!("/components/schemas/{}", escape_pointer(name));
-                self.emit("api-schema-removed", None, Side::Base, 0, n, &p, format!("removed the schema `{name}`"), None, None);
+                self.emit(
+                    "api-schema-removed",
+                    None,
+                    Side::Base,
+                    0,
+                    n,
+                    &p,
+                    format!("removed the schema `{name}`"),
+                    None,
+                    None,
+                );
             }
         }
     }
@@ -528,7 +622,11 @@ impl<'a> Differ<'a> {
                                     method: m.to_uppercase(),
                                     path: rpath.to_string(),
                                 };
-                                self.operation(&op, (*bd, bitem, bop, bpath), (*rd, ritem, rop, rpath));
+                                self.operation(
+                                    &op,
+                                    (*bd, bitem, bop, bpath),
+                                    (*rd, ritem, rop, rpath),
+                                );
                             }
                         }
                     }
@@ -556,11 +654,25 @@ impl<'a> Differ<'a> {
             path: path.to_string(),
         };
         let p = format!("/paths/{}/{m}", escape_pointer(path));
-        self.emit("endpoint-added", Some(&op), Side::Revision, doc, rop, &p, "endpoint added".into(), None, None);
+        self.emit(
+            "endpoint-added",
+            Some(&op),
+            Side::Revision,
+            doc,
+            rop,
+            &p,
+            "endpoint added".into(),
+            None,
+            None,
+        );
     }
 
     fn removed(&mut self, whole_path: bool, op: &Op, doc: usize, bop: &Node) {
-        let prefix = if whole_path { "api-path-removed" } else { "api-removed" };
+        let prefix = if whole_path {
+            "api-path-removed"
+        } else {
+            "api-removed"
+        };
         let deprecated = bop.get_bool("deprecated");
         let unstable = bop
             .get_str("x-stability-level")
@@ -568,9 +680,15 @@ impl<'a> Differ<'a> {
             .is_some_and(|r| r <= 1);
         let sunset = sunset_of(bop).map(|(d, _)| d);
         let (suffix, what) = if unstable {
-            ("with-deprecation", "removed an operation of stability draft/alpha".to_string())
+            (
+                "with-deprecation",
+                "removed an operation of stability draft/alpha".to_string(),
+            )
         } else if !deprecated {
-            ("without-deprecation", "removed without deprecation".to_string())
+            (
+                "without-deprecation",
+                "removed without deprecation".to_string(),
+            )
         } else {
             match sunset {
                 Some(d) if d > self.opts.today => {
@@ -590,8 +708,22 @@ impl<'a> Differ<'a> {
         } else {
             format!("operation {what}")
         };
-        let p = format!("/paths/{}/{}", escape_pointer(&op.path), op.method.to_lowercase());
-        self.emit(&format!("{prefix}-{suffix}"), Some(op), Side::Base, doc, bop, &p, what, None, None);
+        let p = format!(
+            "/paths/{}/{}",
+            escape_pointer(&op.path),
+            op.method.to_lowercase()
+        );
+        self.emit(
+            &format!("{prefix}-{suffix}"),
+            Some(op),
+            Side::Base,
+            doc,
+            bop,
+            &p,
+            what,
+            None,
+            None,
+        );
     }
 
     fn operation(
@@ -600,26 +732,87 @@ impl<'a> Differ<'a> {
         (bd, bitem, bop, bpath): (usize, &'a Node, &'a Node, &'a str),
         (rd, ritem, rop, rpath): (usize, &'a Node, &'a Node, &'a str),
     ) {
-        let p = format!("/paths/{}/{}", escape_pointer(rpath), op.method.to_lowercase());
+        let p = format!(
+            "/paths/{}/{}",
+            escape_pointer(rpath),
+            op.method.to_lowercase()
+        );
         let o = Some(op);
         // operationId
         let (bid, rid) = (bop.get("operationId"), rop.get("operationId"));
         match (bid.and_then(Node::str), rid.and_then(Node::str)) {
-            (Some(a), Some(b)) if a != b => self.emit("api-operation-id-removed", o, Side::Revision, rd, rid.unwrap(), &format!("{p}/operationId"), format!("operationId `{a}` removed and replaced with `{b}`"), Some(a.into()), Some(b.into())),
-            (Some(a), None) => self.emit("api-operation-id-removed", o, Side::Revision, rd, rop, &format!("{p}/operationId"), format!("operationId `{a}` removed"), Some(a.into()), None),
-            (None, Some(b)) => self.emit("api-operation-id-added", o, Side::Revision, rd, rid.unwrap(), &format!("{p}/operationId"), format!("operationId `{b}` added"), None, Some(b.into())),
+            (Some(a), Some(b)) if a != b => self.emit(
+                "api-operation-id-removed",
+                o,
+                Side::Revision,
+                rd,
+                rid.unwrap(),
+                &format!("{p}/operationId"),
+                format!("operationId `{a}` removed and replaced with `{b}`"),
+                Some(a.into()),
+                Some(b.into()),
+            ),
+            (Some(a), None) => self.emit(
+                "api-operation-id-removed",
+                o,
+                Side::Revision,
+                rd,
+                rop,
+                &format!("{p}/operationId"),
+                format!("operationId `{a}` removed"),
+                Some(a.into()),
+                None,
+            ),
+            (None, Some(b)) => self.emit(
+                "api-operation-id-added",
+                o,
+                Side::Revision,
+                rd,
+                rid.unwrap(),
+                &format!("{p}/operationId"),
+                format!("operationId `{b}` added"),
+                None,
+                Some(b.into()),
+            ),
             _ => {}
         }
         self.lifecycle(op, &p, bop, rd, rop);
         // tags
-        let tags = |n: &'a Node| -> BTreeSet<&'a str> { n.get("tags").map(Node::seq).unwrap_or(&[]).iter().filter_map(Node::str).collect() };
+        let tags = |n: &'a Node| -> BTreeSet<&'a str> {
+            n.get("tags")
+                .map(Node::seq)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(Node::str)
+                .collect()
+        };
         let (bt, rt) = (tags(bop), tags(rop));
         let tnode = rop.get("tags").unwrap_or(rop);
         for t in bt.difference(&rt) {
-            self.emit("api-tag-removed", o, Side::Revision, rd, tnode, &format!("{p}/tags"), format!("tag `{t}` removed"), Some(t.to_string()), None);
+            self.emit(
+                "api-tag-removed",
+                o,
+                Side::Revision,
+                rd,
+                tnode,
+                &format!("{p}/tags"),
+                format!("tag `{t}` removed"),
+                Some(t.to_string()),
+                None,
+            );
         }
         for t in rt.difference(&bt) {
-            self.emit("api-tag-added", o, Side::Revision, rd, tnode, &format!("{p}/tags"), format!("tag `{t}` added"), None, Some(t.to_string()));
+            self.emit(
+                "api-tag-added",
+                o,
+                Side::Revision,
+                rd,
+                tnode,
+                &format!("{p}/tags"),
+                format!("tag `{t}` added"),
+                None,
+                Some(t.to_string()),
+            );
         }
         self.security(op, &p, bop, rd, rop);
         if bop.get("servers").is_some() || rop.get("servers").is_some() {
@@ -636,10 +829,31 @@ impl<'a> Differ<'a> {
         let dnode = rop.get("deprecated").unwrap_or(rop);
         let rsun = sunset_of(rop);
         if !bdep && rdep {
-            self.emit("endpoint-deprecated", o, Side::Revision, rd, dnode, &format!("{p}/deprecated"), "endpoint deprecated".into(), None, None);
-            let need = self.opts.min_sunset_days > 0 || self.opts.sunset_policy == SunsetPolicy::SunsetDate;
+            self.emit(
+                "endpoint-deprecated",
+                o,
+                Side::Revision,
+                rd,
+                dnode,
+                &format!("{p}/deprecated"),
+                "endpoint deprecated".into(),
+                None,
+                None,
+            );
+            let need = self.opts.min_sunset_days > 0
+                || self.opts.sunset_policy == SunsetPolicy::SunsetDate;
             match rsun {
-                None if need => self.emit("api-deprecated-sunset-missing", o, Side::Revision, rd, dnode, &format!("{p}/deprecated"), "deprecated without a sunset date (`x-sunset`)".into(), None, None),
+                None if need => self.emit(
+                    "api-deprecated-sunset-missing",
+                    o,
+                    Side::Revision,
+                    rd,
+                    dnode,
+                    &format!("{p}/deprecated"),
+                    "deprecated without a sunset date (`x-sunset`)".into(),
+                    None,
+                    None,
+                ),
                 Some((d, n)) if self.opts.min_sunset_days > 0 => {
                     let min = self.opts.today + chrono::Days::new(self.opts.min_sunset_days as u64);
                     if d < min {
@@ -649,22 +863,65 @@ impl<'a> Differ<'a> {
                 _ => {}
             }
         } else if bdep && !rdep {
-            self.emit("endpoint-reactivated", o, Side::Revision, rd, rop, &format!("{p}/deprecated"), "endpoint reactivated (no longer deprecated)".into(), None, None);
+            self.emit(
+                "endpoint-reactivated",
+                o,
+                Side::Revision,
+                rd,
+                rop,
+                &format!("{p}/deprecated"),
+                "endpoint reactivated (no longer deprecated)".into(),
+                None,
+                None,
+            );
         } else if bdep && rdep {
             if let (Some((bs, _)), Some((rs, n))) = (sunset_of(bop), rsun) {
                 if rs < bs {
-                    self.emit("api-sunset-date-changed-too-small", o, Side::Revision, rd, n, &format!("{p}/x-sunset"), format!("sunset date moved earlier, from {bs} to {rs}"), Some(bs.to_string()), Some(rs.to_string()));
+                    self.emit(
+                        "api-sunset-date-changed-too-small",
+                        o,
+                        Side::Revision,
+                        rd,
+                        n,
+                        &format!("{p}/x-sunset"),
+                        format!("sunset date moved earlier, from {bs} to {rs}"),
+                        Some(bs.to_string()),
+                        Some(rs.to_string()),
+                    );
                 }
             }
         }
-        let (bst, rst) = (bop.get_str("x-stability-level"), rop.get("x-stability-level"));
+        let (bst, rst) = (
+            bop.get_str("x-stability-level"),
+            rop.get("x-stability-level"),
+        );
         if let (Some(b), Some(rn)) = (bst, rst) {
             if let (Some(br), Some(rr)) = (stability_rank(b), rn.str().and_then(stability_rank)) {
                 let r = rn.str().unwrap_or("");
                 if rr < br {
-                    self.emit("api-stability-decreased", o, Side::Revision, rd, rn, &format!("{p}/x-stability-level"), format!("stability level decreased from {b} to {r}"), Some(b.into()), Some(r.into()));
+                    self.emit(
+                        "api-stability-decreased",
+                        o,
+                        Side::Revision,
+                        rd,
+                        rn,
+                        &format!("{p}/x-stability-level"),
+                        format!("stability level decreased from {b} to {r}"),
+                        Some(b.into()),
+                        Some(r.into()),
+                    );
                 } else if rr > br {
-                    self.emit("api-stability-increased", o, Side::Revision, rd, rn, &format!("{p}/x-stability-level"), format!("stability level increased from {b} to {r}"), Some(b.into()), Some(r.into()));
+                    self.emit(
+                        "api-stability-increased",
+                        o,
+                        Side::Revision,
+                        rd,
+                        rn,
+                        &format!("{p}/x-stability-level"),
+                        format!("stability level increased from {b} to {r}"),
+                        Some(b.into()),
+                        Some(r.into()),
+                    );
                 }
             }
         }
@@ -692,7 +949,11 @@ impl<'a> Differ<'a> {
         let loc = rnode.unwrap_or(rop);
         // a document-level `security` lives in document 0 of the revision
         let ld = if rop.get("security").is_some() { rd } else { 0 };
-        let ptr = if rop.get("security").is_some() { format!("{p}/security") } else { "/security".to_string() };
+        let ptr = if rop.get("security").is_some() {
+            format!("{p}/security")
+        } else {
+            "/security".to_string()
+        };
         let anon = |v: &Vec<Req>| v.is_empty() || v.iter().any(|r| r.is_empty());
         let names = |r: &Req| r.keys().copied().collect::<Vec<_>>().join(" + ");
         let o = Some(op);
@@ -707,20 +968,55 @@ impl<'a> Differ<'a> {
             (b_anon, r_anon) => {
                 for br in breqs.iter().filter(|r| !r.is_empty()) {
                     let keys: Vec<&str> = br.keys().copied().collect();
-                    match rreqs.iter().find(|rr| rr.keys().copied().eq(keys.iter().copied())) {
+                    match rreqs
+                        .iter()
+                        .find(|rr| rr.keys().copied().eq(keys.iter().copied()))
+                    {
                         None => {
                             if !r_anon {
-                                self.emit("api-security-requirement-removed", o, Side::Revision, ld, loc, &ptr, format!("security requirement `{}` removed", names(br)), Some(names(br)), None);
+                                self.emit(
+                                    "api-security-requirement-removed",
+                                    o,
+                                    Side::Revision,
+                                    ld,
+                                    loc,
+                                    &ptr,
+                                    format!("security requirement `{}` removed", names(br)),
+                                    Some(names(br)),
+                                    None,
+                                );
                             }
                         }
                         Some(rr) => {
                             for (scheme, bscopes) in br {
                                 let rscopes = &rr[scheme];
                                 for s in rscopes.difference(bscopes) {
-                                    self.emit("api-security-scope-added", o, Side::Revision, ld, loc, &ptr, format!("scope `{s}` added to security scheme `{scheme}`"), None, Some(s.to_string()));
+                                    self.emit(
+                                        "api-security-scope-added",
+                                        o,
+                                        Side::Revision,
+                                        ld,
+                                        loc,
+                                        &ptr,
+                                        format!("scope `{s}` added to security scheme `{scheme}`"),
+                                        None,
+                                        Some(s.to_string()),
+                                    );
                                 }
                                 for s in bscopes.difference(rscopes) {
-                                    self.emit("api-security-scope-removed", o, Side::Revision, ld, loc, &ptr, format!("scope `{s}` removed from security scheme `{scheme}`"), Some(s.to_string()), None);
+                                    self.emit(
+                                        "api-security-scope-removed",
+                                        o,
+                                        Side::Revision,
+                                        ld,
+                                        loc,
+                                        &ptr,
+                                        format!(
+                                            "scope `{s}` removed from security scheme `{scheme}`"
+                                        ),
+                                        Some(s.to_string()),
+                                        None,
+                                    );
                                 }
                             }
                         }
@@ -729,7 +1025,17 @@ impl<'a> Differ<'a> {
                 if !b_anon {
                     for rr in rreqs.iter().filter(|r| !r.is_empty()) {
                         if !breqs.iter().any(|br| br.keys().eq(rr.keys())) {
-                            self.emit("api-security-requirement-added", o, Side::Revision, ld, loc, &ptr, format!("alternative security requirement `{}` added", names(rr)), None, Some(names(rr)));
+                            self.emit(
+                                "api-security-requirement-added",
+                                o,
+                                Side::Revision,
+                                ld,
+                                loc,
+                                &ptr,
+                                format!("alternative security requirement `{}` added", names(rr)),
+                                None,
+                                Some(names(rr)),
+                            );
                         }
                     }
                 }
@@ -742,13 +1048,23 @@ impl<'a> Differ<'a> {
 
     /// Parameters of an operation (path-level merged, operation-level wins), keyed by location+name;
     /// path parameters by their position in the template so renames match.
-    fn param_list(spec: &'a Spec, doc: usize, item: &'a Node, op: &'a Node, path: &str) -> BTreeMap<String, (usize, &'a Node)> {
+    fn param_list(
+        spec: &'a Spec,
+        doc: usize,
+        item: &'a Node,
+        op: &'a Node,
+        path: &str,
+    ) -> BTreeMap<String, (usize, &'a Node)> {
         let vars = template_vars(path);
         let mut m = BTreeMap::new();
         for src in [item, op] {
             for p in src.get("parameters").map(Node::seq).unwrap_or(&[]) {
-                let Some((d, n)) = spec.deref(doc, p) else { continue };
-                let (Some(inn), Some(name)) = (n.get_str("in"), n.get_str("name")) else { continue };
+                let Some((d, n)) = spec.deref(doc, p) else {
+                    continue;
+                };
+                let (Some(inn), Some(name)) = (n.get_str("in"), n.get_str("name")) else {
+                    continue;
+                };
                 let key = if inn == "path" {
                     match vars.iter().position(|v| *v == name) {
                         Some(i) => format!("path#{i}"),
@@ -785,17 +1101,45 @@ impl<'a> Differ<'a> {
             let pp = format!("{p}/parameters/{inn}/{}", escape_pointer(name));
             // same name, other location, not in the base: `in` changed
             if let Some((rk, (rdd, rn))) = rps.iter().find(|(rk, (_, rn))| {
-                !bps.contains_key(*rk) && rn.get_str("name").is_some_and(|n| n.eq_ignore_ascii_case(name)) && rn.get_str("in") != Some(inn)
+                !bps.contains_key(*rk)
+                    && rn
+                        .get_str("name")
+                        .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    && rn.get_str("in") != Some(inn)
             }) {
                 moved.insert(rk);
                 let rin = rn.get_str("in").unwrap_or("");
                 let loc = rn.get("in").unwrap_or(rn);
-                self.emit("request-parameter-location-changed", o, Side::Revision, *rdd, loc, &pp, format!("the request parameter `{name}` moved from {inn} to {rin}"), Some(inn.into()), Some(rin.into()));
+                self.emit(
+                    "request-parameter-location-changed",
+                    o,
+                    Side::Revision,
+                    *rdd,
+                    loc,
+                    &pp,
+                    format!("the request parameter `{name}` moved from {inn} to {rin}"),
+                    Some(inn.into()),
+                    Some(rin.into()),
+                );
                 continue;
             }
-            let id = if bn.get_bool("deprecated") { "request-parameter-removed-with-deprecation" } else { "request-parameter-removed" };
+            let id = if bn.get_bool("deprecated") {
+                "request-parameter-removed-with-deprecation"
+            } else {
+                "request-parameter-removed"
+            };
             let loc = rop.get("parameters").unwrap_or(rop);
-            self.emit(id, o, Side::Revision, rd, loc, &pp, format!("deleted the {inn} request parameter `{name}`"), Some(name.into()), None);
+            self.emit(
+                id,
+                o,
+                Side::Revision,
+                rd,
+                loc,
+                &pp,
+                format!("deleted the {inn} request parameter `{name}`"),
+                Some(name.into()),
+                None,
+            );
         }
         for (k, (rdd, rn)) in &rps {
             if bps.contains_key(k) || moved.contains(k) {
@@ -805,50 +1149,144 @@ impl<'a> Differ<'a> {
             let inn = rn.get_str("in").unwrap_or("");
             let pp = format!("{p}/parameters/{inn}/{}", escape_pointer(name));
             let (id, what) = if inn == "path" {
-                ("new-request-path-parameter", format!("added the new path request parameter `{name}`"))
+                (
+                    "new-request-path-parameter",
+                    format!("added the new path request parameter `{name}`"),
+                )
             } else if rn.get_bool("required") {
-                ("new-required-request-parameter", format!("added the new required {inn} request parameter `{name}`"))
+                (
+                    "new-required-request-parameter",
+                    format!("added the new required {inn} request parameter `{name}`"),
+                )
             } else {
-                ("new-optional-request-parameter", format!("added the new optional {inn} request parameter `{name}`"))
+                (
+                    "new-optional-request-parameter",
+                    format!("added the new optional {inn} request parameter `{name}`"),
+                )
             };
-            self.emit(id, o, Side::Revision, *rdd, rn, &pp, what, None, Some(name.into()));
+            self.emit(
+                id,
+                o,
+                Side::Revision,
+                *rdd,
+                rn,
+                &pp,
+                what,
+                None,
+                Some(name.into()),
+            );
         }
         for (k, (bdd, bn)) in &bps {
-            let Some((rdd, rn)) = rps.get(k) else { continue };
+            let Some((rdd, rn)) = rps.get(k) else {
+                continue;
+            };
             let name = rn.get_str("name").unwrap_or("");
             let inn = rn.get_str("in").unwrap_or("");
             let pp = format!("{p}/parameters/{inn}/{}", escape_pointer(name));
-            let (breq, rreq) = (bn.get_bool("required") || inn == "path", rn.get_bool("required") || inn == "path");
+            let (breq, rreq) = (
+                bn.get_bool("required") || inn == "path",
+                rn.get_bool("required") || inn == "path",
+            );
             let rloc = |key: &str| rn.get(key).unwrap_or(rn);
             if !breq && rreq {
-                self.emit("request-parameter-became-required", o, Side::Revision, *rdd, rloc("required"), &pp, format!("the {inn} request parameter `{name}` became required"), Some("false".into()), Some("true".into()));
+                self.emit(
+                    "request-parameter-became-required",
+                    o,
+                    Side::Revision,
+                    *rdd,
+                    rloc("required"),
+                    &pp,
+                    format!("the {inn} request parameter `{name}` became required"),
+                    Some("false".into()),
+                    Some("true".into()),
+                );
             } else if breq && !rreq {
-                self.emit("request-parameter-became-optional", o, Side::Revision, *rdd, rloc("required"), &pp, format!("the {inn} request parameter `{name}` became optional"), Some("true".into()), Some("false".into()));
+                self.emit(
+                    "request-parameter-became-optional",
+                    o,
+                    Side::Revision,
+                    *rdd,
+                    rloc("required"),
+                    &pp,
+                    format!("the {inn} request parameter `{name}` became optional"),
+                    Some("true".into()),
+                    Some("false".into()),
+                );
             }
             let (bdep, rdep) = (bn.get_bool("deprecated"), rn.get_bool("deprecated"));
             if !bdep && rdep {
-                self.emit("request-parameter-deprecated", o, Side::Revision, *rdd, rloc("deprecated"), &pp, format!("the {inn} request parameter `{name}` was deprecated"), None, None);
+                self.emit(
+                    "request-parameter-deprecated",
+                    o,
+                    Side::Revision,
+                    *rdd,
+                    rloc("deprecated"),
+                    &pp,
+                    format!("the {inn} request parameter `{name}` was deprecated"),
+                    None,
+                    None,
+                );
             } else if bdep && !rdep {
-                self.emit("request-parameter-reactivated", o, Side::Revision, *rdd, rn, &pp, format!("the {inn} request parameter `{name}` was reactivated"), None, None);
+                self.emit(
+                    "request-parameter-reactivated",
+                    o,
+                    Side::Revision,
+                    *rdd,
+                    rn,
+                    &pp,
+                    format!("the {inn} request parameter `{name}` was reactivated"),
+                    None,
+                    None,
+                );
             }
-            let default_style = |i: &str| if i == "query" || i == "cookie" { "form" } else { "simple" };
-            let bstyle = bn.get_str("style").unwrap_or(default_style(bn.get_str("in").unwrap_or("")));
+            let default_style = |i: &str| {
+                if i == "query" || i == "cookie" {
+                    "form"
+                } else {
+                    "simple"
+                }
+            };
+            let bstyle = bn
+                .get_str("style")
+                .unwrap_or(default_style(bn.get_str("in").unwrap_or("")));
             let rstyle = rn.get_str("style").unwrap_or(default_style(inn));
             if bstyle != rstyle {
                 self.emit("request-parameter-style-changed", o, Side::Revision, *rdd, rloc("style"), &pp, format!("the style of the {inn} request parameter `{name}` changed from {bstyle} to {rstyle}"), Some(bstyle.into()), Some(rstyle.into()));
             }
-            let bexp = bn.get("explode").and_then(Node::bool).unwrap_or(bstyle == "form");
-            let rexp = rn.get("explode").and_then(Node::bool).unwrap_or(rstyle == "form");
+            let bexp = bn
+                .get("explode")
+                .and_then(Node::bool)
+                .unwrap_or(bstyle == "form");
+            let rexp = rn
+                .get("explode")
+                .and_then(Node::bool)
+                .unwrap_or(rstyle == "form");
             if bexp != rexp && bstyle == rstyle {
                 self.emit("request-parameter-explode-changed", o, Side::Revision, *rdd, rloc("explode"), &pp, format!("`explode` of the {inn} request parameter `{name}` changed from {bexp} to {rexp}"), Some(bexp.to_string()), Some(rexp.to_string()));
             }
             let schema_of = |n: &'a Node| -> Option<&'a Node> {
-                n.get("schema").or_else(|| n.get("content").and_then(|c| c.map().first()).and_then(|(_, mt)| mt.get("schema")))
+                n.get("schema").or_else(|| {
+                    n.get("content")
+                        .and_then(|c| c.map().first())
+                        .and_then(|(_, mt)| mt.get("schema"))
+                })
             };
             if let (Some(bs), Some(rs)) = (schema_of(bn), schema_of(rn)) {
-                let c = SCtx { op, request: true, root_prefix: "request-parameter", nested_prefix: "request-parameter-property" };
+                let c = SCtx {
+                    op,
+                    request: true,
+                    root_prefix: "request-parameter",
+                    nested_prefix: "request-parameter-property",
+                };
                 let disp = format!("{inn} parameter `{name}`");
-                self.schema(c, false, &format!("{pp}/schema"), &disp, (*bdd, bs), (*rdd, rs));
+                self.schema(
+                    c,
+                    false,
+                    &format!("{pp}/schema"),
+                    &disp,
+                    (*bdd, bs),
+                    (*rdd, rs),
+                );
             }
         }
     }
@@ -856,7 +1294,15 @@ impl<'a> Differ<'a> {
     // ------------------------------------------------------------------------------------------
     // request body
 
-    fn request_body(&mut self, op: &Op, p: &str, bd: usize, bop: &'a Node, rd: usize, rop: &'a Node) {
+    fn request_body(
+        &mut self,
+        op: &Op,
+        p: &str,
+        bd: usize,
+        bop: &'a Node,
+        rd: usize,
+        rop: &'a Node,
+    ) {
         let o = Some(op);
         let pp = format!("{p}/requestBody");
         let b = bop.get("requestBody").and_then(|n| self.b.deref(bd, n));
@@ -865,43 +1311,145 @@ impl<'a> Differ<'a> {
             (None, None) => {}
             (None, Some((rdd, rb))) => {
                 if rb.get_bool("required") {
-                    self.emit("request-body-added-required", o, Side::Revision, rdd, rb, &pp, "added a required request body".into(), None, None);
+                    self.emit(
+                        "request-body-added-required",
+                        o,
+                        Side::Revision,
+                        rdd,
+                        rb,
+                        &pp,
+                        "added a required request body".into(),
+                        None,
+                        None,
+                    );
                 } else {
-                    self.emit("request-body-added-optional", o, Side::Revision, rdd, rb, &pp, "added an optional request body".into(), None, None);
+                    self.emit(
+                        "request-body-added-optional",
+                        o,
+                        Side::Revision,
+                        rdd,
+                        rb,
+                        &pp,
+                        "added an optional request body".into(),
+                        None,
+                        None,
+                    );
                 }
             }
             (Some(_), None) => {
-                self.emit("request-body-removed", o, Side::Revision, rd, rop, &pp, "removed the request body".into(), None, None);
+                self.emit(
+                    "request-body-removed",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rop,
+                    &pp,
+                    "removed the request body".into(),
+                    None,
+                    None,
+                );
             }
             (Some((bdd, bb)), Some((rdd, rb))) => {
                 let (breq, rreq) = (bb.get_bool("required"), rb.get_bool("required"));
                 let loc = rb.get("required").unwrap_or(rb);
                 if !breq && rreq {
-                    self.emit("request-body-became-required", o, Side::Revision, rdd, loc, &pp, "the request body became required".into(), None, None);
+                    self.emit(
+                        "request-body-became-required",
+                        o,
+                        Side::Revision,
+                        rdd,
+                        loc,
+                        &pp,
+                        "the request body became required".into(),
+                        None,
+                        None,
+                    );
                 } else if breq && !rreq {
-                    self.emit("request-body-became-optional", o, Side::Revision, rdd, loc, &pp, "the request body became optional".into(), None, None);
+                    self.emit(
+                        "request-body-became-optional",
+                        o,
+                        Side::Revision,
+                        rdd,
+                        loc,
+                        &pp,
+                        "the request body became optional".into(),
+                        None,
+                        None,
+                    );
                 }
-                let c = SCtx { op, request: true, root_prefix: "request-body", nested_prefix: "request-property" };
-                self.content(c, &pp, (bdd, bb), (rdd, rb), "request-body-media-type-removed", "request-body-media-type-added");
+                let c = SCtx {
+                    op,
+                    request: true,
+                    root_prefix: "request-body",
+                    nested_prefix: "request-property",
+                };
+                self.content(
+                    c,
+                    &pp,
+                    (bdd, bb),
+                    (rdd, rb),
+                    "request-body-media-type-removed",
+                    "request-body-media-type-added",
+                );
             }
         }
     }
 
     /// Compare `content` maps (media type -> schema).
-    fn content(&mut self, c: SCtx, pp: &str, (bd, b): R<'a>, (rd, r): R<'a>, removed: &str, added: &str) {
+    fn content(
+        &mut self,
+        c: SCtx,
+        pp: &str,
+        (bd, b): R<'a>,
+        (rd, r): R<'a>,
+        removed: &str,
+        added: &str,
+    ) {
         let o = Some(c.op);
         let norm = |k: &str| k.split(';').next().unwrap_or(k).trim().to_ascii_lowercase();
-        let bc: BTreeMap<String, &Node> = b.get("content").map(Node::map).unwrap_or(&[]).iter().map(|(k, v)| (norm(k), v)).collect();
-        let rc: BTreeMap<String, &Node> = r.get("content").map(Node::map).unwrap_or(&[]).iter().map(|(k, v)| (norm(k), v)).collect();
+        let bc: BTreeMap<String, &Node> = b
+            .get("content")
+            .map(Node::map)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(k, v)| (norm(k), v))
+            .collect();
+        let rc: BTreeMap<String, &Node> = r
+            .get("content")
+            .map(Node::map)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(k, v)| (norm(k), v))
+            .collect();
         let rloc = r.get("content").unwrap_or(r);
         for mt in bc.keys() {
             if !rc.contains_key(mt) {
-                self.emit(removed, o, Side::Revision, rd, rloc, &format!("{pp}/content/{}", escape_pointer(mt)), format!("removed the media type `{mt}`"), Some(mt.clone()), None);
+                self.emit(
+                    removed,
+                    o,
+                    Side::Revision,
+                    rd,
+                    rloc,
+                    &format!("{pp}/content/{}", escape_pointer(mt)),
+                    format!("removed the media type `{mt}`"),
+                    Some(mt.clone()),
+                    None,
+                );
             }
         }
         for (mt, n) in &rc {
             if !bc.contains_key(mt) {
-                self.emit(added, o, Side::Revision, rd, n, &format!("{pp}/content/{}", escape_pointer(mt)), format!("added the media type `{mt}`"), None, Some(mt.clone()));
+                self.emit(
+                    added,
+                    o,
+                    Side::Revision,
+                    rd,
+                    n,
+                    &format!("{pp}/content/{}", escape_pointer(mt)),
+                    format!("added the media type `{mt}`"),
+                    None,
+                    Some(mt.clone()),
+                );
             }
         }
         for (mt, bn) in &bc {
@@ -918,32 +1466,88 @@ impl<'a> Differ<'a> {
 
     fn responses(&mut self, op: &Op, p: &str, bd: usize, bop: &'a Node, rd: usize, rop: &'a Node) {
         let o = Some(op);
-        let empty = Node { line: 0, col: 0, v: V::Null };
+        let empty = Node {
+            line: 0,
+            col: 0,
+            v: V::Null,
+        };
         let bresp = bop.get("responses");
         let rresp = rop.get("responses");
         let norm = |k: &str| k.to_ascii_uppercase();
-        let bm: BTreeMap<String, &Node> = bresp.map(Node::map).unwrap_or(&[]).iter().map(|(k, v)| (norm(k), v)).collect();
-        let rm: BTreeMap<String, &Node> = rresp.map(Node::map).unwrap_or(&[]).iter().map(|(k, v)| (norm(k), v)).collect();
+        let bm: BTreeMap<String, &Node> = bresp
+            .map(Node::map)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(k, v)| (norm(k), v))
+            .collect();
+        let rm: BTreeMap<String, &Node> = rresp
+            .map(Node::map)
+            .unwrap_or(&[])
+            .iter()
+            .map(|(k, v)| (norm(k), v))
+            .collect();
         let _ = &empty;
         let rloc = rresp.unwrap_or(rop);
         for code in bm.keys() {
             if !rm.contains_key(code) {
-                let id = if code.starts_with('2') { "response-success-status-removed" } else { "response-non-success-status-removed" };
-                self.emit(id, o, Side::Revision, rd, rloc, &format!("{p}/responses/{code}"), format!("removed the response status {code}"), Some(code.clone()), None);
+                let id = if code.starts_with('2') {
+                    "response-success-status-removed"
+                } else {
+                    "response-non-success-status-removed"
+                };
+                self.emit(
+                    id,
+                    o,
+                    Side::Revision,
+                    rd,
+                    rloc,
+                    &format!("{p}/responses/{code}"),
+                    format!("removed the response status {code}"),
+                    Some(code.clone()),
+                    None,
+                );
             }
         }
         for (code, n) in &rm {
             if !bm.contains_key(code) {
-                let id = if code.starts_with('2') { "response-success-status-added" } else { "response-non-success-status-added" };
-                self.emit(id, o, Side::Revision, rd, n, &format!("{p}/responses/{code}"), format!("added the response status {code}"), None, Some(code.clone()));
+                let id = if code.starts_with('2') {
+                    "response-success-status-added"
+                } else {
+                    "response-non-success-status-added"
+                };
+                self.emit(
+                    id,
+                    o,
+                    Side::Revision,
+                    rd,
+                    n,
+                    &format!("{p}/responses/{code}"),
+                    format!("added the response status {code}"),
+                    None,
+                    Some(code.clone()),
+                );
             }
         }
         for (code, bn) in &bm {
             let Some(rn) = rm.get(code) else { continue };
-            let (Some(b), Some(r)) = (self.b.deref(bd, bn), self.r.deref(rd, rn)) else { continue };
+            let (Some(b), Some(r)) = (self.b.deref(bd, bn), self.r.deref(rd, rn)) else {
+                continue;
+            };
             let pp = format!("{p}/responses/{code}");
-            let c = SCtx { op, request: false, root_prefix: "response-body", nested_prefix: "response-property" };
-            self.content(c, &pp, b, r, "response-media-type-removed", "response-media-type-added");
+            let c = SCtx {
+                op,
+                request: false,
+                root_prefix: "response-body",
+                nested_prefix: "response-property",
+            };
+            self.content(
+                c,
+                &pp,
+                b,
+                r,
+                "response-media-type-removed",
+                "response-media-type-added",
+            );
             self.headers(c, &pp, b, r, code);
         }
     }
@@ -951,27 +1555,78 @@ impl<'a> Differ<'a> {
     fn headers(&mut self, c: SCtx, pp: &str, (bd, b): R<'a>, (rd, r): R<'a>, code: &str) {
         let o = Some(c.op);
         let hm = |spec: &'a Spec, d: usize, n: &'a Node| -> BTreeMap<String, R<'a>> {
-            n.get("headers").map(Node::map).unwrap_or(&[]).iter().filter(|(k, _)| !k.eq_ignore_ascii_case("content-type")).filter_map(|(k, v)| spec.deref(d, v).map(|x| (k.to_ascii_lowercase(), x))).collect()
+            n.get("headers")
+                .map(Node::map)
+                .unwrap_or(&[])
+                .iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("content-type"))
+                .filter_map(|(k, v)| spec.deref(d, v).map(|x| (k.to_ascii_lowercase(), x)))
+                .collect()
         };
         let (bh, rh) = (hm(self.b, bd, b), hm(self.r, rd, r));
         let rloc = r.get("headers").unwrap_or(r);
         for (h, (_, bn)) in &bh {
             if !rh.contains_key(h) {
-                let id = if bn.get_bool("required") { "response-required-header-removed" } else { "response-optional-header-removed" };
-                self.emit(id, o, Side::Revision, rd, rloc, &format!("{pp}/headers/{}", escape_pointer(h)), format!("removed the header `{h}` of the {code} response"), Some(h.clone()), None);
+                let id = if bn.get_bool("required") {
+                    "response-required-header-removed"
+                } else {
+                    "response-optional-header-removed"
+                };
+                self.emit(
+                    id,
+                    o,
+                    Side::Revision,
+                    rd,
+                    rloc,
+                    &format!("{pp}/headers/{}", escape_pointer(h)),
+                    format!("removed the header `{h}` of the {code} response"),
+                    Some(h.clone()),
+                    None,
+                );
             }
         }
         for (h, (hd, rn)) in &rh {
             let hp = format!("{pp}/headers/{}", escape_pointer(h));
             match bh.get(h) {
-                None => self.emit("response-header-added", o, Side::Revision, *hd, rn, &hp, format!("added the header `{h}` to the {code} response"), None, Some(h.clone())),
+                None => self.emit(
+                    "response-header-added",
+                    o,
+                    Side::Revision,
+                    *hd,
+                    rn,
+                    &hp,
+                    format!("added the header `{h}` to the {code} response"),
+                    None,
+                    Some(h.clone()),
+                ),
                 Some((bhd, bn)) => {
                     if bn.get_bool("required") && !rn.get_bool("required") {
-                        self.emit("response-header-became-optional", o, Side::Revision, *hd, rn.get("required").unwrap_or(rn), &hp, format!("the header `{h}` of the {code} response became optional"), None, None);
+                        self.emit(
+                            "response-header-became-optional",
+                            o,
+                            Side::Revision,
+                            *hd,
+                            rn.get("required").unwrap_or(rn),
+                            &hp,
+                            format!("the header `{h}` of the {code} response became optional"),
+                            None,
+                            None,
+                        );
                     }
                     if let (Some(bs), Some(rs)) = (bn.get("schema"), rn.get("schema")) {
-                        let hc = SCtx { root_prefix: "response-header", nested_prefix: "response-header", ..c };
-                        self.schema(hc, false, &format!("{hp}/schema"), &format!("header `{h}`"), (*bhd, bs), (*hd, rs));
+                        let hc = SCtx {
+                            root_prefix: "response-header",
+                            nested_prefix: "response-header",
+                            ..c
+                        };
+                        self.schema(
+                            hc,
+                            false,
+                            &format!("{hp}/schema"),
+                            &format!("header `{h}`"),
+                            (*bhd, bs),
+                            (*hd, rs),
+                        );
                     }
                 }
             }
@@ -982,8 +1637,24 @@ impl<'a> Differ<'a> {
     // schemas
 
     #[allow(clippy::too_many_arguments)]
-    fn sch(&mut self, c: SCtx, nested: bool, prop: &str, kind: &str, rd: usize, loc: &Node, ptr: &str, what: String, bv: Option<String>, rv: Option<String>) {
-        let prefix = if nested { c.nested_prefix } else { c.root_prefix };
+    fn sch(
+        &mut self,
+        c: SCtx,
+        nested: bool,
+        prop: &str,
+        kind: &str,
+        rd: usize,
+        loc: &Node,
+        ptr: &str,
+        what: String,
+        bv: Option<String>,
+        rv: Option<String>,
+    ) {
+        let prefix = if nested {
+            c.nested_prefix
+        } else {
+            c.root_prefix
+        };
         let ctxname = if nested {
             format!("{} `{prop}`", human(prefix))
         } else if !prop.is_empty() {
@@ -991,11 +1662,24 @@ impl<'a> Differ<'a> {
         } else {
             human(prefix).to_string()
         };
-        self.emit(&format!("{prefix}-{kind}"), Some(c.op), Side::Revision, rd, loc, ptr, format!("for the {ctxname}, {what}"), bv, rv);
+        self.emit(
+            &format!("{prefix}-{kind}"),
+            Some(c.op),
+            Side::Revision,
+            rd,
+            loc,
+            ptr,
+            format!("for the {ctxname}, {what}"),
+            bv,
+            rv,
+        );
     }
 
     fn schema(&mut self, c: SCtx, nested: bool, ptr: &str, prop: &str, b: R<'a>, r: R<'a>) {
-        let (Some((bd, bn)), Some((rd, rn))) = (self.b.deref(b.0, b.1), self.r.deref(r.0, r.1)) else { return };
+        let (Some((bd, bn)), Some((rd, rn))) = (self.b.deref(b.0, b.1), self.r.deref(r.0, r.1))
+        else {
+            return;
+        };
         let key = (ptr_id(bn), ptr_id(rn), c.request);
         if self.depth > 64 || self.stack.contains(&key) || self.clean.contains(&key) {
             return;
@@ -1011,7 +1695,15 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn schema_inner(&mut self, c: SCtx, nested: bool, ptr: &str, prop: &str, (bd, bn): R<'a>, (rd, rn): R<'a>) {
+    fn schema_inner(
+        &mut self,
+        c: SCtx,
+        nested: bool,
+        ptr: &str,
+        prop: &str,
+        (bd, bn): R<'a>,
+        (rd, rn): R<'a>,
+    ) {
         let bv = flatten(self.b, bd, bn);
         let rv = flatten(self.r, rd, rn);
         let req = c.request;
@@ -1023,51 +1715,160 @@ impl<'a> Differ<'a> {
         }
         // type
         if bv.types != rv.types {
-            let covers = |a: &BTreeSet<&str>, b: &BTreeSet<&str>| b.iter().all(|t| a.contains(t) || (*t == "integer" && a.contains("number")));
-            let show = |t: &Option<BTreeSet<&str>>| t.as_ref().map_or("any".to_string(), |s| s.iter().copied().collect::<Vec<_>>().join("|"));
-            let widen = match (&bv.types, &rv.types) { (_, None) => true, (None, Some(_)) => false, (Some(b), Some(r)) => covers(r, b) };
-            let narrow = match (&bv.types, &rv.types) { (None, _) => true, (Some(_), None) => false, (Some(b), Some(r)) => covers(b, r) };
+            let covers = |a: &BTreeSet<&str>, b: &BTreeSet<&str>| {
+                b.iter()
+                    .all(|t| a.contains(t) || (*t == "integer" && a.contains("number")))
+            };
+            let show = |t: &Option<BTreeSet<&str>>| {
+                t.as_ref().map_or("any".to_string(), |s| {
+                    s.iter().copied().collect::<Vec<_>>().join("|")
+                })
+            };
+            let widen = match (&bv.types, &rv.types) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some(b), Some(r)) => covers(r, b),
+            };
+            let narrow = match (&bv.types, &rv.types) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(b), Some(r)) => covers(b, r),
+            };
             let (bs, rs) = (show(&bv.types), show(&rv.types));
-            let kind = if req { if widen { "type-generalized" } else { "type-changed" } } else if narrow { "type-specialized" } else { "type-changed" };
-            e!(kind, kloc("type"), format!("type changed from {bs} to {rs}"), Some(bs.clone()), Some(rs.clone()));
+            let kind = if req {
+                if widen {
+                    "type-generalized"
+                } else {
+                    "type-changed"
+                }
+            } else if narrow {
+                "type-specialized"
+            } else {
+                "type-changed"
+            };
+            e!(
+                kind,
+                kloc("type"),
+                format!("type changed from {bs} to {rs}"),
+                Some(bs.clone()),
+                Some(rs.clone())
+            );
         }
         // format
         match (bv.str("format"), rv.str("format")) {
-            (Some((a, _)), Some((b, n))) if a != b => e!("format-changed", n, format!("format changed from {a} to {b}"), Some(a.into()), Some(b.into())),
-            (None, Some((b, n))) => e!("format-added", n, format!("format {b} added"), None, Some(b.into())),
-            (Some((a, _)), None) => e!("format-removed", rn, format!("format {a} removed"), Some(a.into()), None),
+            (Some((a, _)), Some((b, n))) if a != b => e!(
+                "format-changed",
+                n,
+                format!("format changed from {a} to {b}"),
+                Some(a.into()),
+                Some(b.into())
+            ),
+            (None, Some((b, n))) => e!(
+                "format-added",
+                n,
+                format!("format {b} added"),
+                None,
+                Some(b.into())
+            ),
+            (Some((a, _)), None) => e!(
+                "format-removed",
+                rn,
+                format!("format {a} removed"),
+                Some(a.into()),
+                None
+            ),
             _ => {}
         }
         // nullable
         if !bv.nullable && rv.nullable {
             let loc = rv.kw("nullable").map(|(_, n)| n).unwrap_or(kloc("type"));
-            e!("became-nullable", loc, "became nullable".into(), Some("false".into()), Some("true".into()));
+            e!(
+                "became-nullable",
+                loc,
+                "became nullable".into(),
+                Some("false".into()),
+                Some("true".into())
+            );
         } else if bv.nullable && !rv.nullable {
-            e!("became-not-nullable", kloc("type"), "became not nullable".into(), Some("true".into()), Some("false".into()));
+            e!(
+                "became-not-nullable",
+                kloc("type"),
+                "became not nullable".into(),
+                Some("true".into()),
+                Some("false".into())
+            );
         }
         // enum
         match (bv.kw("enum"), rv.kw("enum")) {
             (Some((_, be)), Some((_, re))) => {
-                let bset: BTreeMap<String, &Node> = be.seq().iter().map(|v| (canon(v), v)).collect();
-                let rset: BTreeMap<String, &Node> = re.seq().iter().map(|v| (canon(v), v)).collect();
+                let bset: BTreeMap<String, &Node> =
+                    be.seq().iter().map(|v| (canon(v), v)).collect();
+                let rset: BTreeMap<String, &Node> =
+                    re.seq().iter().map(|v| (canon(v), v)).collect();
                 for (k, _) in bset.iter().filter(|(k, _)| !rset.contains_key(*k)) {
-                    if k == "null" && rv.nullable { continue; }
-                    e!("enum-value-removed", re, format!("removed the enum value {k}"), Some(k.clone()), None);
+                    if k == "null" && rv.nullable {
+                        continue;
+                    }
+                    e!(
+                        "enum-value-removed",
+                        re,
+                        format!("removed the enum value {k}"),
+                        Some(k.clone()),
+                        None
+                    );
                 }
                 for (k, n) in rset.iter().filter(|(k, _)| !bset.contains_key(*k)) {
-                    if k == "null" && bv.nullable { continue; }
-                    e!("enum-value-added", n, format!("added the enum value {k}"), None, Some(k.clone()));
+                    if k == "null" && bv.nullable {
+                        continue;
+                    }
+                    e!(
+                        "enum-value-added",
+                        n,
+                        format!("added the enum value {k}"),
+                        None,
+                        Some(k.clone())
+                    );
                 }
             }
-            (None, Some((_, re))) => e!("became-enum", re, format!("restricted to the enum values {}", re.short()), None, Some(re.short())),
-            (Some((_, be)), None) => e!("enum-removed", rn, format!("enum restriction {} removed", be.short()), Some(be.short()), None),
+            (None, Some((_, re))) => e!(
+                "became-enum",
+                re,
+                format!("restricted to the enum values {}", re.short()),
+                None,
+                Some(re.short())
+            ),
+            (Some((_, be)), None) => e!(
+                "enum-removed",
+                rn,
+                format!("enum restriction {} removed", be.short()),
+                Some(be.short()),
+                None
+            ),
             _ => {}
         }
         // const
         match (bv.kw("const"), rv.kw("const")) {
-            (Some((_, a)), Some((_, b))) if !a.same(b) => e!("const-changed", b, format!("const changed from {} to {}", a.short(), b.short()), Some(a.short()), Some(b.short())),
-            (None, Some((_, b))) => e!("const-added", b, format!("const {} added", b.short()), None, Some(b.short())),
-            (Some((_, a)), None) => e!("const-removed", rn, format!("const {} removed", a.short()), Some(a.short()), None),
+            (Some((_, a)), Some((_, b))) if !a.same(b) => e!(
+                "const-changed",
+                b,
+                format!("const changed from {} to {}", a.short(), b.short()),
+                Some(a.short()),
+                Some(b.short())
+            ),
+            (None, Some((_, b))) => e!(
+                "const-added",
+                b,
+                format!("const {} added", b.short()),
+                None,
+                Some(b.short())
+            ),
+            (Some((_, a)), None) => e!(
+                "const-removed",
+                rn,
+                format!("const {} removed", a.short()),
+                Some(a.short()),
+                None
+            ),
             _ => {}
         }
         // bounds
@@ -1075,7 +1876,10 @@ impl<'a> Differ<'a> {
             match (v.num("maximum"), v.kw("exclusiveMaximum")) {
                 (m, Some((_, x))) if x.num().is_some() && !matches!(x.v, V::Bool(_)) => {
                     let xv = x.num().unwrap();
-                    Some(match m { Some((mv, mn)) if mv < xv => (mv, mn), _ => (xv, x) })
+                    Some(match m {
+                        Some((mv, mn)) if mv < xv => (mv, mn),
+                        _ => (xv, x),
+                    })
                 }
                 (m, _) => m,
             }
@@ -1084,57 +1888,149 @@ impl<'a> Differ<'a> {
             match (v.num("minimum"), v.kw("exclusiveMinimum")) {
                 (m, Some((_, x))) if x.num().is_some() && !matches!(x.v, V::Bool(_)) => {
                     let xv = x.num().unwrap();
-                    Some(match m { Some((mv, mn)) if mv > xv => (mv, mn), _ => (xv, x) })
+                    Some(match m {
+                        Some((mv, mn)) if mv > xv => (mv, mn),
+                        _ => (xv, x),
+                    })
                 }
                 (m, _) => m,
             }
         };
-        let pairs: [(&str, Option<(f64, &Node)>, Option<(f64, &Node)>, bool); 8] = [
+        let pairs: [(&str, Bound, Bound, bool); 8] = [
             ("max", max_of(&bv), max_of(&rv), true),
             ("min", min_of(&bv), min_of(&rv), false),
             ("max-length", bv.num("maxLength"), rv.num("maxLength"), true),
-            ("min-length", bv.num("minLength"), rv.num("minLength"), false),
+            (
+                "min-length",
+                bv.num("minLength"),
+                rv.num("minLength"),
+                false,
+            ),
             ("max-items", bv.num("maxItems"), rv.num("maxItems"), true),
             ("min-items", bv.num("minItems"), rv.num("minItems"), false),
-            ("max-properties", bv.num("maxProperties"), rv.num("maxProperties"), true),
-            ("min-properties", bv.num("minProperties"), rv.num("minProperties"), false),
+            (
+                "max-properties",
+                bv.num("maxProperties"),
+                rv.num("maxProperties"),
+                true,
+            ),
+            (
+                "min-properties",
+                bv.num("minProperties"),
+                rv.num("minProperties"),
+                false,
+            ),
         ];
         for (stem, b, r, is_max) in pairs {
             let word = stem.replace('-', "");
-            let kw = match stem { "max" => "maximum".to_string(), "min" => "minimum".to_string(), s => { let mut w = s.split('-'); let a = w.next().unwrap(); let rest: String = w.map(|x| { let mut cs = x.chars(); cs.next().map(|f| f.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default() }).collect(); format!("{a}{rest}") } };
+            let kw = match stem {
+                "max" => "maximum".to_string(),
+                "min" => "minimum".to_string(),
+                s => {
+                    let mut w = s.split('-');
+                    let a = w.next().unwrap();
+                    let rest: String = w
+                        .map(|x| {
+                            let mut cs = x.chars();
+                            cs.next()
+                                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    format!("{a}{rest}")
+                }
+            };
             let _ = word;
             match (b, r) {
                 (Some((bx, _)), Some((rx, n))) if bx != rx => {
                     let dir = if rx < bx { "decreased" } else { "increased" };
-                    e!(&format!("{stem}-{dir}"), n, format!("{kw} {dir} from {} to {}", fmt_num(bx), fmt_num(rx)), Some(fmt_num(bx)), Some(fmt_num(rx)));
+                    e!(
+                        &format!("{stem}-{dir}"),
+                        n,
+                        format!("{kw} {dir} from {} to {}", fmt_num(bx), fmt_num(rx)),
+                        Some(fmt_num(bx)),
+                        Some(fmt_num(rx))
+                    );
                 }
-                (None, Some((rx, n))) => e!(&format!("{stem}-set"), n, format!("{kw} set to {}", fmt_num(rx)), None, Some(fmt_num(rx))),
-                (Some((bx, _)), None) => e!(&format!("{stem}-removed"), rn, format!("{kw} {} removed", fmt_num(bx)), Some(fmt_num(bx)), None),
+                (None, Some((rx, n))) => e!(
+                    &format!("{stem}-set"),
+                    n,
+                    format!("{kw} set to {}", fmt_num(rx)),
+                    None,
+                    Some(fmt_num(rx))
+                ),
+                (Some((bx, _)), None) => e!(
+                    &format!("{stem}-removed"),
+                    rn,
+                    format!("{kw} {} removed", fmt_num(bx)),
+                    Some(fmt_num(bx)),
+                    None
+                ),
                 _ => {}
             }
             let _ = is_max;
         }
         // pattern
         match (bv.str("pattern"), rv.str("pattern")) {
-            (Some((a, _)), Some((b, n))) if a != b => e!("pattern-changed", n, format!("pattern changed from `{a}` to `{b}`"), Some(a.into()), Some(b.into())),
-            (None, Some((b, n))) => e!("pattern-added", n, format!("pattern `{b}` added"), None, Some(b.into())),
-            (Some((a, _)), None) => e!("pattern-removed", rn, format!("pattern `{a}` removed"), Some(a.into()), None),
+            (Some((a, _)), Some((b, n))) if a != b => e!(
+                "pattern-changed",
+                n,
+                format!("pattern changed from `{a}` to `{b}`"),
+                Some(a.into()),
+                Some(b.into())
+            ),
+            (None, Some((b, n))) => e!(
+                "pattern-added",
+                n,
+                format!("pattern `{b}` added"),
+                None,
+                Some(b.into())
+            ),
+            (Some((a, _)), None) => e!(
+                "pattern-removed",
+                rn,
+                format!("pattern `{a}` removed"),
+                Some(a.into()),
+                None
+            ),
             _ => {}
         }
         // multipleOf
         let (bm, rm) = (bv.num("multipleOf"), rv.num("multipleOf"));
         if bm.map(|x| x.0) != rm.map(|x| x.0) {
             let s = |x: Option<(f64, &Node)>| x.map_or("none".to_string(), |v| fmt_num(v.0));
-            e!("multiple-of-changed", rm.map(|x| x.1).unwrap_or(rn), format!("multipleOf changed from {} to {}", s(bm), s(rm)), Some(s(bm)), Some(s(rm)));
+            e!(
+                "multiple-of-changed",
+                rm.map(|x| x.1).unwrap_or(rn),
+                format!("multipleOf changed from {} to {}", s(bm), s(rm)),
+                Some(s(bm)),
+                Some(s(rm))
+            );
         }
         // uniqueItems
         match (bv.flag("uniqueItems"), rv.flag("uniqueItems")) {
-            (false, true) => e!("unique-items-added", kloc("uniqueItems"), "uniqueItems set".into(), None, None),
-            (true, false) => e!("unique-items-removed", rn, "uniqueItems removed".into(), None, None),
+            (false, true) => e!(
+                "unique-items-added",
+                kloc("uniqueItems"),
+                "uniqueItems set".into(),
+                None,
+                None
+            ),
+            (true, false) => e!(
+                "unique-items-removed",
+                rn,
+                "uniqueItems removed".into(),
+                None,
+                None
+            ),
             _ => {}
         }
         // read/write only, deprecated, default
-        for (k, on, off) in [("readOnly", "became-read-only", "became-not-read-only"), ("writeOnly", "became-write-only", "became-not-write-only"), ("deprecated", "deprecated", "reactivated")] {
+        for (k, on, off) in [
+            ("readOnly", "became-read-only", "became-not-read-only"),
+            ("writeOnly", "became-write-only", "became-not-write-only"),
+            ("deprecated", "deprecated", "reactivated"),
+        ] {
             match (bv.flag(k), rv.flag(k)) {
                 (false, true) => e!(on, kloc(k), format!("{k} set"), None, None),
                 (true, false) => e!(off, rn, format!("{k} removed"), None, None),
@@ -1142,100 +2038,330 @@ impl<'a> Differ<'a> {
             }
         }
         match (bv.kw("default"), rv.kw("default")) {
-            (Some((_, a)), Some((_, b))) if !a.same(b) => e!("default-changed", b, format!("default changed from {} to {}", a.short(), b.short()), Some(a.short()), Some(b.short())),
-            (None, Some((_, b))) => e!("default-added", b, format!("default {} added", b.short()), None, Some(b.short())),
-            (Some((_, a)), None) => e!("default-removed", rn, format!("default {} removed", a.short()), Some(a.short()), None),
+            (Some((_, a)), Some((_, b))) if !a.same(b) => e!(
+                "default-changed",
+                b,
+                format!("default changed from {} to {}", a.short(), b.short()),
+                Some(a.short()),
+                Some(b.short())
+            ),
+            (None, Some((_, b))) => e!(
+                "default-added",
+                b,
+                format!("default {} added", b.short()),
+                None,
+                Some(b.short())
+            ),
+            (Some((_, a)), None) => e!(
+                "default-removed",
+                rn,
+                format!("default {} removed", a.short()),
+                Some(a.short()),
+                None
+            ),
             _ => {}
         }
-        for (k, kind) in [("contentMediaType", "content-media-type-changed"), ("contentEncoding", "content-encoding-changed")] {
+        for (k, kind) in [
+            ("contentMediaType", "content-media-type-changed"),
+            ("contentEncoding", "content-encoding-changed"),
+        ] {
             let (a, b) = (bv.str(k).map(|x| x.0), rv.str(k).map(|x| x.0));
             if a != b {
-                e!(kind, kloc(k), format!("{k} changed from {} to {}", a.unwrap_or("none"), b.unwrap_or("none")), a.map(Into::into), b.map(Into::into));
+                e!(
+                    kind,
+                    kloc(k),
+                    format!(
+                        "{k} changed from {} to {}",
+                        a.unwrap_or("none"),
+                        b.unwrap_or("none")
+                    ),
+                    a.map(Into::into),
+                    b.map(Into::into)
+                );
             }
         }
         // dependentRequired
         let dep = |v: &View<'a>| -> BTreeSet<(String, String)> {
-            v.kw("dependentRequired").map(|(_, n)| n.map().iter().flat_map(|(k, l)| l.seq().iter().filter_map(|x| x.str()).map(move |x| (k.to_string(), x.to_string()))).collect()).unwrap_or_default()
+            v.kw("dependentRequired")
+                .map(|(_, n)| {
+                    n.map()
+                        .iter()
+                        .flat_map(|(k, l)| {
+                            l.seq()
+                                .iter()
+                                .filter_map(|x| x.str())
+                                .map(move |x| (k.to_string(), x.to_string()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let (bdr, rdr) = (dep(&bv), dep(&rv));
         for (k, x) in rdr.difference(&bdr) {
-            e!("dependent-required-added", kloc("dependentRequired"), format!("dependentRequired: `{k}` now requires `{x}`"), None, Some(format!("{k}->{x}")));
+            e!(
+                "dependent-required-added",
+                kloc("dependentRequired"),
+                format!("dependentRequired: `{k}` now requires `{x}`"),
+                None,
+                Some(format!("{k}->{x}"))
+            );
         }
         for (k, x) in bdr.difference(&rdr) {
-            e!("dependent-required-removed", kloc("dependentRequired"), format!("dependentRequired: `{k}` no longer requires `{x}`"), Some(format!("{k}->{x}")), None);
+            e!(
+                "dependent-required-removed",
+                kloc("dependentRequired"),
+                format!("dependentRequired: `{k}` no longer requires `{x}`"),
+                Some(format!("{k}->{x}")),
+                None
+            );
         }
         // discriminator
         self.discriminator(c, nested, ptr, prop, &bv, &rv);
         // additionalProperties
         let ap = |v: &View<'a>| v.kw("additionalProperties");
         match (ap(&bv), ap(&rv)) {
-            (b, Some((_, rn2))) if rn2.bool() == Some(false) && b.is_none_or(|(_, x)| x.bool() != Some(false)) => {
-                e!("additional-properties-disabled", rn2, "additionalProperties set to false".into(), None, Some("false".into()));
+            (b, Some((_, rn2)))
+                if rn2.bool() == Some(false) && b.is_none_or(|(_, x)| x.bool() != Some(false)) =>
+            {
+                e!(
+                    "additional-properties-disabled",
+                    rn2,
+                    "additionalProperties set to false".into(),
+                    None,
+                    Some("false".into())
+                );
             }
-            (Some((_, bn2)), r) if bn2.bool() == Some(false) && r.is_none_or(|(_, x)| x.bool() != Some(false)) => {
-                e!("additional-properties-enabled", kloc("additionalProperties"), "additionalProperties no longer false".into(), Some("false".into()), None);
+            (Some((_, bn2)), r)
+                if bn2.bool() == Some(false) && r.is_none_or(|(_, x)| x.bool() != Some(false)) =>
+            {
+                e!(
+                    "additional-properties-enabled",
+                    kloc("additionalProperties"),
+                    "additionalProperties no longer false".into(),
+                    Some("false".into()),
+                    None
+                );
             }
             (Some((bd2, bs)), Some((rd2, rs))) if bs.is_map() && rs.is_map() => {
-                let np = if prop.is_empty() { "additionalProperties".to_string() } else { format!("{prop}/additionalProperties") };
-                self.schema(c, true, &format!("{ptr}/additionalProperties"), &np, (bd2, bs), (rd2, rs));
+                let np = if prop.is_empty() {
+                    "additionalProperties".to_string()
+                } else {
+                    format!("{prop}/additionalProperties")
+                };
+                self.schema(
+                    c,
+                    true,
+                    &format!("{ptr}/additionalProperties"),
+                    &np,
+                    (bd2, bs),
+                    (rd2, rs),
+                );
             }
             _ => {}
         }
         // items
         if let (Some(bi), Some(ri)) = (bv.kw("items"), rv.kw("items")) {
             if bi.1.is_map() && ri.1.is_map() {
-                let np = if prop.is_empty() { "items".to_string() } else { format!("{prop}/items") };
+                let np = if prop.is_empty() {
+                    "items".to_string()
+                } else {
+                    format!("{prop}/items")
+                };
                 self.schema(c, true, &format!("{ptr}/items"), &np, bi, ri);
             }
         }
         // prefixItems (3.1)
-        let pi = |v: &View<'a>| v.kw("prefixItems").map(|(d, n)| (d, n.seq())).unwrap_or((0, &[]));
+        let pi = |v: &View<'a>| {
+            v.kw("prefixItems")
+                .map(|(d, n)| (d, n.seq()))
+                .unwrap_or((0, &[]))
+        };
         let ((bpd, bpi), (rpd, rpi)) = (pi(&bv), pi(&rv));
         for i in 0..bpi.len().max(rpi.len()) {
-            let np = format!("{}prefixItems/{i}", if prop.is_empty() { String::new() } else { format!("{prop}/") });
+            let np = format!(
+                "{}prefixItems/{i}",
+                if prop.is_empty() {
+                    String::new()
+                } else {
+                    format!("{prop}/")
+                }
+            );
             match (bpi.get(i), rpi.get(i)) {
-                (Some(b), Some(r)) => self.schema(c, true, &format!("{ptr}/prefixItems/{i}"), &np, (bpd, b), (rpd, r)),
-                (None, Some(r)) => e!("prefix-items-added", r, format!("prefixItems position {i} added"), None, None),
-                (Some(_), None) => e!("prefix-items-removed", kloc("prefixItems"), format!("prefixItems position {i} removed"), None, None),
+                (Some(b), Some(r)) => self.schema(
+                    c,
+                    true,
+                    &format!("{ptr}/prefixItems/{i}"),
+                    &np,
+                    (bpd, b),
+                    (rpd, r),
+                ),
+                (None, Some(r)) => e!(
+                    "prefix-items-added",
+                    r,
+                    format!("prefixItems position {i} added"),
+                    None,
+                    None
+                ),
+                (Some(_), None) => e!(
+                    "prefix-items-removed",
+                    kloc("prefixItems"),
+                    format!("prefixItems position {i} removed"),
+                    None,
+                    None
+                ),
                 _ => {}
             }
         }
         // properties and required
         self.properties(c, ptr, prop, &bv, &rv);
         // composition
-        self.alternatives(c, nested, ptr, prop, "oneOf", &bv.one_of, &rv.one_of, (rd, rv.node));
-        self.alternatives(c, nested, ptr, prop, "anyOf", &bv.any_of, &rv.any_of, (rd, rv.node));
+        self.alternatives(
+            c,
+            nested,
+            ptr,
+            prop,
+            "oneOf",
+            &bv.one_of,
+            &rv.one_of,
+            (rd, rv.node),
+        );
+        self.alternatives(
+            c,
+            nested,
+            ptr,
+            prop,
+            "anyOf",
+            &bv.any_of,
+            &rv.any_of,
+            (rd, rv.node),
+        );
         let _ = bv.doc;
     }
 
-    fn discriminator(&mut self, c: SCtx, nested: bool, ptr: &str, prop: &str, bv: &View<'a>, rv: &View<'a>) {
-        let (b, r) = (bv.kw("discriminator").map(|x| x.1), rv.kw("discriminator").map(|x| x.1));
+    fn discriminator(
+        &mut self,
+        c: SCtx,
+        nested: bool,
+        ptr: &str,
+        prop: &str,
+        bv: &View<'a>,
+        rv: &View<'a>,
+    ) {
+        let (b, r) = (
+            bv.kw("discriminator").map(|x| x.1),
+            rv.kw("discriminator").map(|x| x.1),
+        );
         let rd = rv.doc;
         match (b, r) {
-            (None, Some(rn)) => self.sch(c, nested, prop, "discriminator-added", rd, rn, ptr, "discriminator added".into(), None, rn.get_str("propertyName").map(Into::into)),
-            (Some(bn), None) => self.sch(c, nested, prop, "discriminator-removed", rd, rv.node, ptr, "discriminator removed".into(), bn.get_str("propertyName").map(Into::into), None),
+            (None, Some(rn)) => self.sch(
+                c,
+                nested,
+                prop,
+                "discriminator-added",
+                rd,
+                rn,
+                ptr,
+                "discriminator added".into(),
+                None,
+                rn.get_str("propertyName").map(Into::into),
+            ),
+            (Some(bn), None) => self.sch(
+                c,
+                nested,
+                prop,
+                "discriminator-removed",
+                rd,
+                rv.node,
+                ptr,
+                "discriminator removed".into(),
+                bn.get_str("propertyName").map(Into::into),
+                None,
+            ),
             (Some(bn), Some(rn)) => {
                 let (bp, rp) = (bn.get_str("propertyName"), rn.get_str("propertyName"));
                 if bp != rp {
-                    self.sch(c, nested, prop, "discriminator-property-name-changed", rd, rn.get("propertyName").unwrap_or(rn), ptr, format!("discriminator property name changed from {} to {}", bp.unwrap_or("none"), rp.unwrap_or("none")), bp.map(Into::into), rp.map(Into::into));
+                    self.sch(
+                        c,
+                        nested,
+                        prop,
+                        "discriminator-property-name-changed",
+                        rd,
+                        rn.get("propertyName").unwrap_or(rn),
+                        ptr,
+                        format!(
+                            "discriminator property name changed from {} to {}",
+                            bp.unwrap_or("none"),
+                            rp.unwrap_or("none")
+                        ),
+                        bp.map(Into::into),
+                        rp.map(Into::into),
+                    );
                 }
-                let mm = |n: &'a Node| -> BTreeMap<&'a str, &'a Node> { n.get("mapping").map(Node::map).unwrap_or(&[]).iter().map(|(k, v)| (&**k, v)).collect() };
+                let mm = |n: &'a Node| -> BTreeMap<&'a str, &'a Node> {
+                    n.get("mapping")
+                        .map(Node::map)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|(k, v)| (&**k, v))
+                        .collect()
+                };
                 let (bm, rm) = (mm(bn), mm(rn));
                 let loc = rn.get("mapping").unwrap_or(rn);
                 for (k, bvv) in &bm {
                     match rm.get(k) {
-                        None => self.sch(c, nested, prop, "discriminator-mapping-removed", rd, loc, ptr, format!("discriminator mapping `{k}` removed"), Some(k.to_string()), None),
+                        None => self.sch(
+                            c,
+                            nested,
+                            prop,
+                            "discriminator-mapping-removed",
+                            rd,
+                            loc,
+                            ptr,
+                            format!("discriminator mapping `{k}` removed"),
+                            Some(k.to_string()),
+                            None,
+                        ),
                         Some(rvv) => {
-                            let short = |n: &Node| n.str().map(|s| s.rsplit('/').next().unwrap_or(s).to_string()).unwrap_or_default();
+                            let short = |n: &Node| {
+                                n.str()
+                                    .map(|s| s.rsplit('/').next().unwrap_or(s).to_string())
+                                    .unwrap_or_default()
+                            };
                             if short(bvv) != short(rvv) {
-                                self.sch(c, nested, prop, "discriminator-mapping-changed", rd, rvv, ptr, format!("discriminator mapping `{k}` changed from {} to {}", short(bvv), short(rvv)), Some(short(bvv)), Some(short(rvv)));
+                                self.sch(
+                                    c,
+                                    nested,
+                                    prop,
+                                    "discriminator-mapping-changed",
+                                    rd,
+                                    rvv,
+                                    ptr,
+                                    format!(
+                                        "discriminator mapping `{k}` changed from {} to {}",
+                                        short(bvv),
+                                        short(rvv)
+                                    ),
+                                    Some(short(bvv)),
+                                    Some(short(rvv)),
+                                );
                             }
                         }
                     }
                 }
                 for (k, rvv) in &rm {
                     if !bm.contains_key(k) {
-                        self.sch(c, nested, prop, "discriminator-mapping-added", rd, rvv, ptr, format!("discriminator mapping `{k}` added"), None, Some(k.to_string()));
+                        self.sch(
+                            c,
+                            nested,
+                            prop,
+                            "discriminator-mapping-added",
+                            rd,
+                            rvv,
+                            ptr,
+                            format!("discriminator mapping `{k}` added"),
+                            None,
+                            Some(k.to_string()),
+                        );
                     }
                 }
             }
@@ -1244,12 +2370,19 @@ impl<'a> Differ<'a> {
     }
 
     fn prop_flag(spec: &'a Spec, r: R<'a>, k: &str) -> bool {
-        spec.deref(r.0, r.1).is_some_and(|(d, n)| flatten(spec, d, n).flag(k))
+        spec.deref(r.0, r.1)
+            .is_some_and(|(d, n)| flatten(spec, d, n).flag(k))
     }
 
     fn properties(&mut self, c: SCtx, ptr: &str, prop: &str, bv: &View<'a>, rv: &View<'a>) {
         let o = Some(c.op);
-        let join = |name: &str| if prop.is_empty() { name.to_string() } else { format!("{prop}/{name}") };
+        let join = |name: &str| {
+            if prop.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prop}/{name}")
+            }
+        };
         let rloc = rv.kw("properties").map(|x| x.1).unwrap_or(rv.node);
         let rd = rv.doc;
         for (name, bd, bnode) in &bv.props {
@@ -1259,13 +2392,41 @@ impl<'a> Differ<'a> {
             match rv.prop(name) {
                 None => {
                     if c.request {
-                        if Self::prop_flag(self.b, (*bd, bnode), "readOnly") { continue; }
-                        self.emit("request-property-removed", o, Side::Revision, rd, rloc, &pp, format!("removed the request property `{full}`"), Some(full.clone()), None);
+                        if Self::prop_flag(self.b, (*bd, bnode), "readOnly") {
+                            continue;
+                        }
+                        self.emit(
+                            "request-property-removed",
+                            o,
+                            Side::Revision,
+                            rd,
+                            rloc,
+                            &pp,
+                            format!("removed the request property `{full}`"),
+                            Some(full.clone()),
+                            None,
+                        );
                     } else {
-                        if Self::prop_flag(self.b, (*bd, bnode), "writeOnly") { continue; }
-                        let id = if breq { "response-required-property-removed" } else { "response-optional-property-removed" };
+                        if Self::prop_flag(self.b, (*bd, bnode), "writeOnly") {
+                            continue;
+                        }
+                        let id = if breq {
+                            "response-required-property-removed"
+                        } else {
+                            "response-optional-property-removed"
+                        };
                         let kind = if breq { "required" } else { "optional" };
-                        self.emit(id, o, Side::Revision, rd, rloc, &pp, format!("removed the {kind} property `{full}` from the response"), Some(full.clone()), None);
+                        self.emit(
+                            id,
+                            o,
+                            Side::Revision,
+                            rd,
+                            rloc,
+                            &pp,
+                            format!("removed the {kind} property `{full}` from the response"),
+                            Some(full.clone()),
+                            None,
+                        );
                     }
                 }
                 Some((rpd, rpn)) => {
@@ -1274,40 +2435,120 @@ impl<'a> Differ<'a> {
                     if c.request {
                         let ro = Self::prop_flag(self.r, (rpd, rpn), "readOnly");
                         if !breq && rreq && !ro {
-                            self.emit("request-property-became-required", o, Side::Revision, rd, reqloc, &pp, format!("the request property `{full}` became required"), Some("optional".into()), Some("required".into()));
+                            self.emit(
+                                "request-property-became-required",
+                                o,
+                                Side::Revision,
+                                rd,
+                                reqloc,
+                                &pp,
+                                format!("the request property `{full}` became required"),
+                                Some("optional".into()),
+                                Some("required".into()),
+                            );
                         } else if breq && !rreq {
-                            self.emit("request-property-became-optional", o, Side::Revision, rd, reqloc, &pp, format!("the request property `{full}` became optional"), Some("required".into()), Some("optional".into()));
+                            self.emit(
+                                "request-property-became-optional",
+                                o,
+                                Side::Revision,
+                                rd,
+                                reqloc,
+                                &pp,
+                                format!("the request property `{full}` became optional"),
+                                Some("required".into()),
+                                Some("optional".into()),
+                            );
                         }
-                        if ro && Self::prop_flag(self.b, (*bd, bnode), "readOnly") { continue; }
+                        if ro && Self::prop_flag(self.b, (*bd, bnode), "readOnly") {
+                            continue;
+                        }
                     } else {
                         let wo = Self::prop_flag(self.r, (rpd, rpn), "writeOnly");
                         if breq && !rreq && !wo {
-                            self.emit("response-property-became-optional", o, Side::Revision, rd, reqloc, &pp, format!("the response property `{full}` became optional"), Some("required".into()), Some("optional".into()));
+                            self.emit(
+                                "response-property-became-optional",
+                                o,
+                                Side::Revision,
+                                rd,
+                                reqloc,
+                                &pp,
+                                format!("the response property `{full}` became optional"),
+                                Some("required".into()),
+                                Some("optional".into()),
+                            );
                         } else if !breq && rreq {
-                            self.emit("response-property-became-required", o, Side::Revision, rd, reqloc, &pp, format!("the response property `{full}` became required"), Some("optional".into()), Some("required".into()));
+                            self.emit(
+                                "response-property-became-required",
+                                o,
+                                Side::Revision,
+                                rd,
+                                reqloc,
+                                &pp,
+                                format!("the response property `{full}` became required"),
+                                Some("optional".into()),
+                                Some("required".into()),
+                            );
                         }
-                        if wo && Self::prop_flag(self.b, (*bd, bnode), "writeOnly") { continue; }
+                        if wo && Self::prop_flag(self.b, (*bd, bnode), "writeOnly") {
+                            continue;
+                        }
                     }
                     self.schema(c, true, &pp, &full, (*bd, bnode), (rpd, rpn));
                 }
             }
         }
         for (name, rpd, rpn) in &rv.props {
-            if bv.prop(name).is_some() { continue; }
+            if bv.prop(name).is_some() {
+                continue;
+            }
             let pp = format!("{ptr}/properties/{}", escape_pointer(name));
             let full = join(name);
             let rreq = rv.required.contains(name);
             if c.request {
                 let ro = Self::prop_flag(self.r, (*rpd, rpn), "readOnly");
                 if rreq && !ro {
-                    self.emit("new-required-request-property", o, Side::Revision, *rpd, rpn, &pp, format!("added the new required request property `{full}`"), None, Some(full.clone()));
+                    self.emit(
+                        "new-required-request-property",
+                        o,
+                        Side::Revision,
+                        *rpd,
+                        rpn,
+                        &pp,
+                        format!("added the new required request property `{full}`"),
+                        None,
+                        Some(full.clone()),
+                    );
                 } else {
-                    self.emit("new-optional-request-property", o, Side::Revision, *rpd, rpn, &pp, format!("added the new optional request property `{full}`"), None, Some(full.clone()));
+                    self.emit(
+                        "new-optional-request-property",
+                        o,
+                        Side::Revision,
+                        *rpd,
+                        rpn,
+                        &pp,
+                        format!("added the new optional request property `{full}`"),
+                        None,
+                        Some(full.clone()),
+                    );
                 }
             } else {
-                let id = if rreq { "response-required-property-added" } else { "response-optional-property-added" };
+                let id = if rreq {
+                    "response-required-property-added"
+                } else {
+                    "response-optional-property-added"
+                };
                 let kind = if rreq { "required" } else { "optional" };
-                self.emit(id, o, Side::Revision, *rpd, rpn, &pp, format!("added the {kind} property `{full}` to the response"), None, Some(full.clone()));
+                self.emit(
+                    id,
+                    o,
+                    Side::Revision,
+                    *rpd,
+                    rpn,
+                    &pp,
+                    format!("added the {kind} property `{full}` to the response"),
+                    None,
+                    Some(full.clone()),
+                );
             }
         }
     }
@@ -1317,7 +2558,9 @@ impl<'a> Differ<'a> {
         if let Some(r) = n.get_str("$ref") {
             return Some(r.rsplit('/').next().unwrap_or(r).to_string());
         }
-        spec.deref(d, n).and_then(|(_, x)| x.get_str("title")).map(Into::into)
+        spec.deref(d, n)
+            .and_then(|(_, x)| x.get_str("title"))
+            .map(Into::into)
     }
 
     fn alt_shape(spec: &'a Spec, (d, n): R<'a>) -> String {
@@ -1328,7 +2571,17 @@ impl<'a> Differ<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn alternatives(&mut self, c: SCtx, nested: bool, ptr: &str, prop: &str, kw: &str, b: &[R<'a>], r: &[R<'a>], (rd, rnode): R<'a>) {
+    fn alternatives(
+        &mut self,
+        c: SCtx,
+        nested: bool,
+        ptr: &str,
+        prop: &str,
+        kw: &str,
+        b: &[R<'a>],
+        r: &[R<'a>],
+        (rd, rnode): R<'a>,
+    ) {
         if b.is_empty() && r.is_empty() {
             return;
         }
@@ -1338,8 +2591,12 @@ impl<'a> Differ<'a> {
         let mut rused = vec![false; r.len()];
         // 1. by name
         for (i, bx) in b.iter().enumerate() {
-            let Some(bn) = Self::alt_name(self.b, *bx) else { continue };
-            if let Some(j) = (0..r.len()).find(|&j| !rused[j] && Self::alt_name(self.r, r[j]).as_deref() == Some(&bn)) {
+            let Some(bn) = Self::alt_name(self.b, *bx) else {
+                continue;
+            };
+            if let Some(j) = (0..r.len())
+                .find(|&j| !rused[j] && Self::alt_name(self.r, r[j]).as_deref() == Some(&bn))
+            {
                 bused[i] = true;
                 rused[j] = true;
                 pairs.push((i, j));
@@ -1347,15 +2604,55 @@ impl<'a> Differ<'a> {
         }
         // 2. by shape
         for (i, bx) in b.iter().enumerate() {
-            if bused[i] { continue; }
+            if bused[i] {
+                continue;
+            }
             let bs = Self::alt_shape(self.b, *bx);
-            if let Some(j) = (0..r.len()).find(|&j| !rused[j] && Self::alt_shape(self.r, r[j]) == bs) {
+            if let Some(j) =
+                (0..r.len()).find(|&j| !rused[j] && Self::alt_shape(self.r, r[j]) == bs)
+            {
                 bused[i] = true;
                 rused[j] = true;
                 pairs.push((i, j));
             }
         }
-        // 3. one left on each side: the same alternative, changed
+        // 3. by resemblance (same type, mostly the same properties): an alternative that changed
+        let sig = |spec: &'a Spec, x: R<'a>| -> (String, BTreeSet<String>) {
+            match spec.deref(x.0, x.1) {
+                Some((d, n)) => {
+                    let v = flatten(spec, d, n);
+                    let t = v
+                        .types
+                        .as_ref()
+                        .map(|t| t.iter().copied().collect::<Vec<_>>().join("|"))
+                        .unwrap_or_default();
+                    (t, v.props.iter().map(|(k, _, _)| k.to_string()).collect())
+                }
+                None => (String::new(), BTreeSet::new()),
+            }
+        };
+        let bsig: Vec<_> = b.iter().map(|x| sig(self.b, *x)).collect();
+        let rsig: Vec<_> = r.iter().map(|x| sig(self.r, *x)).collect();
+        loop {
+            let mut best: Option<(f64, usize, usize)> = None;
+            for i in (0..b.len()).filter(|&i| !bused[i]) {
+                for j in (0..r.len()).filter(|&j| !rused[j]) {
+                    let ((bt, bp), (rt, rp)) = (&bsig[i], &rsig[j]);
+                    if bt != rt || (bp.is_empty() && rp.is_empty()) {
+                        continue;
+                    }
+                    let score = bp.intersection(rp).count() as f64 / bp.union(rp).count() as f64;
+                    if score >= 0.5 && best.is_none_or(|(s, _, _)| score > s) {
+                        best = Some((score, i, j));
+                    }
+                }
+            }
+            let Some((_, i, j)) = best else { break };
+            bused[i] = true;
+            rused[j] = true;
+            pairs.push((i, j));
+        }
+        // 4. one left on each side: the same alternative, changed
         let bl: Vec<usize> = (0..b.len()).filter(|&i| !bused[i]).collect();
         let rl: Vec<usize> = (0..r.len()).filter(|&j| !rused[j]).collect();
         if bl.len() == 1 && rl.len() == 1 {
@@ -1367,13 +2664,35 @@ impl<'a> Differ<'a> {
         for (i, bx) in b.iter().enumerate() {
             if !bused[i] {
                 let name = Self::alt_name(self.b, *bx).unwrap_or_else(|| format!("#{i}"));
-                self.sch(c, nested, prop, &format!("{stem}-removed"), rd, loc, &format!("{ptr}/{kw}"), format!("removed the {kw} alternative `{name}`"), Some(name.clone()), None);
+                self.sch(
+                    c,
+                    nested,
+                    prop,
+                    &format!("{stem}-removed"),
+                    rd,
+                    loc,
+                    &format!("{ptr}/{kw}"),
+                    format!("removed the {kw} alternative `{name}`"),
+                    Some(name.clone()),
+                    None,
+                );
             }
         }
         for (j, rx) in r.iter().enumerate() {
             if !rused[j] {
                 let name = Self::alt_name(self.r, *rx).unwrap_or_else(|| format!("#{j}"));
-                self.sch(c, nested, prop, &format!("{stem}-added"), rx.0, rx.1, &format!("{ptr}/{kw}/{j}"), format!("added the {kw} alternative `{name}`"), None, Some(name.clone()));
+                self.sch(
+                    c,
+                    nested,
+                    prop,
+                    &format!("{stem}-added"),
+                    rx.0,
+                    rx.1,
+                    &format!("{ptr}/{kw}/{j}"),
+                    format!("added the {kw} alternative `{name}`"),
+                    None,
+                    Some(name.clone()),
+                );
             }
         }
         pairs.sort();

@@ -11,7 +11,9 @@ pub mod node;
 pub mod spec;
 
 use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
-use crate::finding::{Finding, JobKind, Location, NoteLevel, Notification, Suppression, SuppressionKind};
+use crate::finding::{
+    Finding, JobKind, Location, NoteLevel, Notification, Suppression, SuppressionKind,
+};
 use crate::rule::{Precision, RuleMeta};
 pub use checks::Level;
 pub use diff::{Change, Options, Side, SunsetPolicy};
@@ -67,14 +69,22 @@ impl IgnoreEntry {
         }
         if let Some(op) = &self.operation {
             let (m, p) = op.trim().split_once(' ').unwrap_or(("", op.trim()));
-            let ok = c.method.as_deref().is_some_and(|cm| cm.eq_ignore_ascii_case(m.trim()))
-                && c.path.as_deref().is_some_and(|cp| diff::path_shape(cp) == diff::path_shape(p.trim()));
+            let ok = c
+                .method
+                .as_deref()
+                .is_some_and(|cm| cm.eq_ignore_ascii_case(m.trim()))
+                && c.path
+                    .as_deref()
+                    .is_some_and(|cp| diff::path_shape(cp) == diff::path_shape(p.trim()));
             if !ok {
                 return false;
             }
         }
         if let Some(p) = &self.path {
-            if !c.path.as_deref().is_some_and(|cp| diff::path_shape(cp) == diff::path_shape(p)) {
+            if c.path
+                .as_deref()
+                .is_none_or(|cp| diff::path_shape(cp) != diff::path_shape(p))
+            {
                 return false;
             }
         }
@@ -107,7 +117,9 @@ impl std::str::FromStr for LevelThreshold {
             "warning" | "warn" => Ok(LevelThreshold::Level(Level::Warning)),
             "info" => Ok(LevelThreshold::Level(Level::Info)),
             "never" | "none" => Ok(LevelThreshold::Never),
-            o => Err(format!("unknown level `{o}` (expected error, warning, info or never)")),
+            o => Err(format!(
+                "unknown level `{o}` (expected error, warning, info or never)"
+            )),
         }
     }
 }
@@ -201,7 +213,10 @@ pub fn to_finding(c: &Change, cfg: &Config, snippet: Option<String>) -> Finding 
     let p = &mut f.properties;
     p.insert("level".into(), c.level.as_str().into());
     p.insert("pointer".into(), c.pointer.clone().into());
-    p.insert("side".into(), serde_json::to_value(c.side).unwrap_or_default());
+    p.insert(
+        "side".into(),
+        serde_json::to_value(c.side).unwrap_or_default(),
+    );
     if let Some(o) = &c.operation {
         p.insert("operation".into(), o.clone().into());
     }
@@ -262,7 +277,13 @@ pub fn rule_meta(c: &checks::Check) -> RuleMeta {
         id: c.id.clone(),
         job: JobKind::Contract,
         name: c.id.clone(),
-        title: c.description.split(": ").next().unwrap_or(&c.description).trim_end_matches('.').to_string(),
+        title: c
+            .description
+            .split(": ")
+            .next()
+            .unwrap_or(&c.description)
+            .trim_end_matches('.')
+            .to_string(),
         description: c.description.clone(),
         help_markdown: help,
         severity: c.level.severity(),
@@ -285,15 +306,29 @@ impl ContractJob {
         })
     }
 
-    fn diff_file(&self, base_ref: &str, f: &SourceFile, text: &str, root: &Path) -> (Vec<Finding>, Vec<Notification>) {
+    fn diff_file(
+        &self,
+        base_ref: &str,
+        f: &SourceFile,
+        text: &str,
+        root: &Path,
+    ) -> (Vec<Finding>, Vec<Notification>) {
         let mut notes = Vec::new();
         let rev = match Spec::from_text(Source::File(f.abs.clone()), f.rel.clone(), text) {
             Ok(s) => s,
             Err(e) => {
                 notes.push(
-                    Notification::new(NoteLevel::Warning, "contract-parse-error", format!("{}: {}", f.rel, e.message.trim_start_matches(&format!("{}:", f.rel))))
-                        .at(f.rel.clone(), e.line)
-                        .with_column(e.col),
+                    Notification::new(
+                        NoteLevel::Warning,
+                        "contract-parse-error",
+                        format!(
+                            "{}: {}",
+                            f.rel,
+                            e.message.trim_start_matches(&format!("{}:", f.rel))
+                        ),
+                    )
+                    .at(f.rel.clone(), e.line)
+                    .with_column(e.col),
                 );
                 return (Vec::new(), notes);
             }
@@ -306,11 +341,31 @@ impl ContractJob {
         let base = match Spec::load_named(base_src, f.rel.clone()) {
             Ok(s) => s,
             Err(e) if e.missing => {
-                notes.push(Notification::new(NoteLevel::Note, "contract-new-api", format!("{}: not present at {base_ref}: a new API, nothing to compare", f.rel)).at(f.rel.clone(), None));
+                notes.push(
+                    Notification::new(
+                        NoteLevel::Note,
+                        "contract-new-api",
+                        format!(
+                            "{}: not present at {base_ref}: a new API, nothing to compare",
+                            f.rel
+                        ),
+                    )
+                    .at(f.rel.clone(), None),
+                );
                 return (Vec::new(), notes);
             }
             Err(e) => {
-                notes.push(Notification::new(NoteLevel::Warning, "contract-base-error", format!("{}: the version at {base_ref} cannot be loaded: {}", f.rel, e.message)).at(f.rel.clone(), e.line));
+                notes.push(
+                    Notification::new(
+                        NoteLevel::Warning,
+                        "contract-base-error",
+                        format!(
+                            "{}: the version at {base_ref} cannot be loaded: {}",
+                            f.rel, e.message
+                        ),
+                    )
+                    .at(f.rel.clone(), e.line),
+                );
                 return (Vec::new(), notes);
             }
         };
@@ -371,12 +426,16 @@ impl Job for ContractJob {
             .collect();
         for (n, fs, ns) in results {
             out.files_scanned += n;
-            out.findings.extend(fs.into_iter().filter(|f| ctx.rule_enabled(&f.rule_id, JobKind::Contract)));
+            out.findings.extend(
+                fs.into_iter()
+                    .filter(|f| ctx.rule_enabled(&f.rule_id, JobKind::Contract)),
+            );
             out.notifications.extend(ns);
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out.notifications.sort();
-        out.properties.insert("contract.base".into(), base_ref.into());
+        out.properties
+            .insert("contract.base".into(), base_ref.into());
         out
     }
 }
@@ -395,11 +454,22 @@ fn counts(changes: &[Change]) -> BTreeMap<Level, usize> {
 /// Plain text: one line per change, breaking first.
 pub fn render_text(changes: &[Change], cfg: &Config) -> String {
     let mut v: Vec<&Change> = changes.iter().collect();
-    v.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| (&a.file, a.line, a.column, &a.id).cmp(&(&b.file, b.line, b.column, &b.id))));
+    v.sort_by(|a, b| {
+        b.level.cmp(&a.level).then_with(|| {
+            (&a.file, a.line, a.column, &a.id).cmp(&(&b.file, b.line, b.column, &b.id))
+        })
+    });
     let mut s = String::new();
     for c in v {
-        let ign = cfg.ignored(c).map(|e| format!(" [ignored: {}]", e.reason)).unwrap_or_default();
-        let _ = writeln!(s, "{}:{}:{}: {} [{}] {}{}", c.file, c.line, c.column, c.level, c.id, c.message, ign);
+        let ign = cfg
+            .ignored(c)
+            .map(|e| format!(" [ignored: {}]", e.reason))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{}:{}:{}: {} [{}] {}{}",
+            c.file, c.line, c.column, c.level, c.id, c.message, ign
+        );
     }
     let n = counts(changes);
     let _ = writeln!(
@@ -420,10 +490,17 @@ pub fn render_markdown(changes: &[Change], cfg: &Config) -> String {
         s.push_str("No changes.\n");
         return s;
     }
-    for (level, title) in [(Level::Error, "Breaking changes"), (Level::Warning, "Changes that may break clients"), (Level::Info, "Other changes")] {
+    for (level, title) in [
+        (Level::Error, "Breaking changes"),
+        (Level::Warning, "Changes that may break clients"),
+        (Level::Info, "Other changes"),
+    ] {
         let mut by_op: BTreeMap<&str, Vec<&Change>> = BTreeMap::new();
         for c in changes.iter().filter(|c| c.level == level) {
-            by_op.entry(c.operation.as_deref().unwrap_or("Document")).or_default().push(c);
+            by_op
+                .entry(c.operation.as_deref().unwrap_or("Document"))
+                .or_default()
+                .push(c);
         }
         if by_op.is_empty() {
             continue;
@@ -432,9 +509,15 @@ pub fn render_markdown(changes: &[Change], cfg: &Config) -> String {
         for (op, cs) in by_op {
             let _ = writeln!(s, "### {op}\n");
             for c in cs {
-                let what = c.message.strip_prefix(&format!("{op}: ")).unwrap_or(&c.message);
+                let what = c
+                    .message
+                    .strip_prefix(&format!("{op}: "))
+                    .unwrap_or(&c.message);
                 let what = what.rsplit_once(" (at ").map_or(what, |(a, _)| a);
-                let ign = cfg.ignored(c).map(|e| format!(" _(accepted: {})_", e.reason)).unwrap_or_default();
+                let ign = cfg
+                    .ignored(c)
+                    .map(|e| format!(" _(accepted: {})_", e.reason))
+                    .unwrap_or_default();
                 let _ = writeln!(s, "- {what} (`{}`, `{}`){ign}", c.id, c.pointer);
             }
             s.push('\n');
@@ -535,7 +618,9 @@ fn uri_encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -154,9 +154,7 @@ impl Node {
                     && a.iter()
                         .all(|(k, v)| other.get(k).is_some_and(|w| v.same(w)))
             }
-            (V::Seq(a), V::Seq(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
-            }
+            (V::Seq(a), V::Seq(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y)),
             (V::Num(a), V::Num(b)) => a == b,
             (a, b) => a == b,
         }

@@ -19,7 +19,10 @@ pub enum Source {
         path: String,
     },
     /// Text given directly (tests).
-    Text { name: String, text: String },
+    Text {
+        name: String,
+        text: String,
+    },
 }
 
 impl Source {
@@ -194,7 +197,10 @@ impl Spec {
 
     pub fn from_text(source: Source, name: String, text: &str) -> Result<Spec, LoadError> {
         let root = parse(text).map_err(|e| LoadError {
-            message: format!("{name}:{}:{}: invalid YAML/JSON: {}", e.line, e.col, e.message),
+            message: format!(
+                "{name}:{}:{}: invalid YAML/JSON: {}",
+                e.line, e.col, e.message
+            ),
             line: Some(e.line),
             col: Some(e.col),
             missing: false,
@@ -304,12 +310,17 @@ impl Spec {
                     }
                     Err(e) => {
                         self.keys.insert(key.clone(), usize::MAX);
-                        self.notes.push(Notification::new(
-                            NoteLevel::Warning,
-                            "contract-ref-file",
-                            format!("{}: referenced file {key} cannot be loaded: {e}", self.docs[i].name),
-                        )
-                        .at(self.docs[i].name.clone(), None));
+                        self.notes.push(
+                            Notification::new(
+                                NoteLevel::Warning,
+                                "contract-ref-file",
+                                format!(
+                                    "{}: referenced file {key} cannot be loaded: {e}",
+                                    self.docs[i].name
+                                ),
+                            )
+                            .at(self.docs[i].name.clone(), None),
+                        );
                     }
                 }
             }
@@ -363,7 +374,10 @@ impl Spec {
                 "the document has no `info` object".into(),
             ));
         }
-        if root.get("paths").is_none() && root.get("webhooks").is_none() && root.get("components").is_none() {
+        if root.get("paths").is_none()
+            && root.get("webhooks").is_none()
+            && root.get("components").is_none()
+        {
             notes.push(note(
                 NoteLevel::Note,
                 "contract-invalid",
@@ -393,9 +407,17 @@ impl Spec {
                                 if let Some(r) = v.str() {
                                     if r.contains("://") {
                                         if seen.insert(r.to_string()) {
-                                            notes.push(note(NoteLevel::Warning, "contract-remote-ref", &self.docs[d].name, v, format!("remote reference `{r}` is not followed")));
+                                            notes.push(note(
+                                                NoteLevel::Warning,
+                                                "contract-remote-ref",
+                                                &self.docs[d].name,
+                                                v,
+                                                format!("remote reference `{r}` is not followed"),
+                                            ));
                                         }
-                                    } else if self.resolve(d, r).is_none() && seen.insert(r.to_string()) {
+                                    } else if self.resolve(d, r).is_none()
+                                        && seen.insert(r.to_string())
+                                    {
                                         notes.push(note(NoteLevel::Warning, "contract-unresolved-ref", &self.docs[d].name, v, format!("reference `{r}` does not resolve; the schema behind it is not compared")));
                                     }
                                 }
@@ -432,8 +454,17 @@ impl Spec {
         // operations without responses
         for (p, item) in root.get("paths").map(Node::map).unwrap_or(&[]) {
             for (m, op) in item.map() {
-                if super::diff::METHODS.contains(&&**m) && op.is_map() && op.get("responses").is_none() {
-                    notes.push(note(NoteLevel::Note, "contract-invalid", &name, op, format!("{} {p} has no `responses`", m.to_uppercase())));
+                if super::diff::METHODS.contains(&&**m)
+                    && op.is_map()
+                    && op.get("responses").is_none()
+                {
+                    notes.push(note(
+                        NoteLevel::Note,
+                        "contract-invalid",
+                        &name,
+                        op,
+                        format!("{} {p} has no `responses`", m.to_uppercase()),
+                    ));
                 }
             }
         }
@@ -488,7 +519,10 @@ pub fn looks_like_openapi(text: &str) -> bool {
     }
     // JSON: "openapi": "3.x" anywhere in the head (top-level in practice)
     if let Some(i) = head.find("\"openapi\"") {
-        let rest = head[i + 9..].trim_start().trim_start_matches(':').trim_start();
+        let rest = head[i + 9..]
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start();
         return rest.trim_start_matches('"').starts_with("3.");
     }
     false
