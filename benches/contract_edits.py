@@ -2,9 +2,9 @@
 """Hand-edit a large real description with known changes and check that `tollgate diff` reports
 exactly those (no more, no less).
 
-usage: contract_edits.py DIFF_BINARY ghes-3.18.json WORKDIR
+usage: contract_edits.py ghes-3.18.json WORKDIR DIFF_COMMAND...
 
-DIFF_BINARY is a `tollgate diff`-compatible command (the binary, or the contract_diff example).
+DIFF_COMMAND is `tollgate diff` (or the contract_diff example binary).
 Edits (each with the check ids it must produce, by operation):
   1. DELETE an operation                                  -> api-removed-without-deprecation
   2. add a required query parameter                       -> new-required-request-parameter
@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 
-binary, src, work = sys.argv[1], sys.argv[2], sys.argv[3]
+src, work, command = sys.argv[1], sys.argv[2], sys.argv[3:]
 os.makedirs(work, exist_ok=True)
 text = open(src).read()
 d = json.loads(text)
@@ -103,7 +103,7 @@ edited = os.path.join(work, "ghes-3.18.edited.json")
 json.dump(d, open(edited, "w"), indent=2)
 out = os.path.join(work, "edits.json")
 t = time.time()
-rc = subprocess.run([binary, src, edited, "--format", "json", "--output", out]).returncode
+rc = subprocess.run(command + [src, edited, "--format", "json", "--output", out]).returncode
 elapsed = time.time() - t
 got = {(c["id"], c.get("operation", "")) for c in json.load(open(out))["changes"]}
 missing, extra = expected - got, got - expected
