@@ -602,3 +602,67 @@ fn rules_have_help_with_examples() {
     );
     assert!(r.help_markdown.contains("enum: [a]"));
 }
+
+#[test]
+fn all_of_with_a_non_nullable_part_is_not_nullable() {
+    let base = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                opts: {$ref: '#/components/schemas/Opts'}\n      responses:\n        '200': {description: ok}\ncomponents:\n  schemas:\n    Opts: {type: object, nullable: true, properties: {a: {type: string}}}\n";
+    // the same component extended with allOf: the inline part does not allow null any more
+    let rev = base.replace(
+        "opts: {$ref: '#/components/schemas/Opts'}",
+        "opts:\n                  allOf:\n                    - {$ref: '#/components/schemas/Opts'}\n                    - {type: object, properties: {b: {type: boolean}}}",
+    );
+    let got: Vec<_> = diff(base, &rev).iter().map(|c| c.id.clone()).collect();
+    assert_eq!(got, vec!["new-optional-request-property", "request-property-became-not-nullable"]);
+    // `allOf: [$ref]` plus `nullable: true` next to it stays nullable
+    let rev2 = base.replace(
+        "opts: {$ref: '#/components/schemas/Opts'}",
+        "opts: {nullable: true, allOf: [{$ref: '#/components/schemas/Opts'}]}",
+    );
+    assert!(diff(base, &rev2).is_empty());
+}
+
+#[test]
+fn diff_command_exit_codes_formats_and_ignores() {
+    use tollgate::cli::diff::{run, DiffArgs, DiffFormat};
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("base.yaml");
+    let r = dir.path().join("rev.yaml");
+    std::fs::write(&b, PETS).unwrap();
+    std::fs::write(&r, PETS.replace("        - {name: fields, in: query, schema: {type: string}}\n", "")).unwrap();
+    let args = |format, fail_on: Option<&str>, config: Option<std::path::PathBuf>, out: &str| DiffArgs {
+        base: b.to_string_lossy().into(),
+        revision: r.to_string_lossy().into(),
+        format,
+        output: Some(dir.path().join(out)),
+        fail_on: fail_on.map(|s| s.parse().unwrap()),
+        config,
+    };
+    // removing an optional query parameter is a warning: passes by default, fails with --fail-on warning
+    assert_eq!(run(&args(DiffFormat::Text, None, None, "o.txt")).unwrap(), 0);
+    let text = std::fs::read_to_string(dir.path().join("o.txt")).unwrap();
+    assert!(text.contains("rev.yaml:7:7: warning [request-parameter-removed] GET /pets/{petId}: deleted the query request parameter `fields`"), "{text}");
+    assert_eq!(run(&args(DiffFormat::Json, Some("warning"), None, "o.json")).unwrap(), 1);
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.json")).unwrap()).unwrap();
+    assert_eq!(json["summary"]["warning"], 1);
+    assert_eq!(run(&args(DiffFormat::Sarif, Some("info"), None, "o.sarif")).unwrap(), 1);
+    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.sarif")).unwrap()).unwrap();
+    let res = &sarif["runs"][0]["results"][0];
+    assert_eq!(res["ruleId"], "request-parameter-removed");
+    assert_eq!(res["locations"][0]["physicalLocation"]["region"]["startLine"], 7);
+    // a config ignore accepts it
+    let cfg = dir.path().join("tollgate.toml");
+    std::fs::write(&cfg, "[contract]\n[[contract.ignore]]\nid = \"request-parameter-removed\"\noperation = \"GET /pets/{id}\"\nreason = \"nobody used it\"\n").unwrap();
+    assert_eq!(run(&args(DiffFormat::Markdown, Some("info"), Some(cfg), "o.md")).unwrap(), 0);
+    let md = std::fs::read_to_string(dir.path().join("o.md")).unwrap();
+    assert!(md.contains("_(accepted: nobody used it)_"), "{md}");
+    // unreadable input: an error naming the file
+    let mut bad = args(DiffFormat::Text, None, None, "x.txt");
+    bad.base = dir.path().join("missing.yaml").to_string_lossy().into();
+    let e = run(&bad).unwrap_err().to_string();
+    assert!(e.contains("missing.yaml"), "{e}");
+    // git:REF:path parses
+    assert_eq!(
+        Source::from_arg("git:origin/main:api/openapi.yaml"),
+        Source::Git { repo: ".".into(), rev: "origin/main".into(), path: "api/openapi.yaml".into() }
+    );
+}

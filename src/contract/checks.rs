@@ -85,6 +85,14 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("api-security-requirement-removed", E, "security", "An alternative security requirement was removed: clients using it are rejected."),
     ("api-security-scope-added", E, "security", "A security requirement of an operation needs an additional OAuth scope."),
     ("api-security-scope-removed", I, "security", "A security requirement of an operation needs fewer OAuth scopes."),
+    ("api-security-component-removed", W, "security", "A security scheme was removed from `components.securitySchemes`."),
+    ("api-security-component-added", I, "security", "A security scheme was added to `components.securitySchemes`."),
+    ("api-security-component-type-changed", E, "security", "The type of a security scheme changed (e.g. apiKey to oauth2)."),
+    ("api-security-component-api-key-changed", E, "security", "Where an API key is sent (`in`, `name`) changed."),
+    ("api-security-component-http-scheme-changed", E, "security", "The HTTP authentication scheme (`scheme`, e.g. basic to bearer) changed."),
+    ("api-security-component-oauth-url-changed", E, "security", "An OAuth flow's authorization, token or refresh URL changed."),
+    ("api-security-component-oauth-scope-removed", W, "security", "A scope was removed from an OAuth flow of a security scheme."),
+    ("api-security-component-oauth-scope-added", I, "security", "A scope was added to an OAuth flow of a security scheme."),
     // lifecycle
     ("endpoint-deprecated", I, "lifecycle", "An operation was deprecated."),
     ("endpoint-reactivated", I, "lifecycle", "A deprecated operation is no longer deprecated."),
@@ -224,6 +232,8 @@ const SCHEMA_KINDS: &[(&str, Lv, Lv, &str)] = &[
     ("dependent-required-removed", Some(I), Some(W), "A `dependentRequired` dependency was removed from the {ctx} (3.1)."),
     ("content-media-type-changed", Some(E), Some(E), "The `contentMediaType` of the {ctx} changed (3.1)."),
     ("content-encoding-changed", Some(E), Some(E), "The `contentEncoding` of the {ctx} changed (3.1)."),
+    ("x-extensible-enum-value-removed", Some(E), Some(I), "A value was removed from the `x-extensible-enum` of the {ctx}."),
+    ("x-extensible-enum-value-added", Some(I), Some(I), "A value was added to the `x-extensible-enum` of the {ctx} (clients must accept unknown values of an extensible enum)."),
 ];
 
 /// Schema contexts: (prefix, is a request, human name).

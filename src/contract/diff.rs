@@ -540,7 +540,157 @@ impl<'a> Differ<'a> {
         }
     }
 
+    fn security_schemes(&mut self) {
+        let (b, r) = (self.b.root(), self.r.root());
+        let bs = b
+            .pointer("/components/securitySchemes")
+            .map(Node::map)
+            .unwrap_or(&[]);
+        let rs_node = r.pointer("/components/securitySchemes");
+        let rs = rs_node.map(Node::map).unwrap_or(&[]);
+        for (name, bn) in bs {
+            let p = format!("/components/securitySchemes/{}", escape_pointer(name));
+            let Some((_, rn)) = rs.iter().find(|(k, _)| k == name) else {
+                let loc = rs_node.unwrap_or(r);
+                self.emit(
+                    "api-security-component-removed",
+                    None,
+                    Side::Revision,
+                    0,
+                    loc,
+                    &p,
+                    format!("removed the security scheme `{name}`"),
+                    Some(name.to_string()),
+                    None,
+                );
+                continue;
+            };
+            let (Some((_, bn)), Some((_, rn))) = (self.b.deref(0, bn), self.r.deref(0, rn)) else {
+                continue;
+            };
+            let field = |n: &'a Node, k: &str| n.get_str(k).map(str::to_string);
+            let (bt, rt) = (field(bn, "type"), field(rn, "type"));
+            if bt != rt {
+                self.emit(
+                    "api-security-component-type-changed",
+                    None,
+                    Side::Revision,
+                    0,
+                    rn.get("type").unwrap_or(rn),
+                    &p,
+                    format!(
+                        "the type of security scheme `{name}` changed from {} to {}",
+                        bt.clone().unwrap_or_default(),
+                        rt.clone().unwrap_or_default()
+                    ),
+                    bt,
+                    rt,
+                );
+                continue;
+            }
+            for k in ["in", "name"] {
+                let (a, c) = (field(bn, k), field(rn, k));
+                if a != c && bt.as_deref() == Some("apiKey") {
+                    self.emit(
+                        "api-security-component-api-key-changed",
+                        None,
+                        Side::Revision,
+                        0,
+                        rn.get(k).unwrap_or(rn),
+                        &p,
+                        format!(
+                            "the API key `{k}` of security scheme `{name}` changed from {} to {}",
+                            a.clone().unwrap_or_default(),
+                            c.clone().unwrap_or_default()
+                        ),
+                        a,
+                        c,
+                    );
+                }
+            }
+            let (a, c) = (
+                field(bn, "scheme").map(|x| x.to_ascii_lowercase()),
+                field(rn, "scheme").map(|x| x.to_ascii_lowercase()),
+            );
+            if a != c && bt.as_deref() == Some("http") {
+                self.emit(
+                    "api-security-component-http-scheme-changed",
+                    None,
+                    Side::Revision,
+                    0,
+                    rn.get("scheme").unwrap_or(rn),
+                    &p,
+                    format!(
+                        "the HTTP scheme of security scheme `{name}` changed from {} to {}",
+                        a.clone().unwrap_or_default(),
+                        c.clone().unwrap_or_default()
+                    ),
+                    a,
+                    c,
+                );
+            }
+            let bflows = bn.get("flows").map(Node::map).unwrap_or(&[]);
+            for (flow, rf) in rn.get("flows").map(Node::map).unwrap_or(&[]) {
+                let Some((_, bf)) = bflows.iter().find(|(k, _)| k == flow) else {
+                    continue;
+                };
+                let fp = format!("{p}/flows/{flow}");
+                for k in ["authorizationUrl", "tokenUrl", "refreshUrl"] {
+                    let (a, c) = (field(bf, k), field(rf, k));
+                    if a != c && a.is_some() {
+                        self.emit("api-security-component-oauth-url-changed", None, Side::Revision, 0, rf.get(k).unwrap_or(rf), &fp, format!("the {k} of the {flow} flow of security scheme `{name}` changed from {} to {}", a.clone().unwrap_or_default(), c.clone().unwrap_or_default()), a, c);
+                    }
+                }
+                let scopes = |n: &'a Node| -> BTreeSet<&'a str> {
+                    n.get("scopes")
+                        .map(Node::map)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|(k, _)| &**k)
+                        .collect()
+                };
+                let (bsc, rsc) = (scopes(bf), scopes(rf));
+                let loc = rf.get("scopes").unwrap_or(rf);
+                for sc in bsc.difference(&rsc) {
+                    self.emit("api-security-component-oauth-scope-removed", None, Side::Revision, 0, loc, &fp, format!("removed the scope `{sc}` from the {flow} flow of security scheme `{name}`"), Some(sc.to_string()), None);
+                }
+                for sc in rsc.difference(&bsc) {
+                    self.emit(
+                        "api-security-component-oauth-scope-added",
+                        None,
+                        Side::Revision,
+                        0,
+                        loc,
+                        &fp,
+                        format!(
+                            "added the scope `{sc}` to the {flow} flow of security scheme `{name}`"
+                        ),
+                        None,
+                        Some(sc.to_string()),
+                    );
+                }
+            }
+        }
+        for (name, rn) in rs {
+            if !bs.iter().any(|(k, _)| k == name) {
+                let p = format!("/components/securitySchemes/{}", escape_pointer(name));
+                self.emit(
+                    "api-security-component-added",
+                    None,
+                    Side::Revision,
+                    0,
+                    rn,
+                    &p,
+                    format!("added the security scheme `{name}`"),
+                    None,
+                    Some(name.to_string()),
+                );
+            }
+        }
+    }
+
     fn components(&mut self) {
+        self.security_schemes();
         let (b, r) = (self.b.root(), self.r.root());
         let rs = r.pointer("/components/schemas");
         for (name, n) in b
@@ -1845,6 +1995,31 @@ impl<'a> Differ<'a> {
                 None
             ),
             _ => {}
+        }
+        // x-extensible-enum (Zalando guideline: clients must accept unknown values)
+        if let (Some((_, be)), Some((_, re))) =
+            (bv.kw("x-extensible-enum"), rv.kw("x-extensible-enum"))
+        {
+            let bset: BTreeMap<String, &Node> = be.seq().iter().map(|v| (canon(v), v)).collect();
+            let rset: BTreeMap<String, &Node> = re.seq().iter().map(|v| (canon(v), v)).collect();
+            for k in bset.keys().filter(|k| !rset.contains_key(*k)) {
+                e!(
+                    "x-extensible-enum-value-removed",
+                    re,
+                    format!("removed the x-extensible-enum value {k}"),
+                    Some(k.clone()),
+                    None
+                );
+            }
+            for (k, n) in rset.iter().filter(|(k, _)| !bset.contains_key(*k)) {
+                e!(
+                    "x-extensible-enum-value-added",
+                    n,
+                    format!("added the x-extensible-enum value {k}"),
+                    None,
+                    Some(k.clone())
+                );
+            }
         }
         // const
         match (bv.kw("const"), rv.kw("const")) {
