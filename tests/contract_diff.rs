@@ -612,7 +612,7 @@ fn all_of_with_a_non_nullable_part_is_not_nullable() {
         "opts:\n                  allOf:\n                    - {$ref: '#/components/schemas/Opts'}\n                    - {type: object, properties: {b: {type: boolean}}}",
     );
     let got: Vec<_> = diff(base, &rev).iter().map(|c| c.id.clone()).collect();
-    assert_eq!(got, vec!["new-optional-request-property", "request-property-became-not-nullable"]);
+    assert_eq!(got, vec!["request-property-became-not-nullable", "new-optional-request-property"]);
     // `allOf: [$ref]` plus `nullable: true` next to it stays nullable
     let rev2 = base.replace(
         "opts: {$ref: '#/components/schemas/Opts'}",

@@ -94,8 +94,12 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
     // The same change reached through several paths (a property of a schema that is also reachable
     // through a oneOf alternative or an allOf of itself) is reported once per operation, with the
     // shortest pointer.
+    fn head(p: &str) -> &str {
+        p.find("/schema").map_or(p, |i| &p[..i])
+    }
     out.sort_by(|a, b| {
         (
+            head(&a.pointer),
             &a.file,
             a.line,
             a.column,
@@ -107,6 +111,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
             &a.message,
         )
             .cmp(&(
+                head(&b.pointer),
                 &b.file,
                 b.line,
                 b.column,
@@ -120,6 +125,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
     });
     out.dedup_by(|b, a| {
         (
+            head(&a.pointer),
             &a.file,
             a.line,
             a.column,
@@ -128,6 +134,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
             &a.base_value,
             &a.revision_value,
         ) == (
+            head(&b.pointer),
             &b.file,
             b.line,
             b.column,
@@ -136,6 +143,10 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
             &b.base_value,
             &b.revision_value,
         )
+    });
+    out.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.id, &a.message)
+            .cmp(&(&b.file, b.line, b.column, &b.id, &b.message))
     });
     out
 }
@@ -1931,7 +1942,11 @@ impl<'a> Differ<'a> {
         }
         // nullable
         if !bv.nullable && rv.nullable {
-            let loc = rv.kw("nullable").map(|(_, n)| n).unwrap_or(kloc("type"));
+            let loc = rn
+                .get("nullable")
+                .or_else(|| rn.get("type"))
+                .or_else(|| rv.kw("nullable").map(|(_, n)| n))
+                .unwrap_or(rn);
             e!(
                 "became-nullable",
                 loc,
@@ -1942,7 +1957,7 @@ impl<'a> Differ<'a> {
         } else if bv.nullable && !rv.nullable {
             e!(
                 "became-not-nullable",
-                kloc("type"),
+                rn.get("type").unwrap_or(rn),
                 "became not nullable".into(),
                 Some("true".into()),
                 Some("false".into())
