@@ -612,7 +612,13 @@ fn all_of_with_a_non_nullable_part_is_not_nullable() {
         "opts:\n                  allOf:\n                    - {$ref: '#/components/schemas/Opts'}\n                    - {type: object, properties: {b: {type: boolean}}}",
     );
     let got: Vec<_> = diff(base, &rev).iter().map(|c| c.id.clone()).collect();
-    assert_eq!(got, vec!["request-property-became-not-nullable", "new-optional-request-property"]);
+    assert_eq!(
+        got,
+        vec![
+            "request-property-became-not-nullable",
+            "new-optional-request-property"
+        ]
+    );
     // `allOf: [$ref]` plus `nullable: true` next to it stays nullable
     let rev2 = base.replace(
         "opts: {$ref: '#/components/schemas/Opts'}",
@@ -628,31 +634,57 @@ fn diff_command_exit_codes_formats_and_ignores() {
     let b = dir.path().join("base.yaml");
     let r = dir.path().join("rev.yaml");
     std::fs::write(&b, PETS).unwrap();
-    std::fs::write(&r, PETS.replace("        - {name: fields, in: query, schema: {type: string}}\n", "")).unwrap();
-    let args = |format, fail_on: Option<&str>, config: Option<std::path::PathBuf>, out: &str| DiffArgs {
-        base: b.to_string_lossy().into(),
-        revision: r.to_string_lossy().into(),
-        format,
-        output: Some(dir.path().join(out)),
-        fail_on: fail_on.map(|s| s.parse().unwrap()),
-        config,
-    };
+    std::fs::write(
+        &r,
+        PETS.replace(
+            "        - {name: fields, in: query, schema: {type: string}}\n",
+            "",
+        ),
+    )
+    .unwrap();
+    let args =
+        |format, fail_on: Option<&str>, config: Option<std::path::PathBuf>, out: &str| DiffArgs {
+            base: b.to_string_lossy().into(),
+            revision: r.to_string_lossy().into(),
+            format,
+            output: Some(dir.path().join(out)),
+            fail_on: fail_on.map(|s| s.parse().unwrap()),
+            config,
+        };
     // removing an optional query parameter is a warning: passes by default, fails with --fail-on warning
-    assert_eq!(run(&args(DiffFormat::Text, None, None, "o.txt")).unwrap(), 0);
+    assert_eq!(
+        run(&args(DiffFormat::Text, None, None, "o.txt")).unwrap(),
+        0
+    );
     let text = std::fs::read_to_string(dir.path().join("o.txt")).unwrap();
     assert!(text.contains("rev.yaml:7:7: warning [request-parameter-removed] GET /pets/{petId}: deleted the query request parameter `fields`"), "{text}");
-    assert_eq!(run(&args(DiffFormat::Json, Some("warning"), None, "o.json")).unwrap(), 1);
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.json")).unwrap()).unwrap();
+    assert_eq!(
+        run(&args(DiffFormat::Json, Some("warning"), None, "o.json")).unwrap(),
+        1
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.json")).unwrap()).unwrap();
     assert_eq!(json["summary"]["warning"], 1);
-    assert_eq!(run(&args(DiffFormat::Sarif, Some("info"), None, "o.sarif")).unwrap(), 1);
-    let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.sarif")).unwrap()).unwrap();
+    assert_eq!(
+        run(&args(DiffFormat::Sarif, Some("info"), None, "o.sarif")).unwrap(),
+        1
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.sarif")).unwrap())
+            .unwrap();
     let res = &sarif["runs"][0]["results"][0];
     assert_eq!(res["ruleId"], "request-parameter-removed");
-    assert_eq!(res["locations"][0]["physicalLocation"]["region"]["startLine"], 7);
+    assert_eq!(
+        res["locations"][0]["physicalLocation"]["region"]["startLine"],
+        7
+    );
     // a config ignore accepts it
     let cfg = dir.path().join("tollgate.toml");
     std::fs::write(&cfg, "[contract]\n[[contract.ignore]]\nid = \"request-parameter-removed\"\noperation = \"GET /pets/{id}\"\nreason = \"nobody used it\"\n").unwrap();
-    assert_eq!(run(&args(DiffFormat::Markdown, Some("info"), Some(cfg), "o.md")).unwrap(), 0);
+    assert_eq!(
+        run(&args(DiffFormat::Markdown, Some("info"), Some(cfg), "o.md")).unwrap(),
+        0
+    );
     let md = std::fs::read_to_string(dir.path().join("o.md")).unwrap();
     assert!(md.contains("_(accepted: nobody used it)_"), "{md}");
     // unreadable input: an error naming the file
@@ -663,6 +695,31 @@ fn diff_command_exit_codes_formats_and_ignores() {
     // git:REF:path parses
     assert_eq!(
         Source::from_arg("git:origin/main:api/openapi.yaml"),
-        Source::Git { repo: ".".into(), rev: "origin/main".into(), path: "api/openapi.yaml".into() }
+        Source::Git {
+            repo: ".".into(),
+            rev: "origin/main".into(),
+            path: "api/openapi.yaml".into()
+        }
+    );
+}
+
+#[test]
+fn mutually_recursive_schemas_report_changes_for_every_entry_point() {
+    let doc = |t: &str| {
+        format!(
+            "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/A'}}\n  /b:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/B'}}\ncomponents:\n  schemas:\n    A:\n      type: object\n      properties:\n        b: {{$ref: '#/components/schemas/B'}}\n        x: {{type: {t}}}\n    B:\n      type: object\n      properties:\n        a: {{$ref: '#/components/schemas/A'}}\n"
+        )
+    };
+    let changes = diff(&doc("string"), &doc("integer"));
+    let got: Vec<_> = changes
+        .iter()
+        .map(|c| (c.id.as_str(), c.operation.as_deref().unwrap(), c.line))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("response-property-type-changed", "GET /a", 26),
+            ("response-property-type-changed", "GET /b", 26)
+        ]
     );
 }

@@ -86,6 +86,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
         stack: HashSet::new(),
         clean: HashSet::new(),
         depth: 0,
+        cuts: 0,
     };
     d.servers(None, 0, base.root(), 0, rev.root(), "");
     d.paths();
@@ -165,6 +166,8 @@ type Bound<'a> = Option<(f64, &'a Node)>;
 #[derive(Clone, Copy)]
 struct SCtx<'o> {
     op: &'o Op,
+    /// Names the schema's owner in messages (`query parameter `q``, `header `x-rate``), or "".
+    label: &'o str,
     request: bool,
     root_prefix: &'static str,
     nested_prefix: &'static str,
@@ -180,6 +183,8 @@ struct Differ<'a> {
     /// Schema pairs already compared without any change.
     clean: HashSet<(usize, usize, bool)>,
     depth: u32,
+    /// How many comparisons were cut by the cycle guard.
+    cuts: u64,
 }
 
 fn ptr_id(n: &Node) -> usize {
@@ -1433,18 +1438,19 @@ impl<'a> Differ<'a> {
                 })
             };
             if let (Some(bs), Some(rs)) = (schema_of(bn), schema_of(rn)) {
+                let disp = format!("{inn} parameter `{name}`");
                 let c = SCtx {
                     op,
+                    label: &disp,
                     request: true,
                     root_prefix: "request-parameter",
                     nested_prefix: "request-parameter-property",
                 };
-                let disp = format!("{inn} parameter `{name}`");
                 self.schema(
                     c,
                     false,
                     &format!("{pp}/schema"),
-                    &disp,
+                    "",
                     (*bdd, bs),
                     (*rdd, rs),
                 );
@@ -1540,6 +1546,7 @@ impl<'a> Differ<'a> {
                 }
                 let c = SCtx {
                     op,
+                    label: "",
                     request: true,
                     root_prefix: "request-body",
                     nested_prefix: "request-property",
@@ -1697,6 +1704,7 @@ impl<'a> Differ<'a> {
             let pp = format!("{p}/responses/{code}");
             let c = SCtx {
                 op,
+                label: "",
                 request: false,
                 root_prefix: "response-body",
                 nested_prefix: "response-property",
@@ -1775,7 +1783,9 @@ impl<'a> Differ<'a> {
                         );
                     }
                     if let (Some(bs), Some(rs)) = (bn.get("schema"), rn.get("schema")) {
+                        let label = format!("header `{h}`");
                         let hc = SCtx {
+                            label: &label,
                             root_prefix: "response-header",
                             nested_prefix: "response-header",
                             ..c
@@ -1784,7 +1794,7 @@ impl<'a> Differ<'a> {
                             hc,
                             false,
                             &format!("{hp}/schema"),
-                            &format!("header `{h}`"),
+                            "",
                             (*bhd, bs),
                             (*hd, rs),
                         );
@@ -1817,9 +1827,14 @@ impl<'a> Differ<'a> {
             c.root_prefix
         };
         let ctxname = if nested {
-            format!("{} `{prop}`", human(prefix))
-        } else if !prop.is_empty() {
-            prop.to_string()
+            let of = if c.label.is_empty() {
+                String::new()
+            } else {
+                format!(" of the {}", c.label)
+            };
+            format!("{} `{prop}`{of}", human(prefix))
+        } else if !c.label.is_empty() {
+            c.label.to_string()
         } else {
             human(prefix).to_string()
         };
@@ -1842,16 +1857,22 @@ impl<'a> Differ<'a> {
             return;
         };
         let key = (ptr_id(bn), ptr_id(rn), c.request);
-        if self.depth > 64 || self.stack.contains(&key) || self.clean.contains(&key) {
+        if self.clean.contains(&key) {
+            return;
+        }
+        if self.depth > 64 || self.stack.contains(&key) {
+            self.cuts += 1;
             return;
         }
         self.stack.insert(key);
         self.depth += 1;
-        let before = self.out.len();
+        let (before, cuts) = (self.out.len(), self.cuts);
         self.schema_inner(c, nested, ptr, prop, (bd, bn), (rd, rn));
         self.depth -= 1;
         self.stack.remove(&key);
-        if self.out.len() == before {
+        // only a complete comparison proves the pair identical (a cut cycle may hide changes that the
+        // pair reaches through an ancestor still being compared)
+        if self.out.len() == before && self.cuts == cuts {
             self.clean.insert(key);
         }
     }
