@@ -103,7 +103,8 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("api-stability-increased", I, "lifecycle", "The `x-stability-level` of an operation increased."),
     // parameters
     ("request-parameter-removed", W, "parameters", "A request parameter was removed: some servers reject unknown parameters, clients still send it."),
-    ("request-parameter-removed-with-deprecation", I, "parameters", "A deprecated request parameter was removed."),
+    ("request-parameter-removed-with-deprecation", I, "parameters", "A deprecated request parameter was removed (after its `x-sunset` date, if it has one)."),
+    ("request-parameter-removed-before-sunset", E, "parameters", "A deprecated request parameter was removed before its `x-sunset` date."),
     ("new-required-request-parameter", E, "parameters", "A new required request parameter was added: existing clients do not send it."),
     ("new-optional-request-parameter", I, "parameters", "A new optional request parameter was added."),
     ("new-request-path-parameter", E, "parameters", "A new path parameter was added: the URL of the operation changed."),

@@ -1289,10 +1289,12 @@ impl<'a> Differ<'a> {
                 );
                 continue;
             }
-            let id = if bn.get_bool("deprecated") {
-                "request-parameter-removed-with-deprecation"
-            } else {
+            let id = if !bn.get_bool("deprecated") {
                 "request-parameter-removed"
+            } else if sunset_of(bn).is_some_and(|(d, _)| d > self.opts.today) {
+                "request-parameter-removed-before-sunset"
+            } else {
+                "request-parameter-removed-with-deprecation"
             };
             let loc = rop.get("parameters").unwrap_or(rop);
             self.emit(

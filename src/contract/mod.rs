@@ -588,6 +588,7 @@ pub fn render_sarif(changes: &[Change], notes: &[Notification], cfg: &Config) ->
                     "artifactLocation": {"uri": uri_encode(&c.file)},
                     "region": {"startLine": c.line.max(1), "startColumn": c.column.max(1)}
                 }}],
+                "partialFingerprints": {"tollgate/v1": fingerprint(&c.id, &c.file, &f.fingerprint_key)},
                 "properties": f.properties,
             });
             if let Some(s) = f.suppression {
@@ -625,4 +626,15 @@ fn uri_encode(path: &str) -> String {
         }
     }
     out
+}
+
+/// A stable fingerprint for SARIF `partialFingerprints` (rule, file and the line-free key).
+fn fingerprint(id: &str, file: &str, key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [id, file, key] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..16])
 }
