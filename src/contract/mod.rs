@@ -518,7 +518,7 @@ pub fn render_markdown(changes: &[Change], cfg: &Config) -> String {
                     .ignored(c)
                     .map(|e| format!(" _(accepted: {})_", e.reason))
                     .unwrap_or_default();
-                let _ = writeln!(s, "- {what} (`{}`, `{}`){ign}", c.id, c.pointer);
+                let _ = writeln!(s, "- {what} (`{}`){ign}", c.id);
             }
             s.push('\n');
         }
