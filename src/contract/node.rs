@@ -511,74 +511,164 @@ impl JsonParser<'_> {
 // YAML
 
 pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
-    use saphyr::{LoadableYamlNode, MarkedYaml};
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| ParseError {
-        line: e.marker().line() as u32,
-        col: e.marker().col() as u32 + 1,
-        message: e.info().to_string(),
-    })?;
-    match docs.into_iter().next() {
-        Some(d) => Ok(convert_yaml(d, 0)),
-        None => Ok(Node {
-            line: 1,
-            col: 1,
-            v: V::Null,
-        }),
+    use saphyr_parser::Parser;
+    let mut b = YamlBuilder {
+        stack: Vec::new(),
+        anchors: std::collections::HashMap::new(),
+        root: None,
+        error: None,
+    };
+    Parser::new_from_str(text)
+        .load(&mut b, false)
+        .map_err(|e| ParseError {
+            line: e.marker().line() as u32,
+            col: e.marker().col() as u32 + 1,
+            message: e.info().to_string(),
+        })?;
+    if let Some(e) = b.error {
+        return Err(e);
+    }
+    Ok(b.root.unwrap_or(Node {
+        line: 1,
+        col: 1,
+        v: V::Null,
+    }))
+}
+
+/// Builds nodes straight from saphyr's parser events (no intermediate YAML tree).
+struct YamlBuilder {
+    stack: Vec<Frame>,
+    anchors: std::collections::HashMap<usize, Node>,
+    root: Option<Node>,
+    error: Option<ParseError>,
+}
+
+enum Frame {
+    Seq(Node, usize),
+    /// The mapping, its anchor, and the pending key with its position.
+    Map(Node, usize, Option<(Box<str>, u32, u32)>),
+}
+
+impl YamlBuilder {
+    fn push_value(&mut self, mut n: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, n.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(n);
+                }
+            }
+            Some(Frame::Seq(seq, _)) => {
+                if let V::Seq(items) = &mut seq.v {
+                    items.push(n);
+                }
+            }
+            Some(Frame::Map(map, _, pending)) => match pending.take() {
+                None => {
+                    let key: Box<str> = match &n.v {
+                        V::Str(s) => s.clone(),
+                        V::Num(x) => fmt_num(*x).into(),
+                        V::Bool(b) => b.to_string().into(),
+                        V::Null => "null".into(),
+                        _ => "?".into(),
+                    };
+                    *pending = Some((key, n.line, n.col));
+                }
+                Some((k, line, col)) => {
+                    // a member is located at its key
+                    n.line = line;
+                    n.col = col;
+                    if let V::Map(m) = &mut map.v {
+                        m.push((k, n));
+                    }
+                }
+            },
+        }
     }
 }
 
-fn convert_yaml(y: saphyr::MarkedYaml<'_>, depth: u32) -> Node {
-    use saphyr::{Scalar, YamlData};
-    let line = y.span.start.line().max(1) as u32;
-    let col = y.span.start.col() as u32 + 1;
-    let v = if depth > 512 {
-        V::Null
-    } else {
-        match y.data {
-            YamlData::Value(s) => match s {
-                Scalar::Null => V::Null,
-                Scalar::Boolean(b) => V::Bool(b),
-                Scalar::Integer(i) => V::Num(i as f64),
-                Scalar::FloatingPoint(f) => V::Num(f.into_inner()),
-                Scalar::String(s) => V::Str(s.as_ref().into()),
-            },
-            YamlData::Representation(s, _, _) => V::Str(s.as_ref().into()),
-            YamlData::Tagged(_, inner) => return convert_yaml(*inner, depth + 1),
-            YamlData::Sequence(items) => V::Seq(
-                items
-                    .into_iter()
-                    .map(|i| convert_yaml(i, depth + 1))
-                    .collect(),
-            ),
-            YamlData::Mapping(m) => V::Map(
-                m.into_iter()
-                    .map(|(k, v)| {
-                        let key: Box<str> = match &k.data {
-                            YamlData::Value(Scalar::String(s)) => s.as_ref().into(),
-                            YamlData::Value(Scalar::Integer(i)) => i.to_string().into(),
-                            YamlData::Value(Scalar::Boolean(b)) => b.to_string().into(),
-                            YamlData::Value(Scalar::FloatingPoint(f)) => {
-                                fmt_num(f.into_inner()).into()
-                            }
-                            YamlData::Value(Scalar::Null) => "null".into(),
-                            YamlData::Representation(s, _, _) => s.as_ref().into(),
-                            _ => "?".into(),
-                        };
-                        let mut v = convert_yaml(v, depth + 1);
-                        // a member is located at its key (the value of a block collection starts on
-                        // the next line)
-                        if k.span.start.line() > 0 {
-                            v.line = k.span.start.line() as u32;
-                            v.col = k.span.start.col() as u32 + 1;
-                        }
-                        (key, v)
-                    })
-                    .collect(),
-            ),
-            YamlData::Alias(_) | YamlData::BadValue => V::Null,
+fn yaml_scalar(s: &str, style: saphyr_parser::ScalarStyle) -> V {
+    use saphyr_parser::ScalarStyle;
+    if style != ScalarStyle::Plain {
+        return V::Str(s.into());
+    }
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return V::Null,
+        "true" | "True" | "TRUE" => return V::Bool(true),
+        "false" | "False" | "FALSE" => return V::Bool(false),
+        _ => {}
+    }
+    let first = s.as_bytes()[0];
+    if first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.') {
+        if let Some(h) = s.strip_prefix("0x") {
+            if let Ok(i) = i64::from_str_radix(h, 16) {
+                return V::Num(i as f64);
+            }
+        } else if let Some(o) = s.strip_prefix("0o") {
+            if let Ok(i) = i64::from_str_radix(o, 8) {
+                return V::Num(i as f64);
+            }
+        } else if let Ok(i) = s.parse::<i64>() {
+            return V::Num(i as f64);
+        } else if let Some(f) = saphyr::parse_core_schema_fp(s) {
+            return V::Num(f);
         }
-    };
-    Node { line, col, v }
+    }
+    V::Str(s.into())
+}
+
+impl<'input> saphyr_parser::SpannedEventReceiver<'input> for YamlBuilder {
+    fn on_event(&mut self, ev: saphyr_parser::Event<'input>, span: saphyr_parser::Span) {
+        use saphyr_parser::Event;
+        let line = span.start.line().max(1) as u32;
+        let col = span.start.col() as u32 + 1;
+        let node = |v| Node { line, col, v };
+        match ev {
+            Event::Scalar(s, style, anchor, _) => {
+                let v = yaml_scalar(&s, style);
+                self.push_value(node(v), anchor);
+            }
+            Event::SequenceStart(anchor, _) => {
+                if self.stack.len() > 512 {
+                    self.error.get_or_insert(ParseError {
+                        line,
+                        col,
+                        message: "nesting too deep".into(),
+                    });
+                }
+                self.stack
+                    .push(Frame::Seq(node(V::Seq(Vec::new())), anchor));
+            }
+            Event::MappingStart(anchor, _) => {
+                if self.stack.len() > 512 {
+                    self.error.get_or_insert(ParseError {
+                        line,
+                        col,
+                        message: "nesting too deep".into(),
+                    });
+                }
+                self.stack
+                    .push(Frame::Map(node(V::Map(Vec::new())), anchor, None));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(f) = self.stack.pop() {
+                    let (n, anchor) = match f {
+                        Frame::Seq(n, a) | Frame::Map(n, a, _) => (n, a),
+                    };
+                    self.push_value(n, anchor);
+                }
+            }
+            Event::Alias(id) => {
+                let mut n = self.anchors.get(&id).cloned().unwrap_or(node(V::Null));
+                n.line = line;
+                n.col = col;
+                self.push_value(n, 0);
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
