@@ -723,3 +723,28 @@ fn mutually_recursive_schemas_report_changes_for_every_entry_point() {
         ]
     );
 }
+
+#[test]
+fn sunset_from_the_sunset_response_header_and_invalid_dates() {
+    let base = |sunset: &str| {
+        format!(
+            "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\npaths:\n  /keep:\n    get:\n      responses:\n        '200': {{description: ok}}\n  /old:\n    get:\n      deprecated: true\n      responses:\n        '200':\n          description: ok\n          headers:\n            Sunset:\n              schema: {{type: string, default: '{sunset}'}}\n"
+        )
+    };
+    let rev = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /keep:\n    get:\n      responses:\n        '200': {description: ok}\n";
+    assert_eq!(
+        ids(&diff(&base("Sat, 01 Jan 2999 00:00:00 GMT"), rev))[0].0,
+        "api-path-removed-before-sunset"
+    );
+    assert_eq!(
+        ids(&diff(&base("2001-01-01"), rev))[0].0,
+        "api-path-removed-with-deprecation"
+    );
+    let bad = spec("a.yaml", "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      deprecated: true\n      x-sunset: next spring\n      responses:\n        '200': {description: ok}\n");
+    let n = bad
+        .notes
+        .iter()
+        .find(|n| n.code == "contract-sunset-date")
+        .expect("a note");
+    assert_eq!(n.line, Some(7));
+}

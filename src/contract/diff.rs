@@ -240,7 +240,7 @@ fn canon(n: &Node) -> String {
     s
 }
 
-fn parse_date(s: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
     if let Some(d) = t
         .get(..10)
@@ -248,16 +248,39 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     {
         return Some(d);
     }
-    chrono::DateTime::parse_from_rfc2822(t)
-        .ok()
-        .map(|d| d.date_naive())
+    // an HTTP date (RFC 9110 IMF-fixdate, as in the Sunset header); the weekday is not checked
+    let rest = t.split_once(", ").map_or(t, |(_, r)| r);
+    let day = rest.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    NaiveDate::parse_from_str(&day, "%d %b %Y").ok()
 }
 
-fn sunset_of(op: &Node) -> Option<(NaiveDate, &Node)> {
+/// The sunset date of an operation or parameter: `x-sunset` (`x-sunset-date`, `sunset`), else the
+/// documented value of a `Sunset` response header (RFC 8594: its `schema.default`, `schema.const`,
+/// `schema.example` or `example`).
+pub(crate) fn sunset_of(op: &Node) -> Option<(NaiveDate, &Node)> {
     for k in ["x-sunset", "x-sunset-date", "sunset"] {
         if let Some(n) = op.get(k) {
             if let Some(d) = n.str().and_then(parse_date) {
                 return Some((d, n));
+            }
+        }
+    }
+    for (_, resp) in op.get("responses").map(Node::map).unwrap_or(&[]) {
+        for (h, hn) in resp.get("headers").map(Node::map).unwrap_or(&[]) {
+            if !h.eq_ignore_ascii_case("sunset") {
+                continue;
+            }
+            let schema = hn.get("schema");
+            let candidates = [
+                schema.and_then(|s| s.get("default")),
+                schema.and_then(|s| s.get("const")),
+                schema.and_then(|s| s.get("example")),
+                hn.get("example"),
+            ];
+            for n in candidates.into_iter().flatten() {
+                if let Some(d) = n.str().and_then(parse_date) {
+                    return Some((d, n));
+                }
             }
         }
     }

@@ -454,10 +454,27 @@ impl Spec {
         // operations without responses
         for (p, item) in root.get("paths").map(Node::map).unwrap_or(&[]) {
             for (m, op) in item.map() {
-                if super::diff::METHODS.contains(&&**m)
-                    && op.is_map()
-                    && op.get("responses").is_none()
-                {
+                if !super::diff::METHODS.contains(&&**m) || !op.is_map() {
+                    continue;
+                }
+                for k in ["x-sunset", "x-sunset-date"] {
+                    if let Some(sn) = op.get(k) {
+                        if sn.str().and_then(super::diff::parse_date).is_none() {
+                            notes.push(note(
+                                NoteLevel::Warning,
+                                "contract-sunset-date",
+                                &name,
+                                sn,
+                                format!(
+                                    "{} {p}: `{k}` is not a date (YYYY-MM-DD or an HTTP date): {}",
+                                    m.to_uppercase(),
+                                    sn.short()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if op.get("responses").is_none() {
                     notes.push(note(
                         NoteLevel::Note,
                         "contract-invalid",
