@@ -748,3 +748,23 @@ fn sunset_from_the_sunset_response_header_and_invalid_dates() {
         .expect("a note");
     assert_eq!(n.line, Some(7));
 }
+
+#[test]
+fn a_one_value_enum_and_const_are_the_same() {
+    let a = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {type: object, properties: {kind: {type: string, enum: [cat]}}}\n      responses:\n        '200': {description: ok}\n";
+    let b = a
+        .replace("3.0.3", "3.1.0")
+        .replace("enum: [cat]", "const: cat");
+    assert!(diff(a, &b).is_empty());
+    let c = a
+        .replace("3.0.3", "3.1.0")
+        .replace("enum: [cat]", "const: dog");
+    let got: Vec<_> = diff(a, &c).iter().map(|x| x.id.clone()).collect();
+    assert_eq!(
+        got,
+        vec![
+            "request-property-enum-value-added",
+            "request-property-enum-value-removed"
+        ]
+    );
+}

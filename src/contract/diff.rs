@@ -250,7 +250,11 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
     }
     // an HTTP date (RFC 9110 IMF-fixdate, as in the Sunset header); the weekday is not checked
     let rest = t.split_once(", ").map_or(t, |(_, r)| r);
-    let day = rest.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let day = rest
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     NaiveDate::parse_from_str(&day, "%d %b %Y").ok()
 }
 
@@ -2009,53 +2013,94 @@ impl<'a> Differ<'a> {
                 Some("false".into())
             );
         }
-        // enum
-        match (bv.kw("enum"), rv.kw("enum")) {
-            (Some((_, be)), Some((_, re))) => {
-                let bset: BTreeMap<String, &Node> =
-                    be.seq().iter().map(|v| (canon(v), v)).collect();
-                let rset: BTreeMap<String, &Node> =
-                    re.seq().iter().map(|v| (canon(v), v)).collect();
-                for (k, _) in bset.iter().filter(|(k, _)| !rset.contains_key(*k)) {
-                    if k == "null" && rv.nullable {
-                        continue;
-                    }
+        // enum and const (a `const` is a one-value enum: 3.0 `enum: [x]` and 3.1 `const: x` are equal)
+        let (bc, rc) = (bv.kw("const").map(|x| x.1), rv.kw("const").map(|x| x.1));
+        let (benum, renum) = (bv.kw("enum").map(|x| x.1), rv.kw("enum").map(|x| x.1));
+        let no_enum = benum.is_none() && renum.is_none();
+        match (bc, rc) {
+            (Some(a), Some(b)) if no_enum => {
+                if !a.same(b) {
                     e!(
-                        "enum-value-removed",
-                        re,
-                        format!("removed the enum value {k}"),
-                        Some(k.clone()),
-                        None
-                    );
-                }
-                for (k, n) in rset.iter().filter(|(k, _)| !bset.contains_key(*k)) {
-                    if k == "null" && bv.nullable {
-                        continue;
-                    }
-                    e!(
-                        "enum-value-added",
-                        n,
-                        format!("added the enum value {k}"),
-                        None,
-                        Some(k.clone())
+                        "const-changed",
+                        b,
+                        format!("const changed from {} to {}", a.short(), b.short()),
+                        Some(a.short()),
+                        Some(b.short())
                     );
                 }
             }
-            (None, Some((_, re))) => e!(
-                "became-enum",
-                re,
-                format!("restricted to the enum values {}", re.short()),
+            (None, Some(b)) if no_enum => e!(
+                "const-added",
+                b,
+                format!("const {} added", b.short()),
                 None,
-                Some(re.short())
+                Some(b.short())
             ),
-            (Some((_, be)), None) => e!(
-                "enum-removed",
+            (Some(a), None) if no_enum => e!(
+                "const-removed",
                 rn,
-                format!("enum restriction {} removed", be.short()),
-                Some(be.short()),
+                format!("const {} removed", a.short()),
+                Some(a.short()),
                 None
             ),
-            _ => {}
+            _ => {
+                let eff = |e: Option<&'a Node>, c: Option<&'a Node>| -> Option<Vec<&'a Node>> {
+                    e.map(|e| e.seq().iter().collect())
+                        .or_else(|| c.map(|c| vec![c]))
+                };
+                let show = |v: &[&Node]| {
+                    let items: Vec<String> = v.iter().map(|n| n.short()).collect();
+                    format!("[{}]", items.join(", "))
+                };
+                match (eff(benum, bc), eff(renum, rc)) {
+                    (Some(be), Some(re)) => {
+                        let re_loc = renum.or(rc).unwrap_or(rn);
+                        let bset: BTreeMap<String, &Node> =
+                            be.iter().map(|v| (canon(v), *v)).collect();
+                        let rset: BTreeMap<String, &Node> =
+                            re.iter().map(|v| (canon(v), *v)).collect();
+                        for (k, _) in bset.iter().filter(|(k, _)| !rset.contains_key(*k)) {
+                            if k == "null" && rv.nullable {
+                                continue;
+                            }
+                            e!(
+                                "enum-value-removed",
+                                re_loc,
+                                format!("removed the enum value {k}"),
+                                Some(k.clone()),
+                                None
+                            );
+                        }
+                        for (k, n) in rset.iter().filter(|(k, _)| !bset.contains_key(*k)) {
+                            if k == "null" && bv.nullable {
+                                continue;
+                            }
+                            e!(
+                                "enum-value-added",
+                                n,
+                                format!("added the enum value {k}"),
+                                None,
+                                Some(k.clone())
+                            );
+                        }
+                    }
+                    (None, Some(re)) => e!(
+                        "became-enum",
+                        renum.or(rc).unwrap_or(rn),
+                        format!("restricted to the enum values {}", show(&re)),
+                        None,
+                        Some(show(&re))
+                    ),
+                    (Some(be), None) => e!(
+                        "enum-removed",
+                        rn,
+                        format!("enum restriction {} removed", show(&be)),
+                        Some(show(&be)),
+                        None
+                    ),
+                    _ => {}
+                }
+            }
         }
         // x-extensible-enum (Zalando guideline: clients must accept unknown values)
         if let (Some((_, be)), Some((_, re))) =
@@ -2081,31 +2126,6 @@ impl<'a> Differ<'a> {
                     Some(k.clone())
                 );
             }
-        }
-        // const
-        match (bv.kw("const"), rv.kw("const")) {
-            (Some((_, a)), Some((_, b))) if !a.same(b) => e!(
-                "const-changed",
-                b,
-                format!("const changed from {} to {}", a.short(), b.short()),
-                Some(a.short()),
-                Some(b.short())
-            ),
-            (None, Some((_, b))) => e!(
-                "const-added",
-                b,
-                format!("const {} added", b.short()),
-                None,
-                Some(b.short())
-            ),
-            (Some((_, a)), None) => e!(
-                "const-removed",
-                rn,
-                format!("const {} removed", a.short()),
-                Some(a.short()),
-                None
-            ),
-            _ => {}
         }
         // bounds
         let max_of = |v: &View<'a>| -> Option<(f64, &'a Node)> {
