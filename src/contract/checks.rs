@@ -147,6 +147,11 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("response-header-added", I, "responses", "A response header was added."),
     // components
     ("api-schema-removed", I, "components", "A schema was removed from `components.schemas`."),
+    // webhooks (3.1 `webhooks`, or `x-webhooks`): the payload is what consumers receive
+    ("webhook-removed", E, "webhooks", "A webhook (or one of its methods) was removed: consumers stop receiving it."),
+    ("webhook-added", I, "webhooks", "A webhook was added."),
+    ("webhook-media-type-removed", E, "webhooks", "A media type of a webhook payload was removed."),
+    ("webhook-media-type-added", I, "webhooks", "A media type was added to a webhook payload."),
 ];
 
 /// Schema keyword changes, reported with a context prefix (request-parameter, request-body,
@@ -250,6 +255,12 @@ pub const SCHEMA_CONTEXTS: &[(&str, bool, &str)] = &[
     ("response-body", false, "response body"),
     ("response-property", false, "response property"),
     ("response-header", false, "response header"),
+    ("webhook-payload", false, "webhook payload"),
+    (
+        "webhook-payload-property",
+        false,
+        "webhook payload property",
+    ),
 ];
 
 struct Catalogue {

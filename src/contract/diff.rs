@@ -90,6 +90,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
     };
     d.servers(None, 0, base.root(), 0, rev.root(), "");
     d.paths();
+    d.webhooks();
     d.components();
     let mut out = d.out;
     // The same change reached through several paths (a property of a schema that is also reachable
@@ -780,6 +781,100 @@ impl<'a> Differ<'a> {
             .collect();
         v.sort_by_key(|(k, _)| *k);
         v
+    }
+
+    fn webhook_index(spec: &'a Spec) -> BTreeMap<String, (usize, &'a Node)> {
+        let mut m = BTreeMap::new();
+        for key in ["webhooks", "x-webhooks"] {
+            for (name, item) in spec.root().get(key).map(Node::map).unwrap_or(&[]) {
+                if let Some(x) = spec.deref(0, item) {
+                    m.entry(name.to_string()).or_insert(x);
+                }
+            }
+        }
+        m
+    }
+
+    /// Webhooks: the request the API sends is what the consumer receives (compared as a response).
+    fn webhooks(&mut self) {
+        let bw = Self::webhook_index(self.b);
+        let rw = Self::webhook_index(self.r);
+        let key = if self.r.root().get("webhooks").is_some() {
+            "webhooks"
+        } else {
+            "x-webhooks"
+        };
+        for (name, (bd, bitem)) in &bw {
+            let rops = rw.get(name).map(|(_, i)| Self::ops(i)).unwrap_or_default();
+            for (m, bop) in Self::ops(bitem) {
+                let op = Op {
+                    name: format!("{} webhook {name}", m.to_uppercase()),
+                    method: m.to_uppercase(),
+                    path: name.clone(),
+                };
+                let p = format!("/{key}/{}/{m}", escape_pointer(name));
+                match rops.iter().find(|(rm, _)| *rm == m) {
+                    None => self.emit(
+                        "webhook-removed",
+                        Some(&op),
+                        Side::Base,
+                        *bd,
+                        bop,
+                        &p,
+                        "webhook removed".into(),
+                        None,
+                        None,
+                    ),
+                    Some((_, rop)) => {
+                        let rd = rw[name].0;
+                        let b = bop.get("requestBody").and_then(|n| self.b.deref(*bd, n));
+                        let r = rop.get("requestBody").and_then(|n| self.r.deref(rd, n));
+                        if let (Some(b), Some(r)) = (b, r) {
+                            let c = SCtx {
+                                op: &op,
+                                label: "",
+                                request: false,
+                                root_prefix: "webhook-payload",
+                                nested_prefix: "webhook-payload-property",
+                            };
+                            self.content(
+                                c,
+                                &format!("{p}/requestBody"),
+                                b,
+                                r,
+                                "webhook-media-type-removed",
+                                "webhook-media-type-added",
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for (name, (rd, ritem)) in &rw {
+            let bops = bw.get(name).map(|(_, i)| Self::ops(i)).unwrap_or_default();
+            for (m, rop) in Self::ops(ritem) {
+                if bops.iter().any(|(bm, _)| *bm == m) {
+                    continue;
+                }
+                let op = Op {
+                    name: format!("{} webhook {name}", m.to_uppercase()),
+                    method: m.to_uppercase(),
+                    path: name.clone(),
+                };
+                let p = format!("/{key}/{}/{m}", escape_pointer(name));
+                self.emit(
+                    "webhook-added",
+                    Some(&op),
+                    Side::Revision,
+                    *rd,
+                    rop,
+                    &p,
+                    "webhook added".into(),
+                    None,
+                    None,
+                );
+            }
+        }
     }
 
     fn paths(&mut self) {
@@ -2679,7 +2774,10 @@ impl<'a> Differ<'a> {
                             rd,
                             rloc,
                             &pp,
-                            format!("removed the {kind} property `{full}` from the response"),
+                            format!(
+                                "removed the {kind} property `{full}` from the {}",
+                                human(c.root_prefix)
+                            ),
                             Some(full.clone()),
                             None,
                         );
@@ -2801,7 +2899,10 @@ impl<'a> Differ<'a> {
                     *rpd,
                     rpn,
                     &pp,
-                    format!("added the {kind} property `{full}` to the response"),
+                    format!(
+                        "added the {kind} property `{full}` to the {}",
+                        human(c.root_prefix)
+                    ),
                     None,
                     Some(full.clone()),
                 );
