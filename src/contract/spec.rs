@@ -549,3 +549,43 @@ pub fn looks_like_openapi(text: &str) -> bool {
 pub fn token(s: &str) -> String {
     unescape_pointer(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_openapi_by_content() {
+        assert!(looks_like_openapi("# api\nopenapi: 3.1.0\ninfo: {}\n"));
+        assert!(looks_like_openapi("openapi: '3.0.3'\n"));
+        assert!(looks_like_openapi(
+            "{\n  \"info\": {},\n  \"openapi\" : \"3.1.0\"}"
+        ));
+        assert!(!looks_like_openapi("swagger: '2.0'\n"));
+        assert!(!looks_like_openapi("name: x\n  openapi: 3.0.0\n"));
+        assert!(!looks_like_openapi("{\"openapi_version\": 3}"));
+        assert!(!looks_like_openapi("{\"name\": \"left-pad\"}"));
+    }
+
+    #[test]
+    fn relative_sources() {
+        let s = Source::File("api/v1/openapi.yaml".into());
+        assert_eq!(
+            s.relative("../common/x.yaml").unwrap(),
+            Source::File("api/common/x.yaml".into())
+        );
+        let g = Source::Git {
+            repo: ".".into(),
+            rev: "main".into(),
+            path: "api/openapi.yaml".into(),
+        };
+        assert_eq!(
+            g.relative("./schemas/a.yaml").unwrap(),
+            Source::Git {
+                repo: ".".into(),
+                rev: "main".into(),
+                path: "api/schemas/a.yaml".into()
+            }
+        );
+    }
+}
