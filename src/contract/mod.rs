@@ -412,13 +412,26 @@ impl Job for ContractJob {
         let results: Vec<(usize, Vec<Finding>, Vec<Notification>)> = candidates
             .par_iter()
             .filter_map(|f| {
-                let text = match f.read_text() {
-                    Ok(t) => t,
-                    Err(n) => return Some((1, Vec::new(), vec![n])),
+                // sniff the head before reading the whole file
+                let head = {
+                    use std::io::Read;
+                    let mut buf = Vec::with_capacity(2048);
+                    std::fs::File::open(&f.abs)
+                        .and_then(|h| h.take(2048).read_to_end(&mut buf))
+                        .map(|_| buf)
                 };
-                if !spec::looks_like_openapi(&text) {
+                let is_api = head.map(|b| spec::looks_like_openapi(&String::from_utf8_lossy(&b)));
+                if matches!(is_api, Ok(false)) {
+                    ctx.progress.inc(1);
                     return None;
                 }
+                let text = match f.read_text() {
+                    Ok(t) => t,
+                    Err(n) => {
+                        ctx.progress.inc(1);
+                        return Some((1, Vec::new(), vec![n]));
+                    }
+                };
                 let (fs, ns) = self.diff_file(base_ref, f, &text, &ctx.root);
                 ctx.progress.inc(1);
                 Some((1, fs, ns))
