@@ -137,6 +137,8 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("response-media-type-added", I, "responses", "A response media type was added."),
     ("response-required-property-removed", E, "responses", "A required property was removed from a response: clients reading it break."),
     ("response-optional-property-removed", W, "responses", "An optional property was removed from a response."),
+    ("response-property-removed-with-deprecation", I, "responses", "A deprecated response property was removed (after its `x-sunset` date, if it has one)."),
+    ("response-property-removed-before-sunset", E, "responses", "A deprecated response property was removed before its `x-sunset` date."),
     ("response-required-property-added", I, "responses", "A required property was added to a response."),
     ("response-optional-property-added", I, "responses", "An optional property was added to a response."),
     ("response-property-became-optional", E, "responses", "A required response property became optional: clients relying on it break."),

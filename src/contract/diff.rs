@@ -2761,7 +2761,17 @@ impl<'a> Differ<'a> {
                         if Self::prop_flag(self.b, (*bd, bnode), "writeOnly") {
                             continue;
                         }
-                        let id = if breq {
+                        let deprecated = Self::prop_flag(self.b, (*bd, bnode), "deprecated");
+                        let sunset = self
+                            .b
+                            .deref(*bd, bnode)
+                            .and_then(|(_, n)| sunset_of(n))
+                            .map(|(d, _)| d);
+                        let id = if deprecated && sunset.is_some_and(|d| d > self.opts.today) {
+                            "response-property-removed-before-sunset"
+                        } else if deprecated {
+                            "response-property-removed-with-deprecation"
+                        } else if breq {
                             "response-required-property-removed"
                         } else {
                             "response-optional-property-removed"
