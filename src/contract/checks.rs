@@ -99,6 +99,7 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("api-deprecated-sunset-missing", E, "lifecycle", "An operation was deprecated without the sunset date the policy requires (only with `min-sunset-days` or `sunset-policy = \"sunset-date\"`)."),
     ("api-sunset-date-too-small", E, "lifecycle", "An operation was deprecated with a sunset date sooner than `min-sunset-days` from today."),
     ("api-sunset-date-changed-too-small", E, "lifecycle", "The sunset date of a deprecated operation was moved earlier."),
+    ("api-sunset-date-extended", I, "lifecycle", "The sunset date of a deprecated operation was moved later."),
     ("api-stability-decreased", E, "lifecycle", "The `x-stability-level` of an operation decreased (stable > beta > alpha > draft)."),
     ("api-stability-increased", I, "lifecycle", "The `x-stability-level` of an operation increased."),
     // parameters
@@ -146,9 +147,11 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("response-required-header-removed", E, "responses", "A required response header was removed."),
     ("response-optional-header-removed", W, "responses", "An optional response header was removed."),
     ("response-header-became-optional", E, "responses", "A required response header became optional."),
+    ("response-header-became-required", I, "responses", "An optional response header became required."),
     ("response-header-added", I, "responses", "A response header was added."),
     // components
     ("api-schema-removed", I, "components", "A schema was removed from `components.schemas`."),
+    ("api-schema-added", I, "components", "A schema was added to `components.schemas`."),
     // webhooks (3.1 `webhooks`, or `x-webhooks`): the payload is what consumers receive
     ("webhook-removed", E, "webhooks", "A webhook (or one of its methods) was removed: consumers stop receiving it."),
     ("webhook-added", I, "webhooks", "A webhook was added."),

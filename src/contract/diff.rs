@@ -757,6 +757,23 @@ impl<'a> Differ<'a> {
                 );
             }
         }
+        let bs = b.pointer("/components/schemas");
+        for (name, n) in rs.map(Node::map).unwrap_or(&[]) {
+            if bs.and_then(|s| s.get(name)).is_none() {
+                let p = format!("/components/schemas/{}", escape_pointer(name));
+                self.emit(
+                    "api-schema-added",
+                    None,
+                    Side::Revision,
+                    0,
+                    n,
+                    &p,
+                    format!("added the schema `{name}`"),
+                    None,
+                    None,
+                );
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1173,6 +1190,18 @@ impl<'a> Differ<'a> {
                         n,
                         &format!("{p}/x-sunset"),
                         format!("sunset date moved earlier, from {bs} to {rs}"),
+                        Some(bs.to_string()),
+                        Some(rs.to_string()),
+                    );
+                } else if rs > bs {
+                    self.emit(
+                        "api-sunset-date-extended",
+                        o,
+                        Side::Revision,
+                        rd,
+                        n,
+                        &format!("{p}/x-sunset"),
+                        format!("sunset date moved later, from {bs} to {rs}"),
                         Some(bs.to_string()),
                         Some(rs.to_string()),
                     );
@@ -1902,6 +1931,18 @@ impl<'a> Differ<'a> {
                             rn.get("required").unwrap_or(rn),
                             &hp,
                             format!("the header `{h}` of the {code} response became optional"),
+                            None,
+                            None,
+                        );
+                    } else if !bn.get_bool("required") && rn.get_bool("required") {
+                        self.emit(
+                            "response-header-became-required",
+                            o,
+                            Side::Revision,
+                            *hd,
+                            rn.get("required").unwrap_or(rn),
+                            &hp,
+                            format!("the header `{h}` of the {code} response became required"),
                             None,
                             None,
                         );
