@@ -774,3 +774,46 @@ fn a_one_value_enum_and_const_are_the_same() {
         ]
     );
 }
+
+#[test]
+fn odd_inputs_fail_cleanly_or_load() {
+    let load = |t: &str| Spec::from_text(Source::File("x.yaml".into()), "x.yaml".into(), t);
+    assert!(load("")
+        .unwrap_err()
+        .message
+        .contains("not an OpenAPI document"));
+    assert!(load("[1, 2]")
+        .unwrap_err()
+        .message
+        .contains("not an OpenAPI document"));
+    assert!(load("openapi: 2.5\n")
+        .unwrap_err()
+        .message
+        .contains("unsupported OpenAPI version"));
+    let deep = format!(
+        "{{\"openapi\": \"3.1.0\", \"x\": {}{}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    assert!(load(&deep).is_err());
+    // anchors and aliases resolve; numeric keys are strings
+    let s = load("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        200: &ok\n          description: ok\n        201: *ok\n").unwrap();
+    assert_eq!(
+        s.root()
+            .pointer("/paths/~1a/get/responses/201/description")
+            .and_then(|n| n.str()),
+        Some("ok")
+    );
+    // a document with only components still diffs
+    let c = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    A: {type: string}\n";
+    assert_eq!(
+        ids(&diff(
+            c,
+            &c.replace(
+                "    A: {type: string}\n",
+                "    A: {type: string}\n    B: {type: string}\n"
+            )
+        )),
+        vec![("api-schema-added".to_string(), Level::Info, 6)]
+    );
+}
