@@ -133,10 +133,17 @@ fn every_fixture_change_is_also_seen_in_reverse() {
     for c in checks::all() {
         let dir = fixtures().join(&c.id);
         let load = |f: &str| Spec::load(Source::File(dir.join(f))).unwrap();
-        let changes = diff_specs(&load("revision.yaml"), &load("base.yaml"), &Options::default());
+        let changes = diff_specs(
+            &load("revision.yaml"),
+            &load("base.yaml"),
+            &Options::default(),
+        );
         if changes.is_empty() {
             blind.push(c.id.clone());
         }
     }
-    assert!(blind.is_empty(), "no change found in reverse for: {blind:?}");
+    assert!(
+        blind.is_empty(),
+        "no change found in reverse for: {blind:?}"
+    );
 }
