@@ -240,6 +240,8 @@ fn changes_behind_refs_are_found_per_operation_at_the_component() {
         ]
     );
     assert_eq!(changes[0].level, Level::Error);
+    // the removed value's own place in the base
+    assert_eq!(changes[0].base_position.map(|p| p.0), Some(33));
     assert!(changes[0].message.contains("POST /pets"));
     assert!(changes[0].message.contains(
         "/paths/~1pets/post/requestBody/content/application~1json/schema/properties/kind"
@@ -671,6 +673,7 @@ fn diff_command_exit_codes_formats_and_ignores() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("o.json")).unwrap()).unwrap();
     assert_eq!(json["summary"]["warning"], 1);
+    assert_eq!(json["changes"][0]["base_position"][0], 9);
     assert_eq!(
         run(&args(DiffFormat::Sarif, Some("info"), None, "o.sarif")).unwrap(),
         1

@@ -45,6 +45,9 @@ pub struct Change {
     pub base_value: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision_value: Option<String>,
+    /// For a removal located in the revision: the line and column of the removed item in the base.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_position: Option<(u32, u32)>,
 }
 
 /// When removing a deprecated operation is allowed.
@@ -87,6 +90,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
         clean: HashSet::new(),
         depth: 0,
         cuts: 0,
+        base_pos: None,
     };
     d.servers(None, 0, base.root(), 0, rev.root(), "");
     d.paths();
@@ -186,6 +190,8 @@ struct Differ<'a> {
     depth: u32,
     /// How many comparisons were cut by the cycle guard.
     cuts: u64,
+    /// The base position of the next emitted removal (see [`Change::base_position`]).
+    base_pos: Option<(u32, u32)>,
 }
 
 fn ptr_id(n: &Node) -> usize {
@@ -502,6 +508,7 @@ impl<'a> Differ<'a> {
             column: node.col,
             base_value: bv,
             revision_value: rv,
+            base_position: self.base_pos.take(),
         });
     }
 
@@ -1448,6 +1455,7 @@ impl<'a> Differ<'a> {
                 "request-parameter-removed-with-deprecation"
             };
             let loc = rop.get("parameters").unwrap_or(rop);
+            self.base_pos = Some((bn.line, bn.col));
             self.emit(
                 id,
                 o,
@@ -1743,8 +1751,9 @@ impl<'a> Differ<'a> {
             .map(|(k, v)| (norm(k), v))
             .collect();
         let rloc = r.get("content").unwrap_or(r);
-        for mt in bc.keys() {
+        for (mt, bnode) in &bc {
             if !rc.contains_key(mt) {
+                self.base_pos = Some((bnode.line, bnode.col));
                 self.emit(
                     removed,
                     o,
@@ -1809,8 +1818,9 @@ impl<'a> Differ<'a> {
             .collect();
         let _ = &empty;
         let rloc = rresp.unwrap_or(rop);
-        for code in bm.keys() {
+        for (code, bnode) in &bm {
             if !rm.contains_key(code) {
+                self.base_pos = Some((bnode.line, bnode.col));
                 let id = if code.starts_with('2') {
                     "response-success-status-removed"
                 } else {
@@ -1889,6 +1899,7 @@ impl<'a> Differ<'a> {
         let rloc = r.get("headers").unwrap_or(r);
         for (h, (_, bn)) in &bh {
             if !rh.contains_key(h) {
+                self.base_pos = Some((bn.line, bn.col));
                 let id = if bn.get_bool("required") {
                     "response-required-header-removed"
                 } else {
@@ -2195,10 +2206,11 @@ impl<'a> Differ<'a> {
                             be.iter().map(|v| (canon(v), *v)).collect();
                         let rset: BTreeMap<String, &Node> =
                             re.iter().map(|v| (canon(v), *v)).collect();
-                        for (k, _) in bset.iter().filter(|(k, _)| !rset.contains_key(*k)) {
+                        for (k, bnode) in bset.iter().filter(|(k, _)| !rset.contains_key(*k)) {
                             if k == "null" && rv.nullable {
                                 continue;
                             }
+                            self.base_pos = Some((bnode.line, bnode.col));
                             e!(
                                 "enum-value-removed",
                                 re_loc,
@@ -2787,6 +2799,7 @@ impl<'a> Differ<'a> {
                         if Self::prop_flag(self.b, (*bd, bnode), "readOnly") {
                             continue;
                         }
+                        self.base_pos = Some((bnode.line, bnode.col));
                         self.emit(
                             "request-property-removed",
                             o,
@@ -2802,6 +2815,7 @@ impl<'a> Differ<'a> {
                         if Self::prop_flag(self.b, (*bd, bnode), "writeOnly") {
                             continue;
                         }
+                        self.base_pos = Some((bnode.line, bnode.col));
                         let deprecated = Self::prop_flag(self.b, (*bd, bnode), "deprecated");
                         let sunset = self
                             .b

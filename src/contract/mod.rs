@@ -232,6 +232,10 @@ pub fn to_finding(c: &Change, cfg: &Config, snippet: Option<String>) -> Finding 
     if let Some(v) = &c.revision_value {
         p.insert("revision".into(), v.clone().into());
     }
+    if let Some((l, col)) = c.base_position {
+        p.insert("base_line".into(), l.into());
+        p.insert("base_column".into(), col.into());
+    }
     if let Some(e) = cfg.ignored(c) {
         f.suppression = Some(Suppression {
             kind: SuppressionKind::External,
