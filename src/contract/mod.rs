@@ -269,8 +269,8 @@ pub fn rule_meta(c: &checks::Check) -> RuleMeta {
             let _ = write!(
                 help,
                 "\n### Example\n\nBase:\n\n```yaml\n{}\n```\n\nRevision:\n\n```yaml\n{}\n```\n",
-                b.trim_end(),
-                r.trim_end()
+                b.trim_end().replace("# expect: ", "# reported: "),
+                r.trim_end().replace("# expect: ", "# reported: ")
             );
         }
     }
