@@ -1,0 +1,354 @@
+//! The catalogue of checks: every kind of change the differ reports, with its stable id, level and
+//! documentation. Ids follow oasdiff's where one exists (`api-path-removed-without-deprecation`,
+//! `request-parameter-became-required`, `response-property-became-nullable` ...).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// How a change affects existing clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Safe.
+    Info,
+    /// May break some clients.
+    Warning,
+    /// Breaks clients.
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+    pub fn severity(self) -> crate::finding::Severity {
+        use crate::finding::Severity;
+        match self {
+            Level::Error => Severity::High,
+            Level::Warning => Severity::Medium,
+            Level::Info => Severity::Info,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check of the catalogue.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub level: Level,
+    /// paths, parameters, request-body, responses, schema, lifecycle, security, components.
+    pub group: &'static str,
+    pub description: String,
+    /// A base/revision YAML example.
+    pub example: Option<(String, String)>,
+}
+
+use Level::{Error as E, Info as I, Warning as W};
+
+/// A level, or `NA`.
+type Lv = Option<Level>;
+/// Marks a schema kind that cannot happen in that direction (no check is made for it).
+const NA: Option<Level> = None;
+
+/// Checks about paths, operations, parameters, bodies and responses (not the schema walk).
+/// (id, level, group, description)
+const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
+    // paths and operations
+    ("api-path-removed-without-deprecation", E, "paths", "A path was removed without being deprecated first."),
+    ("api-path-removed-before-sunset", E, "paths", "A deprecated path was removed before its sunset date (or without the sunset date the sunset policy requires)."),
+    ("api-path-removed-with-deprecation", I, "paths", "A deprecated path was removed after its sunset date (or a deprecated / draft / alpha path without one)."),
+    ("api-removed-without-deprecation", E, "paths", "An operation (method) was removed without being deprecated first."),
+    ("api-removed-before-sunset", E, "paths", "A deprecated operation was removed before its sunset date (or without the sunset date the sunset policy requires)."),
+    ("api-removed-with-deprecation", I, "paths", "A deprecated operation was removed after its sunset date (or a deprecated / draft / alpha operation without one)."),
+    ("endpoint-added", I, "paths", "A new operation was added."),
+    ("api-operation-id-removed", W, "paths", "The operationId of an operation was removed or changed: generated clients rename the method."),
+    ("api-operation-id-added", I, "paths", "An operationId was added to an operation."),
+    ("api-tag-removed", I, "paths", "A tag was removed from an operation."),
+    ("api-tag-added", I, "paths", "A tag was added to an operation."),
+    ("api-server-removed", W, "paths", "A server URL was removed (document, path or operation level)."),
+    ("api-server-added", I, "paths", "A server URL was added."),
+    // security
+    ("api-security-added", E, "security", "An operation that needed no authentication now requires it."),
+    ("api-security-removed", I, "security", "An operation no longer requires authentication."),
+    ("api-security-requirement-added", I, "security", "An alternative security requirement was added to an operation."),
+    ("api-security-requirement-removed", E, "security", "An alternative security requirement was removed: clients using it are rejected."),
+    ("api-security-scope-added", E, "security", "A security requirement of an operation needs an additional OAuth scope."),
+    ("api-security-scope-removed", I, "security", "A security requirement of an operation needs fewer OAuth scopes."),
+    ("api-security-component-removed", W, "security", "A security scheme was removed from `components.securitySchemes`."),
+    ("api-security-component-added", I, "security", "A security scheme was added to `components.securitySchemes`."),
+    ("api-security-component-type-changed", E, "security", "The type of a security scheme changed (e.g. apiKey to oauth2)."),
+    ("api-security-component-api-key-changed", E, "security", "Where an API key is sent (`in`, `name`) changed."),
+    ("api-security-component-http-scheme-changed", E, "security", "The HTTP authentication scheme (`scheme`, e.g. basic to bearer) changed."),
+    ("api-security-component-oauth-url-changed", E, "security", "An OAuth flow's authorization, token or refresh URL changed."),
+    ("api-security-component-oauth-scope-removed", W, "security", "A scope was removed from an OAuth flow of a security scheme."),
+    ("api-security-component-oauth-scope-added", I, "security", "A scope was added to an OAuth flow of a security scheme."),
+    // lifecycle
+    ("endpoint-deprecated", I, "lifecycle", "An operation was deprecated."),
+    ("endpoint-reactivated", I, "lifecycle", "A deprecated operation is no longer deprecated."),
+    ("api-deprecated-sunset-missing", E, "lifecycle", "An operation was deprecated without the sunset date the policy requires (only with `min-sunset-days` or `sunset-policy = \"sunset-date\"`)."),
+    ("api-sunset-date-too-small", E, "lifecycle", "An operation was deprecated with a sunset date sooner than `min-sunset-days` from today."),
+    ("api-sunset-date-changed-too-small", E, "lifecycle", "The sunset date of a deprecated operation was moved earlier."),
+    ("api-sunset-date-extended", I, "lifecycle", "The sunset date of a deprecated operation was moved later."),
+    ("api-stability-decreased", E, "lifecycle", "The `x-stability-level` of an operation decreased (stable > beta > alpha > draft)."),
+    ("api-stability-increased", I, "lifecycle", "The `x-stability-level` of an operation increased."),
+    // parameters
+    ("request-parameter-removed", W, "parameters", "A request parameter was removed: some servers reject unknown parameters, clients still send it."),
+    ("request-parameter-removed-with-deprecation", I, "parameters", "A deprecated request parameter was removed (after its `x-sunset` date, if it has one)."),
+    ("request-parameter-removed-before-sunset", E, "parameters", "A deprecated request parameter was removed before its `x-sunset` date."),
+    ("new-required-request-parameter", E, "parameters", "A new required request parameter was added: existing clients do not send it."),
+    ("new-optional-request-parameter", I, "parameters", "A new optional request parameter was added."),
+    ("new-request-path-parameter", E, "parameters", "A new path parameter was added: the URL of the operation changed."),
+    ("request-parameter-became-required", E, "parameters", "An optional request parameter became required."),
+    ("request-parameter-became-optional", I, "parameters", "A required request parameter became optional."),
+    ("request-parameter-location-changed", E, "parameters", "A request parameter moved (`in` changed, e.g. query to header)."),
+    ("request-parameter-style-changed", E, "parameters", "The serialization `style` of a request parameter changed."),
+    ("request-parameter-explode-changed", E, "parameters", "The `explode` setting of a request parameter changed."),
+    ("request-parameter-deprecated", I, "parameters", "A request parameter was deprecated."),
+    ("request-parameter-reactivated", I, "parameters", "A deprecated request parameter is no longer deprecated."),
+    // request body
+    ("request-body-added-required", E, "request-body", "A required request body was added to an operation."),
+    ("request-body-added-optional", I, "request-body", "An optional request body was added to an operation."),
+    ("request-body-removed", W, "request-body", "The request body of an operation was removed: clients still send one."),
+    ("request-body-became-required", E, "request-body", "The request body became required."),
+    ("request-body-became-optional", I, "request-body", "The request body became optional."),
+    ("request-body-media-type-removed", E, "request-body", "A request body media type was removed: clients sending it are rejected."),
+    ("request-body-media-type-added", I, "request-body", "A request body media type was added."),
+    ("new-required-request-property", E, "request-body", "A new required property was added to a request schema: existing clients do not send it."),
+    ("new-optional-request-property", I, "request-body", "A new optional property was added to a request schema."),
+    ("request-property-removed", I, "request-body", "A property was removed from a request schema (clients may still send it; most servers ignore it)."),
+    ("request-property-became-required", E, "request-body", "An optional request property became required."),
+    ("request-property-became-optional", I, "request-body", "A required request property became optional."),
+    // responses
+    ("response-success-status-removed", E, "responses", "A success (2xx) response status was removed."),
+    ("response-non-success-status-removed", W, "responses", "A non-success response status was removed."),
+    ("response-success-status-added", I, "responses", "A success response status was added."),
+    ("response-non-success-status-added", I, "responses", "A non-success response status was added."),
+    ("response-media-type-removed", E, "responses", "A response media type was removed: clients asking for it no longer get it."),
+    ("response-media-type-added", I, "responses", "A response media type was added."),
+    ("response-required-property-removed", E, "responses", "A required property was removed from a response: clients reading it break."),
+    ("response-optional-property-removed", W, "responses", "An optional property was removed from a response."),
+    ("response-property-removed-with-deprecation", I, "responses", "A deprecated response property was removed (after its `x-sunset` date, if it has one)."),
+    ("response-property-removed-before-sunset", E, "responses", "A deprecated response property was removed before its `x-sunset` date."),
+    ("response-required-property-added", I, "responses", "A required property was added to a response."),
+    ("response-optional-property-added", I, "responses", "An optional property was added to a response."),
+    ("response-property-became-optional", E, "responses", "A required response property became optional: clients relying on it break."),
+    ("response-property-became-required", I, "responses", "An optional response property became required."),
+    ("response-required-header-removed", E, "responses", "A required response header was removed."),
+    ("response-optional-header-removed", W, "responses", "An optional response header was removed."),
+    ("response-header-became-optional", E, "responses", "A required response header became optional."),
+    ("response-header-became-required", I, "responses", "An optional response header became required."),
+    ("response-header-added", I, "responses", "A response header was added."),
+    // components
+    ("api-schema-removed", I, "components", "A schema was removed from `components.schemas`."),
+    ("api-schema-added", I, "components", "A schema was added to `components.schemas`."),
+    // webhooks (3.1 `webhooks`, or `x-webhooks`): the payload is what consumers receive
+    ("webhook-removed", E, "webhooks", "A webhook (or one of its methods) was removed: consumers stop receiving it."),
+    ("webhook-added", I, "webhooks", "A webhook was added."),
+    ("webhook-media-type-removed", E, "webhooks", "A media type of a webhook payload was removed."),
+    ("webhook-media-type-added", I, "webhooks", "A media type was added to a webhook payload."),
+];
+
+/// Schema keyword changes, reported with a context prefix (request-parameter, request-body,
+/// request-property, response-body, response-property, response-header ...).
+/// (kind, level in a request, level in a response, description with `{ctx}`)
+const SCHEMA_KINDS: &[(&str, Lv, Lv, &str)] = &[
+    ("type-changed", Some(E), Some(E), "The type of the {ctx} changed incompatibly."),
+    ("type-generalized", Some(I), NA, "The type of the {ctx} was widened (e.g. integer to number, or a type added to a type list): safe for requests."),
+    ("type-specialized", NA, Some(I), "The type of the {ctx} was narrowed (e.g. number to integer): safe for responses."),
+    ("format-changed", Some(E), Some(E), "The `format` of the {ctx} changed."),
+    ("format-added", Some(W), Some(I), "A `format` was added to the {ctx}."),
+    ("format-removed", Some(I), Some(W), "The `format` of the {ctx} was removed."),
+    ("became-nullable", Some(I), Some(E), "The {ctx} became nullable (3.0 `nullable: true` or 3.1 `null` in `type`)."),
+    ("became-not-nullable", Some(E), Some(I), "The {ctx} is no longer nullable."),
+    ("enum-value-removed", Some(E), Some(I), "A value was removed from the `enum` of the {ctx}."),
+    ("enum-value-added", Some(I), Some(W), "A value was added to the `enum` of the {ctx}: clients may not handle it."),
+    ("became-enum", Some(E), Some(I), "The {ctx} was restricted to a list of `enum` values."),
+    ("enum-removed", Some(I), Some(W), "The `enum` restriction of the {ctx} was removed."),
+    ("const-changed", Some(E), Some(E), "The `const` value of the {ctx} changed."),
+    ("const-added", Some(E), Some(I), "A `const` was added to the {ctx}."),
+    ("const-removed", Some(I), Some(W), "The `const` of the {ctx} was removed."),
+    ("max-decreased", Some(E), Some(I), "The `maximum` of the {ctx} was decreased."),
+    ("max-increased", Some(I), Some(W), "The `maximum` of the {ctx} was increased."),
+    ("max-set", Some(E), Some(I), "A `maximum` was set on the {ctx}."),
+    ("max-removed", Some(I), Some(W), "The `maximum` of the {ctx} was removed."),
+    ("min-increased", Some(E), Some(I), "The `minimum` of the {ctx} was increased."),
+    ("min-decreased", Some(I), Some(W), "The `minimum` of the {ctx} was decreased."),
+    ("min-set", Some(E), Some(I), "A `minimum` was set on the {ctx}."),
+    ("min-removed", Some(I), Some(W), "The `minimum` of the {ctx} was removed."),
+    ("max-length-decreased", Some(E), Some(I), "The `maxLength` of the {ctx} was decreased."),
+    ("max-length-increased", Some(I), Some(W), "The `maxLength` of the {ctx} was increased."),
+    ("max-length-set", Some(E), Some(I), "A `maxLength` was set on the {ctx}."),
+    ("max-length-removed", Some(I), Some(W), "The `maxLength` of the {ctx} was removed."),
+    ("min-length-increased", Some(E), Some(I), "The `minLength` of the {ctx} was increased."),
+    ("min-length-decreased", Some(I), Some(W), "The `minLength` of the {ctx} was decreased."),
+    ("min-length-set", Some(E), Some(I), "A `minLength` was set on the {ctx}."),
+    ("min-length-removed", Some(I), Some(W), "The `minLength` of the {ctx} was removed."),
+    ("max-items-decreased", Some(E), Some(I), "The `maxItems` of the {ctx} was decreased."),
+    ("max-items-increased", Some(I), Some(W), "The `maxItems` of the {ctx} was increased."),
+    ("max-items-set", Some(E), Some(I), "A `maxItems` was set on the {ctx}."),
+    ("max-items-removed", Some(I), Some(W), "The `maxItems` of the {ctx} was removed."),
+    ("min-items-increased", Some(E), Some(I), "The `minItems` of the {ctx} was increased."),
+    ("min-items-decreased", Some(I), Some(W), "The `minItems` of the {ctx} was decreased."),
+    ("min-items-set", Some(E), Some(I), "A `minItems` was set on the {ctx}."),
+    ("min-items-removed", Some(I), Some(W), "The `minItems` of the {ctx} was removed."),
+    ("max-properties-decreased", Some(E), Some(I), "The `maxProperties` of the {ctx} was decreased."),
+    ("max-properties-increased", Some(I), Some(W), "The `maxProperties` of the {ctx} was increased."),
+    ("max-properties-set", Some(E), Some(I), "A `maxProperties` was set on the {ctx}."),
+    ("max-properties-removed", Some(I), Some(W), "The `maxProperties` of the {ctx} was removed."),
+    ("min-properties-increased", Some(E), Some(I), "The `minProperties` of the {ctx} was increased."),
+    ("min-properties-decreased", Some(I), Some(W), "The `minProperties` of the {ctx} was decreased."),
+    ("min-properties-set", Some(E), Some(I), "A `minProperties` was set on the {ctx}."),
+    ("min-properties-removed", Some(I), Some(W), "The `minProperties` of the {ctx} was removed."),
+    ("pattern-added", Some(E), Some(I), "A `pattern` was added to the {ctx}: values that were accepted may now be rejected."),
+    ("pattern-changed", Some(W), Some(I), "The `pattern` of the {ctx} changed (whether it is wider or narrower cannot be decided)."),
+    ("pattern-removed", Some(I), Some(W), "The `pattern` of the {ctx} was removed."),
+    ("multiple-of-changed", Some(E), Some(W), "The `multipleOf` of the {ctx} changed."),
+    ("unique-items-added", Some(E), Some(I), "`uniqueItems: true` was set on the {ctx}."),
+    ("unique-items-removed", Some(I), Some(W), "`uniqueItems` was removed from the {ctx}."),
+    ("additional-properties-disabled", Some(E), Some(I), "`additionalProperties: false` was set on the {ctx}: extra properties are rejected."),
+    ("additional-properties-enabled", Some(I), Some(I), "The {ctx} accepts additional properties again."),
+    ("became-read-only", Some(W), Some(I), "The {ctx} became `readOnly`: clients sending it may be rejected."),
+    ("became-not-read-only", Some(I), Some(I), "The {ctx} is no longer `readOnly`."),
+    ("became-write-only", Some(I), Some(E), "The {ctx} became `writeOnly`: it is no longer returned."),
+    ("became-not-write-only", Some(I), Some(I), "The {ctx} is no longer `writeOnly`."),
+    ("one-of-added", Some(I), Some(W), "An alternative was added to the `oneOf` of the {ctx}: clients may not handle it."),
+    ("one-of-removed", Some(E), Some(I), "An alternative was removed from the `oneOf` of the {ctx}."),
+    ("any-of-added", Some(I), Some(W), "An alternative was added to the `anyOf` of the {ctx}."),
+    ("any-of-removed", Some(E), Some(I), "An alternative was removed from the `anyOf` of the {ctx}."),
+    ("discriminator-added", Some(W), Some(W), "A discriminator was added to the {ctx}."),
+    ("discriminator-removed", Some(W), Some(W), "The discriminator of the {ctx} was removed."),
+    ("discriminator-property-name-changed", Some(E), Some(E), "The discriminator property name of the {ctx} changed."),
+    ("discriminator-mapping-added", Some(I), Some(W), "A discriminator mapping was added to the {ctx}."),
+    ("discriminator-mapping-removed", Some(E), Some(I), "A discriminator mapping was removed from the {ctx}."),
+    ("discriminator-mapping-changed", Some(E), Some(E), "A discriminator mapping of the {ctx} points to another schema."),
+    ("default-changed", Some(W), Some(I), "The `default` of the {ctx} changed: clients omitting it get another behaviour."),
+    ("default-added", Some(I), Some(I), "A `default` was added to the {ctx}."),
+    ("default-removed", Some(W), Some(I), "The `default` of the {ctx} was removed."),
+    ("deprecated", Some(I), Some(I), "The {ctx} was deprecated."),
+    ("reactivated", Some(I), Some(I), "The {ctx} is no longer deprecated."),
+    ("prefix-items-added", Some(E), Some(I), "A `prefixItems` position was added to the {ctx} (3.1)."),
+    ("prefix-items-removed", Some(I), Some(W), "A `prefixItems` position was removed from the {ctx} (3.1)."),
+    ("dependent-required-added", Some(E), Some(I), "A `dependentRequired` dependency was added to the {ctx} (3.1)."),
+    ("dependent-required-removed", Some(I), Some(W), "A `dependentRequired` dependency was removed from the {ctx} (3.1)."),
+    ("content-media-type-changed", Some(E), Some(E), "The `contentMediaType` of the {ctx} changed (3.1)."),
+    ("content-encoding-changed", Some(E), Some(E), "The `contentEncoding` of the {ctx} changed (3.1)."),
+    ("x-extensible-enum-value-removed", Some(E), Some(I), "A value was removed from the `x-extensible-enum` of the {ctx}."),
+    ("x-extensible-enum-value-added", Some(I), Some(I), "A value was added to the `x-extensible-enum` of the {ctx} (clients must accept unknown values of an extensible enum)."),
+];
+
+/// Schema contexts: (prefix, is a request, human name).
+pub const SCHEMA_CONTEXTS: &[(&str, bool, &str)] = &[
+    ("request-parameter", true, "request parameter"),
+    (
+        "request-parameter-property",
+        true,
+        "property of a request parameter",
+    ),
+    ("request-body", true, "request body"),
+    ("request-property", true, "request property"),
+    ("response-body", false, "response body"),
+    ("response-property", false, "response property"),
+    ("response-header", false, "response header"),
+    ("webhook-payload", false, "webhook payload"),
+    (
+        "webhook-payload-property",
+        false,
+        "webhook payload property",
+    ),
+];
+
+struct Catalogue {
+    checks: Vec<Check>,
+    by_id: HashMap<String, usize>,
+}
+
+fn catalogue() -> &'static Catalogue {
+    static CAT: OnceLock<Catalogue> = OnceLock::new();
+    CAT.get_or_init(|| {
+        let mut checks = Vec::new();
+        for (id, level, group, desc) in OPERATION_CHECKS {
+            checks.push(Check {
+                id: id.to_string(),
+                level: *level,
+                group,
+                description: desc.to_string(),
+                example: None,
+            });
+        }
+        for (prefix, request, human) in SCHEMA_CONTEXTS {
+            for (kind, lreq, lresp, desc) in SCHEMA_KINDS {
+                let id = format!("{prefix}-{kind}");
+                // `request-parameter-deprecated` is also the parameter-level check (same meaning)
+                if checks.iter().any(|c: &Check| c.id == id) {
+                    continue;
+                }
+                let Some(level) = (if *request { *lreq } else { *lresp }) else {
+                    continue;
+                };
+                checks.push(Check {
+                    id,
+                    level,
+                    group: "schema",
+                    description: desc.replace("{ctx}", human),
+                    example: None,
+                });
+            }
+        }
+        let by_id = checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
+        Catalogue { checks, by_id }
+    })
+}
+
+/// Every check, in catalogue order (paths, security, lifecycle, parameters, bodies, responses, schema).
+pub fn all() -> &'static [Check] {
+    &catalogue().checks
+}
+
+pub fn get(id: &str) -> Option<&'static Check> {
+    let c = catalogue();
+    c.by_id.get(id).map(|&i| &c.checks[i])
+}
+
+pub fn level(id: &str) -> Level {
+    get(id).map_or(Level::Warning, |c| c.level)
+}
+
+/// The number of distinct kinds of change (schema kinds counted once, not per context).
+pub fn kind_count() -> usize {
+    OPERATION_CHECKS.len() + SCHEMA_KINDS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn ids_are_unique_and_kebab_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in all() {
+            assert!(seen.insert(c.id.clone()), "duplicate {}", c.id);
+            assert!(c
+                .id
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'));
+        }
+        assert_eq!(level("request-property-enum-value-removed"), Level::Error);
+        assert_eq!(level("response-property-enum-value-removed"), Level::Info);
+        assert_eq!(level("response-property-enum-value-added"), Level::Warning);
+        assert_eq!(level("response-body-became-nullable"), Level::Error);
+    }
+}
