@@ -146,8 +146,13 @@ impl Config {
             })
             .collect();
         let rel = |p: &Option<PathBuf>| {
-            p.as_ref()
-                .map(|p| if p.is_absolute() { p.clone() } else { base.join(p) })
+            p.as_ref().map(|p| {
+                if p.is_absolute() {
+                    p.clone()
+                } else {
+                    base.join(p)
+                }
+            })
         };
         cfg.sca.osv_db = rel(&cfg.sca.osv_db);
         cfg.sca.cache_dir = rel(&cfg.sca.cache_dir);

@@ -658,6 +658,7 @@ fn diff_command_exit_codes_formats_and_ignores() {
             output: Some(dir.path().join(out)),
             fail_on: fail_on.map(|s| s.parse().unwrap()),
             config,
+            category: None,
         };
     // removing an optional query parameter is a warning: passes by default, fails with --fail-on warning
     assert_eq!(

@@ -1,7 +1,12 @@
 //! `tollgate diff BASE REVISION`: compare two OpenAPI documents. (Owned by the contract job.)
 
+use crate::config::FailOn;
 use crate::contract::{self, Config as ContractConfig, LevelThreshold, Source};
-use std::path::PathBuf;
+use crate::engine::{self, Finish};
+use crate::finding::{JobKind, Notification};
+use crate::gate::{self, GatePolicy};
+use crate::report::{self, Format, Report};
+use std::path::{Path, PathBuf};
 
 /// Output formats of `tollgate diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,6 +34,9 @@ pub struct DiffArgs {
     /// info or never.
     #[arg(long)]
     pub fail_on: Option<LevelThreshold>,
+    /// SARIF `automationDetails.id` category.
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
     /// Configuration file (tollgate.toml or pyproject.toml); its `[contract]` section is used.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -69,7 +77,7 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
         }
         DiffFormat::Markdown => contract::render_markdown(&changes, &cfg),
         DiffFormat::Json => contract::render_json(&changes, &notes, &cfg),
-        DiffFormat::Sarif => contract::render_sarif(&changes, &notes, &cfg),
+        DiffFormat::Sarif => sarif(&changes, &notes, &cfg, threshold(args, &cfg), args),
     };
     match &args.output {
         Some(p) => std::fs::write(p, out).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
@@ -79,12 +87,62 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
             let _ = so.write_all(out.as_bytes());
         }
     }
-    let threshold = args
-        .fail_on
-        .or(cfg.fail_on)
-        .unwrap_or(LevelThreshold::Level(contract::Level::Error));
+    let threshold = threshold(args, &cfg);
     let fails = changes
         .iter()
         .any(|c| cfg.ignored(c).is_none() && threshold.fails(c.level));
     Ok(if fails { 1 } else { 0 })
+}
+
+fn threshold(args: &DiffArgs, cfg: &ContractConfig) -> LevelThreshold {
+    args.fail_on
+        .or(cfg.fail_on)
+        .unwrap_or(LevelThreshold::Level(contract::Level::Error))
+}
+
+/// SARIF through the same writer as `tollgate scan`: changes become findings of the contract job.
+fn sarif(
+    changes: &[contract::diff::Change],
+    notes: &[Notification],
+    cfg: &ContractConfig,
+    threshold: LevelThreshold,
+    args: &DiffArgs,
+) -> String {
+    let findings = changes
+        .iter()
+        .map(|c| contract::to_finding(c, cfg, None))
+        .collect();
+    let rules = contract::checks::all()
+        .iter()
+        .map(contract::rule_meta)
+        .collect();
+    let result = engine::finish(
+        Path::new("."),
+        PathBuf::from("."),
+        findings,
+        rules,
+        notes.to_vec(),
+        Finish {
+            jobs: vec![JobKind::Contract],
+            ..Default::default()
+        },
+    );
+    let policy = GatePolicy {
+        fail_on: match threshold {
+            LevelThreshold::Level(l) => FailOn::Severity(l.severity()),
+            LevelThreshold::Never => FailOn::Never,
+        },
+        ..Default::default()
+    };
+    let verdict = gate::evaluate(&policy, &result);
+    report::render(
+        &Report {
+            result: &result,
+            verdict: &verdict,
+            category: args.category.clone(),
+            all_rules: false,
+        },
+        Format::Sarif,
+        false,
+    )
 }

@@ -125,8 +125,8 @@ fn effective_config(args: &ScanArgs) -> anyhow::Result<Config> {
     if args.online {
         cfg.sca.online = true;
     }
-    if let Some(_base) = &args.contract_base {
-        // wired when the contract job lands
+    if let Some(base) = &args.contract_base {
+        cfg.contract.base = Some(base.clone());
     }
     Ok(cfg)
 }

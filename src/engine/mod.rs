@@ -246,18 +246,56 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         );
     }
 
+    Ok(finish(
+        &root,
+        opts.path.clone(),
+        findings,
+        rules.into_values().collect(),
+        notifications,
+        Finish {
+            stats,
+            properties,
+            jobs: jobs.iter().map(|j| j.kind()).collect(),
+            failed_jobs,
+            baseline: opts.baseline.as_ref(),
+        },
+    ))
+}
+
+/// What [`finish`] needs besides findings, rules and notifications.
+#[derive(Default)]
+pub struct Finish<'a> {
+    pub stats: ScanStats,
+    pub properties: BTreeMap<String, serde_json::Value>,
+    pub jobs: Vec<JobKind>,
+    pub failed_jobs: Vec<JobKind>,
+    pub baseline: Option<&'a baseline::Baseline>,
+}
+
+/// Turn raw job results into a report-ready [`ScanResult`]: sort and dedupe, fingerprint, apply inline
+/// suppressions (files read below `files_root`) and the baseline. `tollgate diff` uses it too, so every
+/// output goes through the same writers.
+pub fn finish(
+    files_root: &Path,
+    shown_root: PathBuf,
+    mut findings: Vec<Finding>,
+    rules: Vec<RuleMeta>,
+    mut notifications: Vec<Notification>,
+    extra: Finish,
+) -> ScanResult {
+    let mut rules: BTreeMap<String, RuleMeta> =
+        rules.into_iter().map(|r| (r.id.clone(), r)).collect();
     // Every finding needs a rule for SARIF's ruleIndex: make a minimal one if a job forgot.
     for f in &findings {
         if !rules.contains_key(&f.rule_id) {
             rules.insert(f.rule_id.clone(), fallback_rule(f));
         }
     }
-
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     fingerprint(&mut findings);
-    suppress::apply(&root, &mut findings);
-    if let Some(b) = &opts.baseline {
+    suppress::apply(files_root, &mut findings);
+    if let Some(b) = extra.baseline {
         for f in &mut findings {
             f.baseline_state = Some(if b.contains(&f.fingerprint) {
                 BaselineState::Unchanged
@@ -268,17 +306,16 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     }
     notifications.sort();
     notifications.dedup();
-
-    Ok(ScanResult {
-        root: opts.path.clone(),
+    ScanResult {
+        root: shown_root,
         findings,
         rules: rules.into_values().collect(),
         notifications,
-        stats,
-        properties,
-        jobs: jobs.iter().map(|j| j.kind()).collect(),
-        failed_jobs,
-    })
+        stats: extra.stats,
+        properties: extra.properties,
+        jobs: extra.jobs,
+        failed_jobs: extra.failed_jobs,
+    }
 }
 
 fn fallback_rule(f: &Finding) -> RuleMeta {
