@@ -292,9 +292,42 @@ pub struct Match<'t> {
     pub message: Option<String>,
 }
 
+/// Node kind ids the walk dispatches on.
+struct KindIds {
+    call: u16,
+    identifier: u16,
+    attribute: u16,
+    import: u16,
+    import_from: u16,
+    assignment: u16,
+    string: u16,
+    function_definition: u16,
+    class_definition: u16,
+    module: u16,
+}
+
+impl KindIds {
+    fn new(l: &Language) -> Self {
+        let id = |k: &str| l.id_for_node_kind(k, true);
+        KindIds {
+            call: id("call"),
+            identifier: id("identifier"),
+            attribute: id("attribute"),
+            import: id("import_statement"),
+            import_from: id("import_from_statement"),
+            assignment: id("assignment"),
+            string: id("string"),
+            function_definition: id("function_definition"),
+            class_definition: id("class_definition"),
+            module: id("module"),
+        }
+    }
+}
+
 /// All pattern rules of a scan, compiled.
 pub struct Engine {
     language: Language,
+    ids: KindIds,
     alts: Vec<Alt>,
     calls: NameIndex,
     names: NameIndex,
@@ -583,6 +616,7 @@ impl Engine {
             ..
         } = b;
         Ok(Engine {
+            ids: KindIds::new(&language),
             language,
             alts,
             calls,
@@ -624,14 +658,29 @@ impl Engine {
         let on = |alt: usize| enabled.get(self.alts[alt].rule).copied().unwrap_or(false);
 
         let mut cursor = tree.walk();
+        // Ancestors of the cursor's node (tree-sitter's `Node::parent` walks down from the root).
+        let mut parents: Vec<Node<'t>> = Vec::with_capacity(64);
         'walk: loop {
             let node = cursor.node();
             if node.is_named() {
-                let kind = node.kind();
-                match kind {
-                    "call" if !self.calls.is_empty() => {
+                let kid = node.kind_id();
+                let k = &self.ids;
+                match kid {
+                    _ if kid == k.call && !self.calls.is_empty() => {
                         if let Some(f) = node.child_by_field_name("function") {
-                            if let Some((head, last)) = head_and_last(f, source) {
+                            if let Some(last) = unresolvable_method(f, source)
+                                .filter(|l| self.calls.tails.contains(*l))
+                            {
+                                // `a().b.execute(...)`: only `*.execute` patterns can match.
+                                let q = format!("(...).{last}");
+                                scratch.clear();
+                                self.calls.lookup(&q, &mut scratch);
+                                for &alt in scratch.iter() {
+                                    if on(alt) && self.check(alt, node, &env) {
+                                        out.push(self.mk(alt, node, Some(q.clone())));
+                                    }
+                                }
+                            } else if let Some((head, last)) = head_and_last(f, source) {
                                 let bound = imports.binding(head);
                                 let qhead = bound
                                     .map(|b| b.split('.').next().unwrap_or(b))
@@ -655,8 +704,8 @@ impl Engine {
                             }
                         }
                     }
-                    "identifier" | "attribute" if !self.names.is_empty() => {
-                        if is_name_reference(node) {
+                    _ if (kid == k.identifier || kid == k.attribute) && !self.names.is_empty() => {
+                        if is_name_reference(node, parents.last()) {
                             if let Some((head, last)) = head_and_last(node, source) {
                                 let bound = imports.binding(head);
                                 let qhead = bound
@@ -681,7 +730,7 @@ impl Engine {
                             }
                         }
                     }
-                    "import_statement" | "import_from_statement" if !self.imports.is_empty() => {
+                    _ if (kid == k.import || kid == k.import_from) && !self.imports.is_empty() => {
                         for m in imported_modules(node, source) {
                             for (pat, alt) in &self.imports {
                                 let hit = m == *pat
@@ -693,7 +742,7 @@ impl Engine {
                             }
                         }
                     }
-                    "assignment" if !self.assigns.is_empty() => {
+                    _ if kid == k.assignment && !self.assigns.is_empty() => {
                         if let (Some(left), Some(right)) = (
                             node.child_by_field_name("left"),
                             node.child_by_field_name("right"),
@@ -712,7 +761,7 @@ impl Engine {
                             }
                         }
                     }
-                    "string" if self.string_set.is_some() => {
+                    _ if kid == k.string && self.string_set.is_some() => {
                         if let Some(value) = string_value(node, source) {
                             let set = self.string_set.as_ref().unwrap();
                             let hits = set.matches(&value);
@@ -729,7 +778,7 @@ impl Engine {
                             }
                         }
                     }
-                    "function_definition" | "class_definition" => {
+                    _ if kid == k.function_definition || kid == k.class_definition => {
                         if let Some(n) = node.child_by_field_name("name") {
                             local_defs.insert(&source[n.byte_range()]);
                         }
@@ -759,9 +808,10 @@ impl Engine {
                         }
                     }
                 }
-                if kind == "assignment" {
+                if kid == k.assignment {
                     // Module-level assignments shadow builtins too (`input = raw_input`).
-                    if node.parent().and_then(|p| p.parent()).map(|g| g.kind()) == Some("module") {
+                    let depth = parents.len();
+                    if depth >= 2 && parents[depth - 2].kind_id() == k.module {
                         if let Some(left) = node.child_by_field_name("left") {
                             if left.kind() == "identifier" {
                                 local_defs.insert(&source[left.byte_range()]);
@@ -771,6 +821,7 @@ impl Engine {
                 }
             }
             if cursor.goto_first_child() {
+                parents.push(node);
                 continue;
             }
             loop {
@@ -780,6 +831,7 @@ impl Engine {
                 if !cursor.goto_parent() {
                     break 'walk;
                 }
+                parents.pop();
             }
         }
 
@@ -1016,6 +1068,22 @@ fn text<'a>(n: Node, source: &'a [u8]) -> &'a str {
     n.utf8_text(source).unwrap_or("")
 }
 
+/// The method name of a call on something that is not a dotted name (`f().m`, `x[0].m`).
+fn unresolvable_method<'a>(f: Node, source: &'a [u8]) -> Option<&'a str> {
+    if f.kind() != "attribute" {
+        return None;
+    }
+    let mut cur = f.child_by_field_name("object")?;
+    loop {
+        match cur.kind() {
+            "identifier" => return None,
+            "attribute" => cur = cur.child_by_field_name("object")?,
+            _ => break,
+        }
+    }
+    Some(text(f.child_by_field_name("attribute")?, source))
+}
+
 /// The leftmost identifier and the last segment of an identifier/attribute chain.
 fn head_and_last<'a>(n: Node, source: &'a [u8]) -> Option<(&'a str, &'a str)> {
     let last = match n.kind() {
@@ -1035,8 +1103,8 @@ fn head_and_last<'a>(n: Node, source: &'a [u8]) -> Option<(&'a str, &'a str)> {
 
 /// An identifier or attribute chain used as a value: the outermost node of a chain, not a name being
 /// defined (function, class, parameter, keyword, import).
-fn is_name_reference(n: Node) -> bool {
-    let Some(p) = n.parent() else {
+fn is_name_reference(n: Node, parent: Option<&Node>) -> bool {
+    let Some(p) = parent else {
         return false;
     };
     match p.kind() {
