@@ -94,7 +94,11 @@ fn main() {
         lines as f64 / dt,
         bytes as f64 / 1e6 / dt
     );
-    println!("findings: {}, notifications: {}", out.findings.len(), out.notifications.len());
+    println!(
+        "findings: {}, notifications: {}",
+        out.findings.len(),
+        out.notifications.len()
+    );
     for (rule, n) in &per_rule {
         println!("  {rule:28} {n}");
     }

@@ -11,7 +11,7 @@ pub mod rules;
 pub mod taint;
 
 use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
-use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification};
+use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification, Severity};
 use crate::rule::RuleMeta;
 use crate::text::{clip, LineIndex};
 use rayon::prelude::*;
@@ -27,10 +27,44 @@ pub struct Config {
     /// Leave out the built-in rules and use only those of `--rules` directories.
     #[serde(default)]
     pub no_builtin_rules: bool,
+    /// What to do with findings in test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`).
+    #[serde(default)]
+    pub test_code: TestCode,
+}
+
+/// `[sast] test-code`: test suites pickle, assert and run shell commands on purpose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestCode {
+    /// Report them at `info` severity (they never fail the default gate). The default.
+    #[default]
+    Demote,
+    /// Report them like any other finding.
+    Report,
+    /// Do not scan test files (one notification says how many were skipped).
+    Skip,
+}
+
+/// Is this path test code? `tests/`, `test/`, `testing/` directories, `test_*.py`, `*_test.py`,
+/// `*_tests.py`, `conftest.py`.
+pub fn is_test_path(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name == "conftest.py"
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name.ends_with("_test.py")
+        || name.ends_with("_tests.py")
+    {
+        return true;
+    }
+    rel.split('/')
+        .rev()
+        .skip(1)
+        .any(|d| matches!(d, "test" | "tests" | "testing"))
 }
 
 /// The Python SAST job.
 pub struct SastJob {
+    test_code: TestCode,
     rules: Vec<LoadedRule>,
     engine: pattern::Engine,
     /// `(index into rules, rule)` of the taint rules.
@@ -53,7 +87,9 @@ impl SastJob {
             }
         }
         rules.sort_by(|a, b| a.file.id.cmp(&b.file.id));
-        Self::from_rules(rules)
+        let mut job = Self::from_rules(rules)?;
+        job.test_code = config.test_code;
+        Ok(job)
     }
 
     /// A job with exactly these rules.
@@ -76,6 +112,7 @@ impl SastJob {
             .filter_map(|(i, r)| r.taint.clone().map(|t| (i, (r.file.id.clone(), t))))
             .collect();
         Ok(SastJob {
+            test_code: TestCode::default(),
             rules,
             engine,
             taint_rules,
@@ -355,6 +392,18 @@ impl Job for SastJob {
         let mut picked: Vec<&SourceFile> = files.iter().filter(|f| is_python_file(f)).collect();
         picked.sort();
         let mut out = JobOutput::default();
+        if self.test_code == TestCode::Skip {
+            let before = picked.len();
+            picked.retain(|f| !is_test_path(&f.rel));
+            let skipped = before - picked.len();
+            if skipped > 0 {
+                out.notifications.push(Notification::new(
+                    NoteLevel::Note,
+                    "sast-tests-skipped",
+                    format!("{skipped} Python test files were not scanned ([sast] test-code = \"skip\")"),
+                ));
+            }
+        }
         if !enabled.iter().any(|e| *e) {
             return out;
         }
@@ -370,9 +419,33 @@ impl Job for SastJob {
             })
             .collect();
         out.files_scanned = picked.len();
-        for (f, n) in results {
+        let mut demoted = 0usize;
+        for (mut f, n) in results {
+            if self.test_code == TestCode::Demote {
+                for x in f.iter_mut().filter(|x| is_test_path(&x.location.path)) {
+                    if x.severity > Severity::Info {
+                        x.properties.insert(
+                            "original-severity".into(),
+                            serde_json::Value::from(x.severity.as_str()),
+                        );
+                        x.severity = Severity::Info;
+                        demoted += 1;
+                    }
+                    x.properties
+                        .insert("test-code".into(), serde_json::Value::Bool(true));
+                }
+            }
             out.findings.extend(f);
             out.notifications.extend(n);
+        }
+        if demoted > 0 {
+            out.notifications.push(Notification::new(
+                NoteLevel::Note,
+                "sast-tests-demoted",
+                format!(
+                    "{demoted} findings in test code were reported at info severity ([sast] test-code = \"report\" keeps their severity)"
+                ),
+            ));
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out.notifications.sort();
@@ -396,6 +469,29 @@ mod tests {
         let j = job();
         let enabled = vec![true; j.rules.len()];
         j.scan_source(&mut new_parser(), "app.py", src, &enabled)
+    }
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "tests/test_x.py",
+            "pkg/tests/util.py",
+            "test_app.py",
+            "a/conftest.py",
+            "a/b_test.py",
+            "testing/x.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "testcode/BenchmarkTest00001.py",
+            "app/views.py",
+            "contest.py",
+            "tests.py.bak",
+            "latest/x.py",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
     }
 
     #[test]

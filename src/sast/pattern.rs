@@ -72,6 +72,9 @@ pub enum ValueKind {
     /// A string built inline from a literal and non-literal parts: f-string with a placeholder, `+`
     /// concatenation, `%` formatting or `.format()` on a literal.
     FormattedString,
+    /// Can carry arbitrary text: not a constant, an ALL_CAPS name, a conversion/quoting call
+    /// (`int()`, `shlex.quote()`, `escape()` ...), or a string built only from those.
+    Dynamic,
 }
 
 /// `args: {min, max}`: how many positional arguments a call has.
@@ -105,6 +108,8 @@ pub struct Cond {
     pub imports: Option<Names>,
     pub path: Option<String>,
     pub args: Option<Count>,
+    /// The match is (part of) an argument of a call to one of these qualified names.
+    pub inside: Option<Names>,
 }
 
 impl PatternSpec {
@@ -170,6 +175,7 @@ enum CCond {
     Imports(Vec<String>),
     Path(Regex),
     Args(Count),
+    Inside(NameSet),
     Value {
         base: Selector,
         arg: Option<usize>,
@@ -485,6 +491,9 @@ fn compile_cond(c: &Cond, has_query: bool) -> Result<CCond, String> {
     }
     if let Some(n) = c.args {
         return Ok(CCond::Args(n));
+    }
+    if let Some(n) = &c.inside {
+        return Ok(CCond::Inside(NameSet::new(&n.list())?));
     }
     let mut preds = Vec::new();
     if let Some(p) = c.present {
@@ -914,6 +923,25 @@ fn eval_cond(c: &CCond, subject: Node, env: &Env) -> bool {
         CCond::Context(re) => context_matches(subject, env.source, re),
         CCond::Imports(mods) => mods.iter().any(|m| env.imports.imports_module(m)),
         CCond::Path(re) => re.is_match(env.path),
+        CCond::Inside(set) => {
+            let mut cur = subject.parent();
+            while let Some(p) = cur {
+                match p.kind() {
+                    "call" => {
+                        if p.child_by_field_name("function")
+                            .and_then(|f| env.imports.resolve_node(f, env.source))
+                            .is_some_and(|q| set.matches(&q))
+                        {
+                            return true;
+                        }
+                    }
+                    "block" | "module" | "expression_statement" | "lambda" => return false,
+                    _ => {}
+                }
+                cur = p.parent();
+            }
+            false
+        }
         CCond::Args(n) => {
             let Some(args) = subject.child_by_field_name("arguments") else {
                 return false;
@@ -985,6 +1013,7 @@ fn eval_pred(p: &Pred, value: Option<Node>, uncertain: bool, env: &Env) -> bool 
                     ValueKind::NonLiteral => !is_constant(v),
                     ValueKind::StringLiteral => string_value(v, env.source).is_some(),
                     ValueKind::FormattedString => is_formatted_string(v, env.source),
+                    ValueKind::Dynamic => risky(v, env.source),
                 },
                 Pred::Truthy(want) => {
                     let t = match literal(v, env.source) {
@@ -1263,15 +1292,13 @@ fn is_constant(n: Node) -> bool {
     }
 }
 
-/// A string built inline from a literal and at least one non-constant part.
+/// A string built inline from a literal and at least one non-constant part. Parts that are constants,
+/// ALL_CAPS names, or the result of a conversion/quoting function (`int()`, `len()`, `quote_name()`,
+/// `escape()` ...) do not count: they cannot carry arbitrary text.
 fn is_formatted_string(n: Node, source: &[u8]) -> bool {
     let n = unparen(n);
     match n.kind() {
-        "string" => {
-            let mut c = n.walk();
-            let r = n.children(&mut c).any(|ch| ch.kind() == "interpolation");
-            r
-        }
+        "string" => fstring_risky(n, source),
         "concatenated_string" => {
             let mut c = n.walk();
             let r = n
@@ -1290,9 +1317,9 @@ fn is_formatted_string(n: Node, source: &[u8]) -> bool {
             match text(op, source) {
                 "+" => {
                     (has_string_literal(l, source) || has_string_literal(r, source))
-                        && (!is_constant(l) || !is_constant(r))
+                        && (risky(l, source) || risky(r, source))
                 }
-                "%" => string_value(l, source).is_some() && !is_constant(r),
+                "%" => string_value(l, source).is_some() && risky(r, source),
                 _ => false,
             }
         }
@@ -1323,12 +1350,94 @@ fn is_formatted_string(n: Node, source: &[u8]) -> bool {
                 } else {
                     Some(a)
                 };
-                v.is_some_and(|v| !is_constant(v))
+                v.is_some_and(|v| risky(v, source))
             });
             r
         }
         _ => false,
     }
+}
+
+/// An f-string with a placeholder whose value can carry arbitrary text.
+fn fstring_risky(n: Node, source: &[u8]) -> bool {
+    let mut c = n.walk();
+    let r = n.children(&mut c).any(|ch| {
+        ch.kind() == "interpolation"
+            && ch
+                .child_by_field_name("expression")
+                .or_else(|| ch.named_child(0))
+                .is_some_and(|e| risky(e, source))
+    });
+    r
+}
+
+/// `"...".format(...)` (with only safe arguments, or `is_formatted_string` would have said so).
+fn is_format_call(n: Node, source: &[u8]) -> bool {
+    n.child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")
+        .is_some_and(|f| {
+            f.child_by_field_name("attribute")
+                .is_some_and(|a| text(a, source) == "format")
+                && f.child_by_field_name("object")
+                    .is_some_and(|o| string_value(o, source).is_some())
+        })
+}
+
+/// Can this part of a built string carry arbitrary text?
+fn risky(n: Node, source: &[u8]) -> bool {
+    let n = unparen(n);
+    match n.kind() {
+        "string" => fstring_risky(n, source),
+        "concatenated_string" | "tuple" | "list" | "expression_list" => {
+            let mut c = n.walk();
+            let r = n.named_children(&mut c).any(|ch| risky(ch, source));
+            r
+        }
+        "binary_operator" => {
+            n.child_by_field_name("left")
+                .is_some_and(|l| risky(l, source))
+                || n.child_by_field_name("right")
+                    .is_some_and(|r| risky(r, source))
+        }
+        "call" if is_formatted_string(n, source) => true,
+        "call" if is_format_call(n, source) => false,
+        "identifier" => !is_const_name(text(n, source)),
+        "attribute" => n
+            .child_by_field_name("attribute")
+            .is_none_or(|a| !is_const_name(text(a, source))),
+        "call" => {
+            let name = n
+                .child_by_field_name("function")
+                .map(|f| match f.kind() {
+                    "attribute" => f
+                        .child_by_field_name("attribute")
+                        .map(|a| text(a, source))
+                        .unwrap_or(""),
+                    _ => text(f, source),
+                })
+                .unwrap_or("");
+            !is_safe_conversion(name)
+        }
+        _ => !is_constant(n),
+    }
+}
+
+fn is_const_name(name: &str) -> bool {
+    name.len() > 1
+        && name.bytes().any(|b| b.is_ascii_uppercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn is_safe_conversion(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "int" | "float" | "len" | "bool" | "abs" | "round" | "hex" | "ord" | "id"
+    ) || lower.contains("quote")
+        || lower.contains("escape")
+        || lower == "identifier"
 }
 
 fn has_string_literal(n: Node, source: &[u8]) -> bool {
