@@ -713,26 +713,25 @@ impl Engine {
                             }
                         }
                     }
-                    _ if (kid == k.identifier || kid == k.attribute) && !self.names.is_empty() => {
-                        if is_name_reference(node, parents.last()) {
-                            if let Some((head, last)) = head_and_last(node, source) {
-                                let bound = imports.binding(head);
-                                let qhead = bound
-                                    .map(|b| b.split('.').next().unwrap_or(b))
-                                    .unwrap_or(head);
-                                if self.names.may_match(qhead, last) {
-                                    if let Some(q) = imports.resolve_node(node, source) {
-                                        scratch.clear();
-                                        self.names.lookup(&q, &mut scratch);
-                                        for &alt in scratch.iter() {
-                                            if on(alt) && self.check(alt, node, &env) {
-                                                if bound.is_none()
-                                                    && self.names.heads.contains(head)
-                                                {
-                                                    shadowable.push((out.len(), head.to_string()));
-                                                }
-                                                out.push(self.mk(alt, node, Some(q.clone())));
+                    _ if (kid == k.identifier || kid == k.attribute)
+                        && !self.names.is_empty()
+                        && is_name_reference(node, parents.last()) =>
+                    {
+                        if let Some((head, last)) = head_and_last(node, source) {
+                            let bound = imports.binding(head);
+                            let qhead = bound
+                                .map(|b| b.split('.').next().unwrap_or(b))
+                                .unwrap_or(head);
+                            if self.names.may_match(qhead, last) {
+                                if let Some(q) = imports.resolve_node(node, source) {
+                                    scratch.clear();
+                                    self.names.lookup(&q, &mut scratch);
+                                    for &alt in scratch.iter() {
+                                        if on(alt) && self.check(alt, node, &env) {
+                                            if bound.is_none() && self.names.heads.contains(head) {
+                                                shadowable.push((out.len(), head.to_string()));
                                             }
+                                            out.push(self.mk(alt, node, Some(q.clone())));
                                         }
                                     }
                                 }
@@ -927,13 +926,12 @@ fn eval_cond(c: &CCond, subject: Node, env: &Env) -> bool {
             let mut cur = subject.parent();
             while let Some(p) = cur {
                 match p.kind() {
-                    "call" => {
+                    "call"
                         if p.child_by_field_name("function")
                             .and_then(|f| env.imports.resolve_node(f, env.source))
-                            .is_some_and(|q| set.matches(&q))
-                        {
-                            return true;
-                        }
+                            .is_some_and(|q| set.matches(&q)) =>
+                    {
+                        return true;
                     }
                     "block" | "module" | "expression_statement" | "lambda" => return false,
                     _ => {}
