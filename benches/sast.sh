@@ -20,7 +20,9 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 (cd "$here" && cargo build --release --quiet --example sast_bench)
-bin="$target/release/examples/sast_bench"
+# Copy it: the target directory may be shared with other worktrees.
+cp "$target/release/examples/sast_bench" "$work/sast_bench"
+bin="$work/sast_bench"
 
 files=$(find "$corpus" -name '*.py' | wc -l)
 read -r lines bytes < <(find "$corpus" -name '*.py' -print0 | xargs -0 cat | wc -l -c)

@@ -75,6 +75,10 @@ pub enum ValueKind {
     /// Can carry arbitrary text: not a constant, an ALL_CAPS name, a conversion/quoting call
     /// (`int()`, `shlex.quote()`, `escape()` ...), or a string built only from those.
     Dynamic,
+    /// A formatted string (as `formatted-string`) where a dynamic part lands in an SQL *value* position
+    /// (after `=`, `<`, `>`, `LIKE`, `IN (`, `VALUES (`, `LIMIT`, `OFFSET`, or inside quotes), not where
+    /// an identifier (table, column) or keyword goes, which cannot be passed as a parameter anyway.
+    FormattedSqlValue,
 }
 
 /// `args: {min, max}`: how many positional arguments a call has.
@@ -1012,6 +1016,9 @@ fn eval_pred(p: &Pred, value: Option<Node>, uncertain: bool, env: &Env) -> bool 
                     ValueKind::StringLiteral => string_value(v, env.source).is_some(),
                     ValueKind::FormattedString => is_formatted_string(v, env.source),
                     ValueKind::Dynamic => risky(v, env.source),
+                    ValueKind::FormattedSqlValue => {
+                        is_formatted_string(v, env.source) && sql_value_formatted(v, env.source)
+                    }
                 },
                 Pred::Truthy(want) => {
                     let t = match literal(v, env.source) {
@@ -1369,6 +1376,223 @@ fn fstring_risky(n: Node, source: &[u8]) -> bool {
     r
 }
 
+/// Does a dynamic part of this built string land in an SQL value position?
+fn sql_value_formatted(n: Node, source: &[u8]) -> bool {
+    let n = unparen(n);
+    let value_pos = |before: &str| sql_value_position(before);
+    match n.kind() {
+        "string" => {
+            let mut before = String::new();
+            let mut c = n.walk();
+            for ch in n.children(&mut c) {
+                match ch.kind() {
+                    "string_content" | "escape_sequence" => before.push_str(text(ch, source)),
+                    "interpolation" => {
+                        let e = ch
+                            .child_by_field_name("expression")
+                            .or_else(|| ch.named_child(0));
+                        if e.is_some_and(|e| risky(e, source)) && value_pos(&before) {
+                            return true;
+                        }
+                        before.push('?');
+                    }
+                    _ => {}
+                }
+            }
+            false
+        }
+        "binary_operator" => {
+            let op = n
+                .child_by_field_name("operator")
+                .map(|o| text(o, source))
+                .unwrap_or("");
+            if op == "%" {
+                let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) else {
+                    return false;
+                };
+                let Some(fmt) = string_value(l, source) else {
+                    return false;
+                };
+                // Placeholders %s / %r / %(name)s that get a dynamic value (%d, %i, %f are numbers).
+                let parts: Vec<Node> = match unparen(r).kind() {
+                    "tuple" => {
+                        let r = unparen(r);
+                        let mut c = r.walk();
+                        let v: Vec<Node> = r.named_children(&mut c).collect();
+                        v
+                    }
+                    _ => vec![r],
+                };
+                let single = parts.len() == 1;
+                let mut idx = 0;
+                let b = fmt.as_bytes();
+                let mut i = 0;
+                while i < b.len() {
+                    if b[i] == b'%' && i + 1 < b.len() {
+                        if b[i + 1] == b'%' {
+                            i += 2;
+                            continue;
+                        }
+                        let mut j = i + 1;
+                        let named = b[j] == b'(';
+                        if named {
+                            while j < b.len() && b[j] != b')' {
+                                j += 1;
+                            }
+                            j += 1;
+                        }
+                        while j < b.len() && !b[j].is_ascii_alphabetic() {
+                            j += 1;
+                        }
+                        let conv = b.get(j).copied().unwrap_or(b's');
+                        let part = if named || single {
+                            parts.first()
+                        } else {
+                            parts.get(idx)
+                        };
+                        idx += 1;
+                        if matches!(conv, b's' | b'r' | b'a')
+                            && part.is_some_and(|p| risky(*p, source))
+                            && value_pos(&fmt[..i])
+                        {
+                            return true;
+                        }
+                        i = j + 1;
+                        continue;
+                    }
+                    i += 1;
+                }
+                false
+            } else if op == "+" {
+                let mut parts = Vec::new();
+                flatten_plus(n, source, &mut parts);
+                let mut before = String::new();
+                for p in parts {
+                    if let Some(v) = string_value(p, source) {
+                        before.push_str(&v);
+                    } else if p.kind() == "string" {
+                        if sql_value_formatted(p, source) {
+                            return true;
+                        }
+                        before.push('?');
+                    } else {
+                        if risky(p, source) && value_pos(&before) {
+                            return true;
+                        }
+                        before.push('?');
+                    }
+                }
+                false
+            } else {
+                false
+            }
+        }
+        "call" => {
+            // "... {} ...".format(x): positional/named fields in order.
+            let Some(f) = n.child_by_field_name("function") else {
+                return false;
+            };
+            let Some(fmt) = f
+                .child_by_field_name("object")
+                .and_then(|o| string_value(o, source))
+            else {
+                return false;
+            };
+            let args_risky = n.child_by_field_name("arguments").is_some_and(|a| {
+                let mut c = a.walk();
+                let r = a.named_children(&mut c).any(|x| {
+                    let v = if x.kind() == "keyword_argument" {
+                        x.child_by_field_name("value")
+                    } else {
+                        Some(x)
+                    };
+                    v.is_some_and(|v| risky(v, source))
+                });
+                r
+            });
+            args_risky
+                && fmt
+                    .match_indices('{')
+                    .any(|(i, _)| !fmt[i..].starts_with("{{") && value_pos(&fmt[..i]))
+        }
+        "concatenated_string" => {
+            let mut c = n.walk();
+            let r = n
+                .named_children(&mut c)
+                .any(|ch| sql_value_formatted(ch, source));
+            r
+        }
+        _ => false,
+    }
+}
+
+fn flatten_plus<'t>(n: Node<'t>, source: &[u8], out: &mut Vec<Node<'t>>) {
+    let n = unparen(n);
+    if n.kind() == "binary_operator"
+        && n.child_by_field_name("operator")
+            .is_some_and(|o| text(o, source) == "+")
+    {
+        if let Some(l) = n.child_by_field_name("left") {
+            flatten_plus(l, source, out);
+        }
+        if let Some(r) = n.child_by_field_name("right") {
+            flatten_plus(r, source, out);
+        }
+    } else {
+        out.push(n);
+    }
+}
+
+/// Does SQL text ending here expect a value next (`... = `, `LIKE '%`, `IN (`, an open quote)?
+fn sql_value_position(before: &str) -> bool {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r#"(?i)(=|<>|!=|<|>|like|in\s*\(|values\s*\(|limit|offset|between|and|['"])\s*%?\s*$"#,
+        )
+        .expect("valid regex")
+    });
+    // Inside an open quote: an odd number of single quotes so far.
+    before.bytes().filter(|b| *b == b'\'').count() % 2 == 1 || re.is_match(before)
+}
+
+/// `", ".join(["%s"] * len(x))` or `", ".join("?" for _ in x)`: a list of constant placeholders.
+fn is_placeholder_join(n: Node, source: &[u8]) -> bool {
+    let Some(f) = n
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "attribute")
+    else {
+        return false;
+    };
+    if !f
+        .child_by_field_name("attribute")
+        .is_some_and(|a| text(a, source) == "join")
+        || !f
+            .child_by_field_name("object")
+            .is_some_and(|o| string_value(o, source).is_some())
+    {
+        return false;
+    }
+    let Some(args) = n.child_by_field_name("arguments") else {
+        return false;
+    };
+    let arg = if args.kind() == "generator_expression" {
+        Some(args)
+    } else {
+        args.named_child(0)
+    };
+    arg.is_some_and(|a| match a.kind() {
+        "binary_operator" => a.child_by_field_name("left").is_some_and(is_constant),
+        "generator_expression" | "list_comprehension" => {
+            a.child_by_field_name("body").is_some_and(is_constant)
+        }
+        _ => false,
+    })
+}
+
 /// `"...".format(...)` (with only safe arguments, or `is_formatted_string` would have said so).
 fn is_format_call(n: Node, source: &[u8]) -> bool {
     n.child_by_field_name("function")
@@ -1399,6 +1623,7 @@ fn risky(n: Node, source: &[u8]) -> bool {
         }
         "call" if is_formatted_string(n, source) => true,
         "call" if is_format_call(n, source) => false,
+        "call" if is_placeholder_join(n, source) => false,
         "identifier" => !is_const_name(text(n, source)),
         "attribute" => n
             .child_by_field_name("attribute")
