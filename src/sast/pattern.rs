@@ -1289,6 +1289,12 @@ fn is_constant(n: Node) -> bool {
                 && n.child_by_field_name("value").is_some_and(is_constant)
         }
         "unary_operator" => n.child_by_field_name("argument").is_some_and(is_constant),
+        "conditional_expression" => {
+            // `a if cond else b`: the value is one of the branches.
+            let mut c = n.walk();
+            let kids: Vec<Node> = n.named_children(&mut c).collect();
+            kids.len() == 3 && is_constant(kids[0]) && is_constant(kids[2])
+        }
         "binary_operator" => {
             n.child_by_field_name("left").is_some_and(is_constant)
                 && n.child_by_field_name("right").is_some_and(is_constant)
@@ -1551,11 +1557,12 @@ fn sql_value_position(before: &str) -> bool {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(
-            r#"(?i)(=|<>|!=|<|>|like|in\s*\(|values\s*\(|limit|offset|between|and|['"])\s*%?\s*$"#,
+            r"(?i)(=|<>|!=|<|>|\blike|\bin\s*\(|\bvalues\s*\(|\blimit|\boffset|\bbetween|\band)\s*%?\s*$",
         )
         .expect("valid regex")
     });
-    // Inside an open quote: an odd number of single quotes so far.
+    // Inside an open string literal: an odd number of single quotes so far (double quotes delimit
+    // identifiers in SQL).
     before.bytes().filter(|b| *b == b'\'').count() % 2 == 1 || re.is_match(before)
 }
 
@@ -1807,6 +1814,46 @@ mod tests {
         assert_eq!(count(&e, "cur.execute(\"SELECT %s\", (x,))\n"), 0);
         assert_eq!(count(&e, "cur.execute(\"SELECT \" \"1\")\n"), 0);
         assert_eq!(count(&e, "cur.execute(q)\n"), 0);
+    }
+
+    #[test]
+    fn sql_value_positions() {
+        let e = engine("call: '*.execute'\nwhere:\n  - arg: 0\n    is: formatted-sql-value\n");
+        let hit = |src: &str| count(&e, src);
+        assert_eq!(
+            hit("c.execute(\"SELECT * FROM t WHERE name = '%s'\" % name)\n"),
+            1
+        );
+        assert_eq!(hit("c.execute(\"SELECT * FROM t WHERE id = \" + x)\n"), 1);
+        assert_eq!(
+            hit("c.execute(f\"SELECT * FROM t WHERE a LIKE '%{q}%'\")\n"),
+            1
+        );
+        assert_eq!(
+            hit("c.execute(\"SELECT * FROM t WHERE id IN ({})\".format(ids))\n"),
+            1
+        );
+        assert_eq!(
+            hit("c.execute(\"INSERT INTO t VALUES (%s, %s)\" % (a, b))\n"),
+            1
+        );
+        // identifiers, numbers, quoted identifiers, placeholder lists, constants
+        assert_eq!(hit("c.execute(\"DROP TABLE %s\" % table)\n"), 0);
+        assert_eq!(
+            hit("c.execute(f'ALTER TABLE \"{tbl}\" DISABLE CONSTRAINT \"{con}\"')\n"),
+            0
+        );
+        assert_eq!(hit("c.execute(\"SELECT * FROM t LIMIT %d\" % n)\n"), 0);
+        assert_eq!(hit("c.execute(\"SELECT * FROM t WHERE id IN (%s)\" % \", \".join([\"%s\"] * len(ids)), ids)\n"), 0);
+        assert_eq!(
+            hit("c.execute(\"SELECT * FROM t WHERE id = %s\" % int(x))\n"),
+            0
+        );
+        assert_eq!(hit("c.execute(\"SELECT '%s'\" + SUFFIX)\n"), 0);
+        assert_eq!(
+            hit("c.execute(\"SET TZ\" + (\" = 'UTC'\" if tz else \"\"))\n"),
+            0
+        );
     }
 
     #[test]
