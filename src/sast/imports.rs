@@ -78,6 +78,11 @@ impl Imports {
         })
     }
 
+    /// Modules imported with `from M import *`, in source order.
+    pub fn star_modules(&self) -> &[String] {
+        &self.star
+    }
+
     /// Every imported name, fully qualified, in source order.
     pub fn imported(&self) -> &[String] {
         &self.imported

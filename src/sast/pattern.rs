@@ -698,8 +698,28 @@ impl Engine {
                                 let qhead = bound
                                     .map(|b| b.split('.').next().unwrap_or(b))
                                     .unwrap_or(head);
-                                if self.calls.may_match(qhead, last) {
-                                    if let Some(q) = imports.resolve_node(f, source) {
+                                // `from os import *` then `system(cmd)`: try the star-imported modules.
+                                let star: Option<String> = if bound.is_none()
+                                    && !imports.star_modules().is_empty()
+                                    && !self.calls.may_match(qhead, last)
+                                {
+                                    imports.star_modules().iter().find_map(|m| {
+                                        let first = m.split('.').next().unwrap_or(m);
+                                        if !self.calls.heads.contains(first) {
+                                            return None;
+                                        }
+                                        let q = format!("{m}.{}", text(f, source));
+                                        let mut v = Vec::new();
+                                        self.calls.lookup(&q, &mut v);
+                                        (!v.is_empty()).then_some(q)
+                                    })
+                                } else {
+                                    None
+                                };
+                                if star.is_some() || self.calls.may_match(qhead, last) {
+                                    if let Some(q) =
+                                        star.or_else(|| imports.resolve_node(f, source))
+                                    {
                                         scratch.clear();
                                         self.calls.lookup(&q, &mut scratch);
                                         for &alt in scratch.iter() {
@@ -1814,6 +1834,14 @@ mod tests {
         assert_eq!(count(&e, "cur.execute(\"SELECT %s\", (x,))\n"), 0);
         assert_eq!(count(&e, "cur.execute(\"SELECT \" \"1\")\n"), 0);
         assert_eq!(count(&e, "cur.execute(q)\n"), 0);
+    }
+
+    #[test]
+    fn star_imports() {
+        let e = engine("call: [os.system]\n");
+        assert_eq!(count(&e, "from os import *\nsystem(cmd)\n"), 1);
+        assert_eq!(count(&e, "from os.path import *\nsystem(cmd)\n"), 0);
+        assert_eq!(count(&e, "system(cmd)\n"), 0);
     }
 
     #[test]
