@@ -943,7 +943,9 @@ fn eval_cond(c: &CCond, subject: Node, env: &Env) -> bool {
         CCond::Not(c) => !eval_cond(c, subject, env),
         CCond::Any(list) => list.iter().any(|c| eval_cond(c, subject, env)),
         CCond::All(list) => list.iter().all(|c| eval_cond(c, subject, env)),
-        CCond::Context(re) => context_matches(subject, env.source, re),
+        CCond::Context(re) => {
+            context_matches(subject, env.source, re) || flows_to_context(subject, env.source, re)
+        }
         CCond::Imports(mods) => mods.iter().any(|m| env.imports.imports_module(m)),
         CCond::Path(re) => re.is_match(env.path),
         CCond::Inside(set) => {
@@ -1702,6 +1704,109 @@ fn has_string_literal(n: Node, source: &[u8]) -> bool {
         }
         _ => is_formatted_string(n, source),
     }
+}
+
+/// One or two hops of plain assignment: `num = random.random()` then `remember_me_key = str(num)[2:]`,
+/// or `resp.set_cookie("rememberMe", key)`. Looks in the enclosing function (or module) for a use of the
+/// variable the match is assigned to whose context names match `re`.
+fn flows_to_context(subject: Node, source: &[u8], re: &Regex) -> bool {
+    // The variable the match is assigned to (directly, or as part of the assigned expression).
+    let mut cur = subject.parent();
+    let mut var = None;
+    let mut scope = None;
+    while let Some(p) = cur {
+        match p.kind() {
+            "assignment" if var.is_none() => {
+                var = p
+                    .child_by_field_name("left")
+                    .filter(|l| l.kind() == "identifier")
+                    .map(|l| text(l, source).to_string());
+                if var.is_none() {
+                    return false;
+                }
+            }
+            "function_definition" | "module" => {
+                scope = Some(p);
+                break;
+            }
+            "expression_statement" | "block" if var.is_none() => return false,
+            _ => {}
+        }
+        cur = p.parent();
+    }
+    let (Some(var), Some(scope)) = (var, scope) else {
+        return false;
+    };
+    let mut vars = vec![var];
+    for _hop in 0..2 {
+        let mut next = Vec::new();
+        let mut stack = vec![scope];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "identifier"
+                && n.start_byte() > subject.end_byte()
+                && vars.iter().any(|v| v.as_bytes() == &source[n.byte_range()])
+            {
+                if context_matches(n, source, re) || call_literal_matches(n, source, re) {
+                    return true;
+                }
+                // `b = f(a)`: follow b.
+                let mut up = n.parent();
+                while let Some(p) = up {
+                    match p.kind() {
+                        "assignment" => {
+                            if let Some(l) = p
+                                .child_by_field_name("left")
+                                .filter(|l| l.kind() == "identifier")
+                            {
+                                next.push(text(l, source).to_string());
+                            }
+                            break;
+                        }
+                        "expression_statement" | "block" | "function_definition" => break,
+                        _ => up = p.parent(),
+                    }
+                }
+            }
+            let mut c = n.walk();
+            for ch in n.children(&mut c) {
+                if ch.kind() != "function_definition" && ch.kind() != "class_definition" {
+                    stack.push(ch);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        vars = next;
+    }
+    false
+}
+
+/// Is `n` an argument of a call that also has a string literal argument matching `re`
+/// (`set_cookie("rememberMe", value)`), or the value of a subscript assignment with such a key
+/// (`session["token"] = value`)?
+fn call_literal_matches(n: Node, source: &[u8], re: &Regex) -> bool {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "argument_list" => {
+                let mut c = p.walk();
+                let r = p
+                    .named_children(&mut c)
+                    .any(|a| string_value(a, source).is_some_and(|v| re.is_match(&v)));
+                return r;
+            }
+            "assignment" => {
+                return p
+                    .child_by_field_name("left")
+                    .filter(|l| l.kind() == "subscript")
+                    .is_some_and(|l| re.is_match(text(l, source)));
+            }
+            "expression_statement" | "block" => return false,
+            _ => cur = p.parent(),
+        }
+    }
+    false
 }
 
 /// Do the names around a match (assignment target, keyword, dict key, called function, enclosing
