@@ -33,7 +33,8 @@ declare -A WALL CPU MEM
 measure() {
   local name="$1"; shift
   /usr/bin/time -f "%e %U %S %M" -o "$work/$name.time" "$@" >"$work/$name.out" 2>"$work/$name.err" || true
-  read -r w u s m <"$work/$name.time" || true
+  # (time prints "Command exited with non-zero status N" first when the tool reports findings)
+  read -r w u s m < <(tail -n 1 "$work/$name.time") || true
   WALL[$name]=$w
   CPU[$name]=$(echo "$u + $s" | bc)
   MEM[$name]=$((m / 1024))
