@@ -1596,13 +1596,13 @@ fn is_placeholder_join(n: Node, source: &[u8]) -> bool {
     else {
         return false;
     };
-    if !f
+    let is_join = f
         .child_by_field_name("attribute")
-        .is_some_and(|a| text(a, source) == "join")
-        || !f
-            .child_by_field_name("object")
-            .is_some_and(|o| string_value(o, source).is_some())
-    {
+        .is_some_and(|a| text(a, source) == "join");
+    let on_literal = f
+        .child_by_field_name("object")
+        .is_some_and(|o| string_value(o, source).is_some());
+    if !(is_join && on_literal) {
         return false;
     }
     let Some(args) = n.child_by_field_name("arguments") else {
