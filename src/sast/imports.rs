@@ -78,6 +78,11 @@ impl Imports {
         })
     }
 
+    /// Every local name an import binds, with its qualified name (in no particular order).
+    pub fn bindings(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.bindings.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// Modules imported with `from M import *`, in source order.
     pub fn star_modules(&self) -> &[String] {
         &self.star

@@ -342,7 +342,8 @@ pub struct Engine {
     calls: NameIndex,
     names: NameIndex,
     imports: Vec<(String, usize)>,
-    kinds: HashMap<u16, Vec<usize>>,
+    /// Alternatives of `node:` patterns, indexed by node kind id.
+    kinds: Vec<Vec<usize>>,
     assigns: Vec<usize>,
     strings: Vec<usize>,
     string_set: Option<RegexSet>,
@@ -592,7 +593,16 @@ impl Engine {
         let string_set = if b.string_res.is_empty() {
             None
         } else {
-            Some(RegexSet::new(&b.string_res).map_err(|e| (0, e.to_string()))?)
+            // ASCII classes and a large DFA keep the lazy DFA fast; fall back to Unicode semantics
+            // for patterns that need them.
+            let fast = regex::RegexSetBuilder::new(&b.string_res)
+                .unicode(false)
+                .dfa_size_limit(64 << 20)
+                .build();
+            Some(match fast {
+                Ok(set) => set,
+                Err(_) => RegexSet::new(&b.string_res).map_err(|e| (0, e.to_string()))?,
+            })
         };
         let query = if b.queries.is_empty() {
             None
@@ -623,11 +633,17 @@ impl Engine {
             calls,
             names,
             imports,
-            kinds,
+            kinds: kind_map,
             assigns,
             strings,
             ..
         } = b;
+        let mut kinds = vec![Vec::new(); language.node_kind_count() + 1];
+        for (k, v) in kind_map {
+            if let Some(slot) = kinds.get_mut(k as usize) {
+                *slot = v;
+            }
+        }
         Ok(Engine {
             ids: KindIds::new(&language),
             language,
@@ -670,6 +686,7 @@ impl Engine {
         let mut scratch: Vec<usize> = Vec::new();
         let on = |alt: usize| enabled.get(self.alts[alt].rule).copied().unwrap_or(false);
 
+        let name_filter = NameFilter::new(&self.names, imports, &self.ids, &self.language);
         let mut cursor = tree.walk();
         // Ancestors of the cursor's node (tree-sitter's `Node::parent` walks down from the root).
         let mut parents: Vec<Node<'t>> = Vec::with_capacity(64);
@@ -739,6 +756,7 @@ impl Engine {
                     }
                     _ if (kid == k.identifier || kid == k.attribute)
                         && !self.names.is_empty()
+                        && name_filter.may_match(node, source)
                         && is_name_reference(node, parents.last()) =>
                     {
                         if let Some((head, last)) = head_and_last(node, source) {
@@ -794,8 +812,10 @@ impl Engine {
                         }
                     }
                     _ if kid == k.string && self.string_set.is_some() => {
-                        if let Some(value) = string_value(node, source) {
-                            let set = self.string_set.as_ref().unwrap();
+                        let set = self.string_set.as_ref().unwrap();
+                        let quick = single_content(node, source);
+                        let worth = quick.is_none_or(|q| set.is_match(q));
+                        if let Some(value) = string_value(node, source).filter(|_| worth) {
                             let hits = set.matches(&value);
                             if hits.matched_any() {
                                 for &alt in &self.strings {
@@ -833,7 +853,7 @@ impl Engine {
                     }
                     _ => {}
                 }
-                if let Some(alts) = self.kinds.get(&node.kind_id()) {
+                if let Some(alts) = self.kinds.get(kid as usize).filter(|a| !a.is_empty()) {
                     for &alt in alts {
                         if on(alt) && self.check(alt, node, &env) {
                             out.push(self.mk(alt, node, None));
@@ -1122,6 +1142,86 @@ fn unparen(mut n: Node) -> Node {
 
 fn text<'a>(n: Node, source: &'a [u8]) -> &'a str {
     n.utf8_text(source).unwrap_or("")
+}
+
+/// A cheap per-file test before resolving an identifier or attribute chain for `name:` patterns: its
+/// leftmost identifier must be a local name an import binds to one of the patterns' first segments, or
+/// that first segment itself.
+struct NameFilter {
+    /// Disabled (everything may match) when a pattern has no fixed first segment.
+    all: bool,
+    attribute: u16,
+    object: u16,
+    names: Vec<Vec<u8>>,
+    /// Bit `len & 63` of `lens[first byte]`.
+    lens: [u64; 256],
+}
+
+impl NameFilter {
+    fn new(index: &NameIndex, imports: &Imports, ids: &KindIds, language: &Language) -> Self {
+        let mut f = NameFilter {
+            all: index.always || !index.tails.is_empty(),
+            attribute: ids.attribute,
+            object: language
+                .field_id_for_name("object")
+                .map(|f| f.get())
+                .unwrap_or(0),
+            names: Vec::new(),
+            lens: [0; 256],
+        };
+        if f.all {
+            return f;
+        }
+        let mut add = |n: &str| {
+            let b = n.as_bytes();
+            if let Some(&first) = b.first() {
+                f.lens[first as usize] |= 1u64 << (b.len() & 63);
+                f.names.push(b.to_vec());
+            }
+        };
+        for h in &index.heads {
+            add(h);
+        }
+        for (local, qualified) in imports.bindings() {
+            let first = qualified.split('.').next().unwrap_or(qualified);
+            if index.heads.contains(first) {
+                add(local);
+            }
+        }
+        f
+    }
+
+    fn may_match(&self, node: Node, source: &[u8]) -> bool {
+        if self.all {
+            return true;
+        }
+        let mut cur = node;
+        while cur.kind_id() == self.attribute {
+            match cur.child_by_field_id(self.object) {
+                Some(o) => cur = o,
+                None => break,
+            }
+        }
+        let Some(head) = source.get(cur.byte_range()) else {
+            return false;
+        };
+        let Some(&first) = head.first() else {
+            return false;
+        };
+        self.lens[first as usize] & (1u64 << (head.len() & 63)) != 0
+            && self.names.iter().any(|n| n.as_slice() == head)
+    }
+}
+
+/// The text of a string literal with exactly one content part and no placeholders (most strings).
+fn single_content<'a>(n: Node, source: &'a [u8]) -> Option<&'a str> {
+    if n.kind() != "string" || n.named_child_count() != 3 {
+        return None;
+    }
+    let c = n.named_child(1)?;
+    (c.kind() == "string_content")
+        .then(|| c.utf8_text(source).ok())
+        .flatten()
 }
 
 /// The method name of a call on something that is not a dotted name (`f().m`, `x[0].m`).
