@@ -228,7 +228,12 @@ fn glob_regex(p: &str) -> Result<Regex, String> {
 #[derive(Debug, Default)]
 struct NameIndex {
     exact: HashMap<String, Vec<usize>>,
-    globs: Vec<(Regex, usize)>,
+    /// `*.name`: any receiver, by last segment.
+    suffix: HashMap<String, Vec<usize>>,
+    /// `a.b.*`: by prefix (with the trailing dot).
+    prefix: Vec<(String, usize)>,
+    /// Other globs, with the fixed first segment they need (if any).
+    globs: Vec<(Option<String>, Regex, usize)>,
     /// First segments of patterns that start with a fixed segment.
     heads: HashSet<String>,
     /// Last segments of `*.name` patterns.
@@ -251,16 +256,26 @@ impl NameIndex {
         } else {
             self.always = true;
         }
-        if pattern.contains('*') {
-            self.globs.push((glob_regex(pattern)?, alt));
-        } else {
+        let stars = pattern.matches('*').count();
+        if stars == 0 {
             self.exact.entry(pattern.to_string()).or_default().push(alt);
+        } else if stars == 1 && pattern.starts_with("*.") && !last.contains('*') && first == "*" {
+            self.suffix.entry(last.to_string()).or_default().push(alt);
+        } else if stars == 1 && pattern.ends_with(".*") {
+            self.prefix
+                .push((pattern[..pattern.len() - 1].to_string(), alt));
+        } else {
+            let head = (!first.contains('*')).then(|| first.to_string());
+            self.globs.push((head, glob_regex(pattern)?, alt));
         }
         Ok(())
     }
 
     fn is_empty(&self) -> bool {
-        self.exact.is_empty() && self.globs.is_empty()
+        self.exact.is_empty()
+            && self.suffix.is_empty()
+            && self.prefix.is_empty()
+            && self.globs.is_empty()
     }
 
     fn may_match(&self, head: &str, last: &str) -> bool {
@@ -271,9 +286,24 @@ impl NameIndex {
         if let Some(v) = self.exact.get(name) {
             out.extend_from_slice(v);
         }
-        for (re, alt) in &self.globs {
-            if re.is_match(name) {
+        if !self.suffix.is_empty() {
+            if let Some((_, last)) = name.rsplit_once('.') {
+                if let Some(v) = self.suffix.get(last) {
+                    out.extend_from_slice(v);
+                }
+            }
+        }
+        for (p, alt) in &self.prefix {
+            if name.starts_with(p.as_str()) {
                 out.push(*alt);
+            }
+        }
+        if !self.globs.is_empty() {
+            let first = name.split('.').next().unwrap_or(name);
+            for (head, re, alt) in &self.globs {
+                if head.as_deref().is_none_or(|h| h == first) && re.is_match(name) {
+                    out.push(*alt);
+                }
             }
         }
     }
