@@ -1,34 +1,538 @@
 //! Python SAST job: tree-sitter pattern rules and taint tracking. Rules are data in `rules/python/`.
+//!
+//! Each Python file is parsed once (in parallel, one parser per thread); its imports are collected; all
+//! pattern rules run in one walk of the tree ([`pattern::Engine`]); then the taint engine runs over the
+//! same tree. A file with syntax errors gets a `parse-error` notification and what tree-sitter recovered
+//! is still scanned.
+
+pub mod imports;
+pub mod pattern;
+pub mod rules;
+pub mod taint;
 
 use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
-use crate::finding::JobKind;
+use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification, Severity};
 use crate::rule::RuleMeta;
+use crate::text::{clip, LineIndex};
+use rayon::prelude::*;
+use rules::{LoadedRule, RuleKind};
 use serde::Deserialize;
+use std::path::PathBuf;
+use tree_sitter::{Node, Parser, Tree};
 
 /// `[sast]` in tollgate.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Config {}
+pub struct Config {
+    /// Leave out the built-in rules and use only those of `--rules` directories.
+    #[serde(default)]
+    pub no_builtin_rules: bool,
+    /// What to do with findings in test code (`tests/`, `test_*.py`, `*_test.py`, `conftest.py`).
+    #[serde(default)]
+    pub test_code: TestCode,
+}
 
-pub struct SastJob {}
+/// `[sast] test-code`: test suites pickle, assert and run shell commands on purpose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestCode {
+    /// Report them at `info` severity (they never fail the default gate). The default.
+    #[default]
+    Demote,
+    /// Report them like any other finding.
+    Report,
+    /// Do not scan test files (one notification says how many were skipped).
+    Skip,
+}
+
+/// Is this path test code? `tests/`, `test/`, `testing/` directories, `test_*.py`, `*_test.py`,
+/// `*_tests.py`, `conftest.py`.
+pub fn is_test_path(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name == "conftest.py"
+        || (name.starts_with("test_") && name.ends_with(".py"))
+        || name.ends_with("_test.py")
+        || name.ends_with("_tests.py")
+    {
+        return true;
+    }
+    rel.split('/')
+        .rev()
+        .skip(1)
+        .any(|d| matches!(d, "test" | "tests" | "testing"))
+}
+
+/// The Python SAST job.
+pub struct SastJob {
+    test_code: TestCode,
+    rules: Vec<LoadedRule>,
+    engine: pattern::Engine,
+    /// `(index into rules, rule)` of the taint rules.
+    taint_rules: Vec<(usize, (String, taint::TaintRule))>,
+}
 
 impl SastJob {
-    pub fn new(
-        _config: &Config,
-        _extra_rule_dirs: &[std::path::PathBuf],
-    ) -> crate::error::Result<Self> {
-        Ok(SastJob {})
+    /// Load the built-in rules and `DIR/python/*.yaml` of each extra rule directory. A rule of a later
+    /// directory replaces a rule with the same id.
+    pub fn new(config: &Config, extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
+        let mut rules = if config.no_builtin_rules {
+            Vec::new()
+        } else {
+            rules::builtin_rules()?
+        };
+        for dir in extra_rule_dirs {
+            for r in rules::load_dir(dir)? {
+                rules.retain(|x| x.file.id != r.file.id);
+                rules.push(r);
+            }
+        }
+        rules.sort_by(|a, b| a.file.id.cmp(&b.file.id));
+        let mut job = Self::from_rules(rules)?;
+        job.test_code = config.test_code;
+        Ok(job)
     }
+
+    /// A job with exactly these rules.
+    pub fn from_rules(rules: Vec<LoadedRule>) -> crate::error::Result<Self> {
+        let specs: Vec<Option<&pattern::PatternSpec>> = rules
+            .iter()
+            .map(|r| match r.file.kind {
+                RuleKind::Pattern => r.file.pattern.as_ref(),
+                RuleKind::Taint => None,
+            })
+            .collect();
+        let engine = pattern::Engine::new(&specs).map_err(|(i, m)| crate::error::Error::Rule {
+            path: rules.get(i).map(|r| r.origin.clone()).unwrap_or_default(),
+            line: 1,
+            message: m,
+        })?;
+        let taint_rules = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.taint.clone().map(|t| (i, (r.file.id.clone(), t))))
+            .collect();
+        Ok(SastJob {
+            test_code: TestCode::default(),
+            rules,
+            engine,
+            taint_rules,
+        })
+    }
+
+    /// The loaded rules, sorted by id.
+    pub fn loaded_rules(&self) -> &[LoadedRule] {
+        &self.rules
+    }
+
+    /// Scan one file's text (what `scan` does per file; also handy for tests and benchmarks).
+    pub fn scan_source(
+        &self,
+        parser: &mut Parser,
+        rel: &str,
+        source: &str,
+        enabled: &[bool],
+    ) -> (Vec<Finding>, Vec<Notification>) {
+        let mut notes = Vec::new();
+        let Some(tree) = parser.parse(source, None) else {
+            notes.push(
+                Notification::new(
+                    NoteLevel::Warning,
+                    "parse-error",
+                    format!("{rel}: the Python parser gave up on this file; it was not scanned"),
+                )
+                .at(rel, None),
+            );
+            return (Vec::new(), notes);
+        };
+        let index = LineIndex::new(source);
+        if tree.root_node().has_error() {
+            let (line, col) = first_error(&tree)
+                .map(|n| index.position(n.start_byte()))
+                .unwrap_or((1, 1));
+            notes.push(
+                Notification::new(
+                    NoteLevel::Warning,
+                    "parse-error",
+                    format!(
+                        "{rel}:{line}: syntax error (not valid Python 3?); the rest of the file was still scanned"
+                    ),
+                )
+                .at(rel, Some(line))
+                .with_column(Some(col)),
+            );
+        }
+        let bytes = source.as_bytes();
+        let imports = imports::Imports::from_tree(&tree, bytes);
+        let mut findings = Vec::new();
+        for m in self.engine.run(&tree, bytes, &imports, rel, enabled) {
+            let rule = &self.rules[m.rule];
+            let mut msg = m
+                .message
+                .as_deref()
+                .unwrap_or(&rule.file.message)
+                .to_string();
+            if let Some(name) = &m.name {
+                msg = msg.replace("{name}", name);
+            }
+            let mut f = self.finding(rule, &index, rel, m.node.start_byte(), m.node.end_byte());
+            f.message = msg;
+            if let Some(s) = m.severity {
+                f.severity = s;
+            }
+            f.fingerprint_key = fingerprint_key(&rule.file.id, m.node, bytes);
+            if let Some(name) = m.name {
+                f.properties
+                    .insert("name".into(), serde_json::Value::String(name));
+            }
+            findings.push(f);
+        }
+        let active: Vec<(String, taint::TaintRule)> = self
+            .taint_rules
+            .iter()
+            .filter(|(i, _)| enabled.get(*i).copied().unwrap_or(false))
+            .map(|(_, r)| r.clone())
+            .collect();
+        if !active.is_empty() {
+            for hit in taint::analyze(&tree, source, &imports, &active) {
+                let Some(rule) = self.rules.iter().find(|r| r.file.id == hit.rule_id) else {
+                    continue;
+                };
+                let mut f = self.finding(rule, &index, rel, hit.sink_start_byte, hit.sink_end_byte);
+                f.message = hit.message.clone();
+                if let Some(s) = hit.severity_override {
+                    f.severity = s;
+                }
+                let sink_text = source
+                    .get(hit.sink_start_byte..hit.sink_end_byte)
+                    .unwrap_or("");
+                let source_text = hit
+                    .steps
+                    .first()
+                    .and_then(|(s, e, _)| source.get(*s..*e))
+                    .unwrap_or("");
+                f.fingerprint_key = format!(
+                    "{}|{}|{}|{}",
+                    rule.file.id,
+                    normalize(sink_text),
+                    normalize(source_text),
+                    enclosing_function(&tree, hit.sink_start_byte, bytes)
+                );
+                f.code_flow = hit
+                    .steps
+                    .iter()
+                    .map(|(s, e, label)| FlowStep {
+                        location: location(&index, rel, *s, *e),
+                        message: label.clone(),
+                    })
+                    .collect();
+                findings.push(f);
+            }
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        (findings, notes)
+    }
+
+    fn finding(
+        &self,
+        rule: &LoadedRule,
+        index: &LineIndex,
+        rel: &str,
+        start: usize,
+        end: usize,
+    ) -> Finding {
+        let loc = location(index, rel, start, end);
+        let line = loc.start_line;
+        let mut f = Finding::new(
+            rule.file.id.clone(),
+            JobKind::Sast,
+            rule.file.severity,
+            rule.file.message.clone(),
+            loc,
+        );
+        f.cwe = rule.file.cwe.clone();
+        f.snippet = Some(clip(index.line_text(line), 200));
+        let fix = rule.file.docs.fix.trim();
+        if !fix.is_empty() {
+            f.remediation = Some(first_paragraph(fix));
+        }
+        f
+    }
+}
+
+fn location(index: &LineIndex, rel: &str, start: usize, end: usize) -> Location {
+    let (sl, sc) = index.position(start);
+    let (el, ec) = index.position(end.max(start));
+    Location {
+        path: rel.to_string(),
+        start_line: sl,
+        start_column: sc,
+        end_line: el,
+        end_column: ec,
+    }
+}
+
+fn first_paragraph(s: &str) -> String {
+    let p = s.split("\n\n").next().unwrap_or(s);
+    clip(&p.split_whitespace().collect::<Vec<_>>().join(" "), 300)
+}
+
+/// Whitespace-insensitive text of a node, clipped (part of the fingerprint: stable across line moves).
+fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(256));
+    for (i, w) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(w);
+        if out.len() > 240 {
+            break;
+        }
+    }
+    out
+}
+
+fn fingerprint_key(rule_id: &str, node: Node, source: &[u8]) -> String {
+    let t = node.utf8_text(source).unwrap_or("");
+    format!(
+        "{rule_id}|{}|{}",
+        normalize(t),
+        enclosing_function_of(node, source)
+    )
+}
+
+fn enclosing_function_of(node: Node, source: &[u8]) -> String {
+    let mut names = Vec::new();
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        if matches!(p.kind(), "function_definition" | "class_definition") {
+            if let Some(n) = p.child_by_field_name("name") {
+                names.push(n.utf8_text(source).unwrap_or("").to_string());
+            }
+        }
+        cur = p.parent();
+    }
+    names.reverse();
+    names.join(".")
+}
+
+fn enclosing_function(tree: &Tree, byte: usize, source: &[u8]) -> String {
+    match tree.root_node().descendant_for_byte_range(byte, byte) {
+        Some(n) => enclosing_function_of(n, source),
+        None => String::new(),
+    }
+}
+
+/// The first ERROR or MISSING node of a tree, in source order.
+fn first_error(tree: &Tree) -> Option<Node<'_>> {
+    let mut node = tree.root_node();
+    'outer: loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut c = node.walk();
+        for child in node.children(&mut c) {
+            if child.has_error() || child.is_missing() {
+                node = child;
+                continue 'outer;
+            }
+        }
+        return None;
+    }
+}
+
+/// Is this a file the job scans: `*.py`, or an extension-less file whose first line is a Python
+/// shebang.
+pub fn is_python_file(file: &SourceFile) -> bool {
+    match file.extension().as_str() {
+        "py" => true,
+        "" => has_python_shebang(&file.abs),
+        _ => false,
+    }
+}
+
+fn has_python_shebang(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = [0u8; 128];
+    let n = f.read(&mut buf).unwrap_or(0);
+    let head = &buf[..n];
+    if !head.starts_with(b"#!") {
+        return false;
+    }
+    let line = head.split(|b| *b == b'\n').next().unwrap_or(head);
+    String::from_utf8_lossy(line).contains("python")
+}
+
+/// A parser for Python source.
+pub fn new_parser() -> Parser {
+    let mut p = Parser::new();
+    p.set_language(&tree_sitter_python::LANGUAGE.into())
+        .expect("tree-sitter-python matches the tree-sitter ABI");
+    p
 }
 
 impl Job for SastJob {
     fn kind(&self) -> JobKind {
         JobKind::Sast
     }
+
     fn rules(&self) -> Vec<RuleMeta> {
-        Vec::new()
+        self.rules.iter().map(LoadedRule::meta).collect()
     }
-    fn scan(&self, _files: &[SourceFile], _ctx: &ScanContext) -> JobOutput {
-        JobOutput::default()
+
+    fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
+        let enabled: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
+            .collect();
+        let mut picked: Vec<&SourceFile> = files.iter().filter(|f| is_python_file(f)).collect();
+        picked.sort();
+        let mut out = JobOutput::default();
+        if self.test_code == TestCode::Skip {
+            let before = picked.len();
+            picked.retain(|f| !is_test_path(&f.rel));
+            let skipped = before - picked.len();
+            if skipped > 0 {
+                out.notifications.push(Notification::new(
+                    NoteLevel::Note,
+                    "sast-tests-skipped",
+                    format!("{skipped} Python test files were not scanned ([sast] test-code = \"skip\")"),
+                ));
+            }
+        }
+        if !enabled.iter().any(|e| *e) {
+            return out;
+        }
+        let results: Vec<(Vec<Finding>, Vec<Notification>)> = picked
+            .par_iter()
+            .map_init(new_parser, |parser, file| {
+                let r = match file.read_text() {
+                    Ok(text) => self.scan_source(parser, &file.rel, &text, &enabled),
+                    Err(note) => (Vec::new(), vec![note]),
+                };
+                ctx.progress.inc(1);
+                r
+            })
+            .collect();
+        out.files_scanned = picked.len();
+        let mut demoted = 0usize;
+        for (mut f, n) in results {
+            if self.test_code == TestCode::Demote {
+                for x in f.iter_mut().filter(|x| is_test_path(&x.location.path)) {
+                    if x.severity > Severity::Info {
+                        x.properties.insert(
+                            "original-severity".into(),
+                            serde_json::Value::from(x.severity.as_str()),
+                        );
+                        x.severity = Severity::Info;
+                        demoted += 1;
+                    }
+                    x.properties
+                        .insert("test-code".into(), serde_json::Value::Bool(true));
+                }
+            }
+            out.findings.extend(f);
+            out.notifications.extend(n);
+        }
+        if demoted > 0 {
+            out.notifications.push(Notification::new(
+                NoteLevel::Note,
+                "sast-tests-demoted",
+                format!(
+                    "{demoted} findings in test code were reported at info severity ([sast] test-code = \"report\" keeps their severity)"
+                ),
+            ));
+        }
+        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.notifications.sort();
+        out.properties.insert(
+            "sast.rules".into(),
+            serde_json::Value::from(enabled.iter().filter(|e| **e).count()),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job() -> SastJob {
+        SastJob::new(&Config::default(), &[]).unwrap()
+    }
+
+    fn scan(src: &str) -> (Vec<Finding>, Vec<Notification>) {
+        let j = job();
+        let enabled = vec![true; j.rules.len()];
+        j.scan_source(&mut new_parser(), "app.py", src, &enabled)
+    }
+
+    #[test]
+    fn test_paths() {
+        for p in [
+            "tests/test_x.py",
+            "pkg/tests/util.py",
+            "test_app.py",
+            "a/conftest.py",
+            "a/b_test.py",
+            "testing/x.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in [
+            "testcode/BenchmarkTest00001.py",
+            "app/views.py",
+            "contest.py",
+            "tests.py.bak",
+            "latest/x.py",
+        ] {
+            assert!(!is_test_path(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn builtin_rules_load_and_compile() {
+        let j = job();
+        assert!(j.rules.len() >= 30, "{} rules", j.rules.len());
+        let metas = j.rules();
+        assert!(metas.iter().all(|m| !m.help_markdown.is_empty()));
+    }
+
+    #[test]
+    fn syntax_error_is_a_notification_and_the_rest_is_scanned() {
+        let (f, n) = scan("import os\ndef broken(:\n    pass\n\nos.system(cmd)\n");
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].code, "parse-error");
+        assert_eq!(n[0].line, Some(2));
+        assert!(f.iter().any(|f| f.rule_id == "PY-OS-SYSTEM"), "{f:#?}");
+    }
+
+    #[test]
+    fn findings_have_positions_snippets_and_stable_keys() {
+        let src = "import subprocess\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n";
+        let (f, _) = scan(src);
+        let f = f
+            .iter()
+            .find(|f| f.rule_id == "PY-SUBPROCESS-SHELL")
+            .unwrap();
+        assert_eq!(f.location.start_line, 4);
+        assert_eq!(f.location.start_column, 5);
+        assert_eq!(
+            f.snippet.as_deref(),
+            Some("subprocess.call(cmd, shell=True)")
+        );
+        assert!(!f.fingerprint_key.contains('4'));
+        assert!(f.fingerprint_key.contains("run"));
+        let moved = format!("\n\n{src}");
+        let (g, _) = scan(&moved);
+        let g = g
+            .iter()
+            .find(|f| f.rule_id == "PY-SUBPROCESS-SHELL")
+            .unwrap();
+        assert_eq!(f.fingerprint_key, g.fingerprint_key);
     }
 }

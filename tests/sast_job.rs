@@ -1,0 +1,298 @@
+//! The SAST job as the engine runs it: file picking, realistic sample apps with their expected findings,
+//! extra rule directories, rule selection, parse errors, test code, determinism.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use tollgate::engine::{Job, RuleSelection, ScanContext, SourceFile};
+use tollgate::finding::Severity;
+use tollgate::sast::rules::RuleKind;
+use tollgate::sast::{Config, SastJob, TestCode};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python")
+}
+
+fn source_files(root: &Path) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let size = p.metadata().unwrap().len();
+                out.push(SourceFile { rel, abs: p, size });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// `# expect: A, B` markers of a fixture: (line, rule) pairs.
+fn expectations(text: &str) -> BTreeSet<(u32, String)> {
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some((_, ids)) = line.split_once("# expect:") {
+            for id in ids.split(',') {
+                out.insert((i as u32 + 1, id.trim().to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn sample_apps_give_exactly_the_expected_pattern_findings() {
+    let root = fixtures().join("apps");
+    let job = SastJob::new(&Config::default(), &[]).unwrap();
+    let pattern_rules: BTreeSet<String> = job
+        .loaded_rules()
+        .iter()
+        .filter(|r| r.file.kind == RuleKind::Pattern)
+        .map(|r| r.file.id.clone())
+        .collect();
+    let files = source_files(&root);
+    let out = job.scan(&files, &ScanContext::new(root.clone()));
+    assert!(out.notifications.is_empty(), "{:#?}", out.notifications);
+    let mut checked = 0;
+    for f in files.iter().filter(|f| f.rel.ends_with(".py")) {
+        let text = std::fs::read_to_string(&f.abs).unwrap();
+        let want = expectations(&text);
+        assert!(
+            want.len() >= 8,
+            "{}: only {} expectations",
+            f.rel,
+            want.len()
+        );
+        let got: BTreeSet<(u32, String)> = out
+            .findings
+            .iter()
+            .filter(|x| x.location.path == f.rel && pattern_rules.contains(&x.rule_id))
+            .map(|x| (x.location.start_line, x.rule_id.clone()))
+            .collect();
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{}: missing {missing:?}, unexpected {extra:?}",
+            f.rel
+        );
+        checked += want.len();
+    }
+    assert!(checked >= 25);
+    for f in &out.findings {
+        assert!(!f.cwe.is_empty() && f.remediation.is_some() && f.snippet.is_some());
+        assert!(!f.fingerprint_key.is_empty());
+    }
+}
+
+#[test]
+fn extra_rule_dir_adds_rules_and_selection_is_respected() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.py",
+        "import os\nprint(password)\nos.system(cmd)\neval(x)\n",
+    );
+    let job = SastJob::new(&Config::default(), &[fixtures().join("rules")]).unwrap();
+    assert!(job.rules().iter().any(|r| r.id == "ACME-NO-PRINT"));
+    let files = source_files(dir.path());
+    let mut ctx = ScanContext::new(dir.path().to_path_buf());
+    let ids = |ctx: &ScanContext| -> BTreeSet<String> {
+        job.scan(&files, ctx)
+            .findings
+            .into_iter()
+            .map(|f| f.rule_id)
+            .collect()
+    };
+    let all = ids(&ctx);
+    assert!(
+        all.contains("ACME-NO-PRINT") && all.contains("PY-OS-SYSTEM") && all.contains("PY-EVAL"),
+        "{all:?}"
+    );
+    ctx.selection = RuleSelection {
+        select: vec![],
+        ignore: vec!["PY-EVAL".into(), "ACME".into()],
+    };
+    let some = ids(&ctx);
+    assert!(
+        !some.contains("PY-EVAL")
+            && !some.contains("ACME-NO-PRINT")
+            && some.contains("PY-OS-SYSTEM"),
+        "{some:?}"
+    );
+    ctx.selection = RuleSelection {
+        select: vec!["PY-EVAL".into()],
+        ignore: vec![],
+    };
+    assert_eq!(ids(&ctx), BTreeSet::from(["PY-EVAL".to_string()]));
+}
+
+#[test]
+fn broken_rule_file_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "python/PY-BAD.yaml", "id: PY-BAD\ntitle: t\nseverity: high\ncwe: [1]\nkind: pattern\nmessage: m\ndocs: {what: a, why: b, fix: c}\npattern: {call: [eval], where: [{keyword: x, equals: true, bogus: 1}]}\n");
+    let err = SastJob::new(&Config::default(), &[dir.path().to_path_buf()])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("PY-BAD.yaml"), "{err}");
+    write(dir.path(), "python/PY-BAD.yaml", "id: PY-OTHER\ntitle: t\nseverity: high\ncwe: [1]\nkind: pattern\nmessage: m\ndocs: {what: a, why: b, fix: c}\npattern: {call: [eval]}\n");
+    let err = SastJob::new(&Config::default(), &[dir.path().to_path_buf()])
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("must equal the file name"), "{err}");
+}
+
+#[test]
+fn picks_python_files_and_scripts_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.py", "eval(x)\n");
+    write(dir.path(), "bin/tool", "#!/usr/bin/env python3\neval(x)\n");
+    write(dir.path(), "bin/sh-tool", "#!/bin/sh\neval \"$x\"\n");
+    write(dir.path(), "stubs.pyi", "eval(x)\n");
+    write(dir.path(), "notes.txt", "eval(x)\n");
+    let job = SastJob::new(&Config::default(), &[]).unwrap();
+    let out = job.scan(
+        &source_files(dir.path()),
+        &ScanContext::new(dir.path().to_path_buf()),
+    );
+    assert_eq!(out.files_scanned, 2);
+    let paths: BTreeSet<String> = out
+        .findings
+        .iter()
+        .map(|f| f.location.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        BTreeSet::from(["a.py".to_string(), "bin/tool".to_string()])
+    );
+}
+
+#[test]
+fn parse_errors_are_notifications_and_scanning_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ok.py", "import os\nos.system(cmd)\n");
+    write(
+        dir.path(),
+        "py2.py",
+        "import os\ndef f(:\n  pass\nos.system(cmd)\n",
+    );
+    write(dir.path(), "latin1.py", "");
+    std::fs::write(
+        dir.path().join("latin1.py"),
+        b"# caf\xe9\nimport os\nos.system(cmd)\n",
+    )
+    .unwrap();
+    let job = SastJob::new(&Config::default(), &[]).unwrap();
+    let out = job.scan(
+        &source_files(dir.path()),
+        &ScanContext::new(dir.path().to_path_buf()),
+    );
+    let notes: Vec<_> = out
+        .notifications
+        .iter()
+        .filter(|n| n.code == "parse-error")
+        .collect();
+    assert_eq!(notes.len(), 1, "{:#?}", out.notifications);
+    assert_eq!(notes[0].path.as_deref(), Some("py2.py"));
+    assert_eq!(notes[0].line, Some(2));
+    let hits: BTreeSet<&str> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "PY-OS-SYSTEM")
+        .map(|f| f.location.path.as_str())
+        .collect();
+    assert_eq!(hits, BTreeSet::from(["latin1.py", "ok.py", "py2.py"]));
+}
+
+#[test]
+fn test_code_is_demoted_or_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/views.py",
+        "import pickle\npickle.loads(data)\n",
+    );
+    write(
+        dir.path(),
+        "app/tests/test_views.py",
+        "import pickle\npickle.loads(data)\n",
+    );
+    let files = source_files(dir.path());
+    let ctx = ScanContext::new(dir.path().to_path_buf());
+    let job = SastJob::new(&Config::default(), &[]).unwrap();
+    let out = job.scan(&files, &ctx);
+    let sev = |p: &str| {
+        out.findings
+            .iter()
+            .find(|f| f.location.path == p)
+            .map(|f| f.severity)
+    };
+    assert_eq!(sev("app/views.py"), Some(Severity::High));
+    assert_eq!(sev("app/tests/test_views.py"), Some(Severity::Info));
+    assert!(out
+        .notifications
+        .iter()
+        .any(|n| n.code == "sast-tests-demoted"));
+
+    let report = SastJob::new(
+        &Config {
+            test_code: TestCode::Report,
+            ..Config::default()
+        },
+        &[],
+    )
+    .unwrap();
+    let out = report.scan(&files, &ctx);
+    assert!(out.findings.iter().all(|f| f.severity == Severity::High));
+
+    let skip = SastJob::new(
+        &Config {
+            test_code: TestCode::Skip,
+            ..Config::default()
+        },
+        &[],
+    )
+    .unwrap();
+    let out = skip.scan(&files, &ctx);
+    assert_eq!(out.files_scanned, 1);
+    assert_eq!(out.findings.len(), 1);
+    assert!(out
+        .notifications
+        .iter()
+        .any(|n| n.code == "sast-tests-skipped"));
+}
+
+#[test]
+fn same_input_same_output() {
+    let root = fixtures().join("apps");
+    let job = SastJob::new(&Config::default(), &[]).unwrap();
+    let files = source_files(&root);
+    let a = job.scan(&files, &ScanContext::new(root.clone()));
+    let b = job.scan(&files, &ScanContext::new(root.clone()));
+    assert_eq!(
+        serde_json::to_string(&a.findings).unwrap(),
+        serde_json::to_string(&b.findings).unwrap()
+    );
+    let keys: Vec<_> = a
+        .findings
+        .iter()
+        .map(|f| (&f.fingerprint_key, f.location.start_line))
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] != w[1]));
+}
