@@ -1,5 +1,8 @@
 //! Python SAST job: tree-sitter pattern rules and taint tracking. Rules are data in `rules/python/`.
 
+pub mod imports;
+pub mod taint;
+
 use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
 use crate::finding::JobKind;
 use crate::rule::RuleMeta;
