@@ -42,8 +42,8 @@ fn rule_files() -> Vec<RuleFile> {
         if v.get("kind").and_then(|k| k.as_str()) != Some("taint") {
             continue;
         }
-        let rf: RuleFile = serde_norway::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let rf: RuleFile =
+            serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         assert_eq!(
             p.file_stem().unwrap().to_str().unwrap(),
             rf.id,
@@ -116,8 +116,16 @@ fn every_taint_rule_is_complete() {
     for f in &files {
         assert_eq!(f.kind, "taint");
         assert!(!f.cwe.is_empty(), "{}: cwe", f.id);
-        assert!(!f.examples.positive.is_empty(), "{}: positive examples", f.id);
-        assert!(!f.examples.negative.is_empty(), "{}: negative examples", f.id);
+        assert!(
+            !f.examples.positive.is_empty(),
+            "{}: positive examples",
+            f.id
+        );
+        assert!(
+            !f.examples.negative.is_empty(),
+            "{}: negative examples",
+            f.id
+        );
     }
     let cwes: BTreeSet<u32> = files.iter().flat_map(|f| f.cwe.iter().copied()).collect();
     for c in [22, 78, 79, 89, 90, 94, 501, 502, 601, 643, 918] {
@@ -149,4 +157,140 @@ fn rule_examples() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn messages_name_source_and_sink() {
+    let code = "from flask import request\nimport sqlite3\n\ndef view(cur):\n    uid = request.args.get('id')\n    q = \"SELECT * FROM u WHERE id = '\" + uid + \"'\"\n    cur.execute(q)\n";
+    let hits = run(code, &rules());
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let h = &hits[0];
+    assert_eq!(h.rule_id, "PY-SQLI");
+    assert_eq!(
+        h.message,
+        "User input from `request.args.get('id')` (line 5) reaches a SQL query in `cur.execute` (line 7)"
+    );
+    let labels: Vec<&str> = h.steps.iter().map(|s| s.2.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec![
+            "User input from `request.args.get('id')`",
+            "assigned to `uid`",
+            "assigned to `q`",
+            "reaches a SQL query in `cur.execute`"
+        ]
+    );
+    assert_eq!(&code[h.steps[0].0..h.steps[0].1], "request.args.get('id')");
+    assert_eq!(&code[h.sink_start_byte..h.sink_end_byte], "cur.execute(q)");
+    assert_eq!(h.severity_override, None);
+}
+
+macro_rules! fixture_tests {
+    ($($name:ident => $file:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                check_fixture($file);
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    source_flask => "src_flask.py",
+    source_django => "src_django.py",
+    source_fastapi => "src_fastapi.py",
+    source_cli_and_environment => "src_cli_env.py",
+    sink_sql => "sink_sqli.py",
+    sink_command => "sink_cmdi.py",
+    sink_code => "sink_codei.py",
+    sink_deserialization => "sink_deser.py",
+    sink_path => "sink_path.py",
+    sink_ssrf => "sink_ssrf.py",
+    sink_xss => "sink_xss.py",
+    sink_redirect => "sink_redirect.py",
+    sink_ldap => "sink_ldap.py",
+    sink_xpath => "sink_xpath.py",
+    sink_trust_boundary => "sink_trust.py",
+    precision_constant_branches => "prec_constant_branches.py",
+    precision_ternary_and_match => "prec_ternary_match.py",
+    precision_dict_keys => "prec_dict_keys.py",
+    precision_list_indexes => "prec_list_index.py",
+    precision_strings_are_values => "prec_string_values.py",
+    precision_sanitizers_per_class => "prec_sanitizers.py",
+    precision_guards => "prec_guards.py",
+    precision_function_summaries => "prec_summaries.py",
+    propagation => "prec_propagation.py",
+    nested_functions => "prec_nested.py",
+    broken_syntax_is_scanned => "broken_syntax.py",
+}
+
+/// Truncated files (every prefix at a stride) must never panic and must still give sorted hits.
+#[test]
+fn truncated_sources_never_panic() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/taint");
+    let rules = rules();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for p in names {
+        let code = std::fs::read_to_string(&p).unwrap();
+        let mut cut = 0;
+        while cut < code.len() {
+            if code.is_char_boundary(cut) {
+                let hits = run(&code[..cut], &rules);
+                assert!(hits
+                    .windows(2)
+                    .all(|w| w[0].sink_start_byte <= w[1].sink_start_byte));
+            }
+            cut += 97;
+        }
+    }
+}
+
+#[test]
+fn deterministic_output() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/python/taint/prec_propagation.py");
+    let code = std::fs::read_to_string(path).unwrap();
+    let rules = rules();
+    let a = run(&code, &rules);
+    for _ in 0..3 {
+        assert_eq!(a, run(&code, &rules));
+    }
+}
+
+#[test]
+fn environment_sources_are_lower_severity() {
+    let code = "import os\nos.system(os.environ['EDITOR'])\nimport sys\nos.system(sys.argv[1])\n";
+    let hits = run(code, &rules());
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert_eq!(hits[0].severity_override, Some(tollgate::Severity::Low));
+    assert!(
+        hits[0]
+            .message
+            .starts_with("Environment variable from `os.environ['EDITOR']`"),
+        "{}",
+        hits[0].message
+    );
+    assert_eq!(hits[1].severity_override, None);
+    assert!(
+        hits[1]
+            .message
+            .starts_with("Command-line argument from `sys.argv[1]`"),
+        "{}",
+        hits[1].message
+    );
+}
+
+#[test]
+fn rules_select_their_source_sets() {
+    let code = "import os\nos.system(os.environ['EDITOR'])\n";
+    let mut rules = rules();
+    for (_, r) in rules.iter_mut() {
+        r.sources = vec!["web".into()];
+    }
+    assert!(run(code, &rules).is_empty());
 }

@@ -107,7 +107,10 @@ pub fn dotted_name(node: Node, source: &[u8]) -> Option<String> {
         "identifier" => node.utf8_text(source).ok().map(str::to_string),
         "attribute" => {
             let obj = dotted_name(node.child_by_field_name("object")?, source)?;
-            let attr = node.child_by_field_name("attribute")?.utf8_text(source).ok()?;
+            let attr = node
+                .child_by_field_name("attribute")?
+                .utf8_text(source)
+                .ok()?;
             Some(format!("{obj}.{attr}"))
         }
         _ => None,

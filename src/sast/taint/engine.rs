@@ -109,6 +109,8 @@ pub struct Compiled {
     san_exact: HashMap<String, SanId>,
     san_method: HashMap<String, Vec<(String, SanId)>>,
     san_ids: HashMap<String, SanId>,
+    /// sanitizer or guard id -> the `@RULE` ids of the rules it makes data safe for
+    san_rules: HashMap<SanId, Vec<SanId>>,
     mutators: HashSet<String>,
     clean_calls: HashSet<String>,
     clean_methods: HashSet<String>,
@@ -144,6 +146,7 @@ impl Compiled {
             san_exact: HashMap::new(),
             san_method: HashMap::new(),
             san_ids: HashMap::new(),
+            san_rules: HashMap::new(),
             mutators: com.mutators.iter().cloned().collect(),
             clean_calls: com.clean_calls.iter().cloned().collect(),
             clean_methods: com.clean_methods.iter().cloned().collect(),
@@ -230,6 +233,9 @@ impl Compiled {
                 c.mutators.insert(p.clone());
             }
             let self_id = c.intern(&format!("@{id}"));
+            for a in &accepted {
+                c.san_rules.entry(*a).or_default().push(self_id);
+            }
             for (si, sink) in rule.sinks.iter().enumerate() {
                 for call in &sink.calls {
                     if let Some(m) = call.strip_prefix("*.") {
@@ -239,7 +245,10 @@ impl Compiled {
                             .or_default()
                             .push((format!(".{m}"), ri, si));
                     } else {
-                        c.sinks_exact.entry(call.clone()).or_default().push((ri, si));
+                        c.sinks_exact
+                            .entry(call.clone())
+                            .or_default()
+                            .push((ri, si));
                     }
                 }
                 for s in &sink.subscript_assign {
@@ -268,6 +277,19 @@ impl Compiled {
 
     fn guard_id(&self, s: &str) -> SanId {
         self.san_ids[s]
+    }
+
+    /// The rule ids a sanitizer or guard makes data safe for.
+    fn targets(&self, id: SanId) -> &[SanId] {
+        self.san_rules.get(&id).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    fn sanitize(&self, t: &T, id: SanId) -> T {
+        let mut t = t.clone();
+        for r in self.targets(id) {
+            t = add_san(&t, *r);
+        }
+        t
     }
 
     /// Sanitizer id of a callee, if it is one.
@@ -419,7 +441,12 @@ fn join_t(a: &T, b: &T) -> T {
                 _ => x.range <= y.range,
             };
             let (p, q) = if pick_x { (x, y) } else { (y, x) };
-            let san: Vec<SanId> = p.san.iter().copied().filter(|s| q.san.contains(s)).collect();
+            let san: Vec<SanId> = p
+                .san
+                .iter()
+                .copied()
+                .filter(|s| q.san.contains(s))
+                .collect();
             let sets = p.sets | q.sets;
             if san.len() == p.san.len() && sets == p.sets {
                 return Some(p.clone());
@@ -487,11 +514,14 @@ fn relabel(t: &T, label: &str, range: (usize, usize)) -> T {
     }))
 }
 
-fn san_val(v: &Val, id: SanId) -> Val {
+fn san_val(c: &Compiled, v: &Val, id: SanId) -> Val {
     let mut out = v.clone();
-    out.t = add_san(&v.t, id);
+    out.t = c.sanitize(&v.t, id);
     if let Some(p) = &v.parts {
-        let np: BTreeMap<String, Val> = p.iter().map(|(k, x)| (k.clone(), san_val(x, id))).collect();
+        let np: BTreeMap<String, Val> = p
+            .iter()
+            .map(|(k, x)| (k.clone(), san_val(c, x, id)))
+            .collect();
         out.parts = Some(Rc::new(np));
     }
     out
@@ -502,7 +532,10 @@ fn join_val(a: &Val, b: &Val) -> Val {
         (Some(pa), Some(pb)) => {
             let mut m = BTreeMap::new();
             for (k, va) in pa.iter() {
-                let vb = pb.get(k).cloned().unwrap_or_else(|| Val::tainted(b.t.clone()));
+                let vb = pb
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| Val::tainted(b.t.clone()));
                 m.insert(k.clone(), join_val(va, &vb));
             }
             for (k, vb) in pb.iter() {
@@ -513,11 +546,17 @@ fn join_val(a: &Val, b: &Val) -> Val {
             Some(Rc::new(m))
         }
         (Some(p), None) => {
-            let m = p.iter().map(|(k, v)| (k.clone(), join_val(v, &Val::tainted(b.t.clone())))).collect();
+            let m = p
+                .iter()
+                .map(|(k, v)| (k.clone(), join_val(v, &Val::tainted(b.t.clone()))))
+                .collect();
             Some(Rc::new(m))
         }
         (None, Some(p)) => {
-            let m = p.iter().map(|(k, v)| (k.clone(), join_val(&Val::tainted(a.t.clone()), v))).collect();
+            let m = p
+                .iter()
+                .map(|(k, v)| (k.clone(), join_val(&Val::tainted(a.t.clone()), v)))
+                .collect();
             Some(Rc::new(m))
         }
         (None, None) => None,
@@ -525,11 +564,27 @@ fn join_val(a: &Val, b: &Val) -> Val {
     Val {
         t: join_t(&a.t, &b.t),
         parts,
-        konst: if a.konst == b.konst { a.konst.clone() } else { None },
-        kind: if a.kind == b.kind { a.kind } else { Kind::Unknown },
+        konst: if a.konst == b.konst {
+            a.konst.clone()
+        } else {
+            None
+        },
+        kind: if a.kind == b.kind {
+            a.kind
+        } else {
+            Kind::Unknown
+        },
         obj: if a.obj == b.obj { a.obj } else { None },
-        origin: if a.origin == b.origin { a.origin.clone() } else { None },
-        prefix: if a.prefix == b.prefix { a.prefix.clone() } else { None },
+        origin: if a.origin == b.origin {
+            a.origin.clone()
+        } else {
+            None
+        },
+        prefix: if a.prefix == b.prefix {
+            a.prefix.clone()
+        } else {
+            None
+        },
     }
 }
 
@@ -627,7 +682,10 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
         }
     }
     for d in &defs {
-        if let Some(name) = d.child_by_field_name("name").map(|n| cx.text(n).to_string()) {
+        if let Some(name) = d
+            .child_by_field_name("name")
+            .map(|n| cx.text(n).to_string())
+        {
             let e = cx.fns.entry(name).or_insert(FnDef { node: *d, count: 0 });
             e.count += 1;
         }
@@ -639,10 +697,16 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
     }
     let mut hits = cx.hits;
     hits.sort_by(|a, b| {
-        (a.sink_start_byte, &a.rule_id, a.sink_end_byte).cmp(&(b.sink_start_byte, &b.rule_id, b.sink_end_byte))
+        (a.sink_start_byte, &a.rule_id, a.sink_end_byte).cmp(&(
+            b.sink_start_byte,
+            &b.rule_id,
+            b.sink_end_byte,
+        ))
     });
     hits.dedup_by(|a, b| {
-        a.rule_id == b.rule_id && a.sink_start_byte == b.sink_start_byte && a.sink_end_byte == b.sink_end_byte
+        a.rule_id == b.rule_id
+            && a.sink_start_byte == b.sink_start_byte
+            && a.sink_end_byte == b.sink_end_byte
     });
     hits
 }
@@ -676,16 +740,48 @@ const EXIT_CALLS: [&str; 8] = [
 ];
 
 const SHELLS: [&str; 10] = [
-    "sh", "bash", "zsh", "dash", "ksh", "cmd", "cmd.exe", "powershell", "pwsh", "powershell.exe",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "cmd",
+    "cmd.exe",
+    "powershell",
+    "pwsh",
+    "powershell.exe",
 ];
 
 const ROUTE_METHODS: [&str; 10] = [
-    "route", "get", "post", "put", "delete", "patch", "api_route", "head", "options", "websocket",
+    "route",
+    "get",
+    "post",
+    "put",
+    "delete",
+    "patch",
+    "api_route",
+    "head",
+    "options",
+    "websocket",
 ];
 
 const CLEAN_ANNOTATIONS: [&str; 16] = [
-    "int", "float", "bool", "UUID", "uuid.UUID", "datetime", "date", "Decimal", "Session", "AsyncSession",
-    "BackgroundTasks", "Response", "SecurityScopes", "datetime.date", "datetime.datetime", "HTTPAuthorizationCredentials",
+    "int",
+    "float",
+    "bool",
+    "UUID",
+    "uuid.UUID",
+    "datetime",
+    "date",
+    "Decimal",
+    "Session",
+    "AsyncSession",
+    "BackgroundTasks",
+    "Response",
+    "SecurityScopes",
+    "datetime.date",
+    "datetime.datetime",
+    "HTTPAuthorizationCredentials",
 ];
 
 impl<'a, 't> Cx<'a, 't> {
@@ -716,21 +812,31 @@ impl<'a, 't> Cx<'a, 't> {
     // ---------------------------------------------------------------- functions
 
     fn analyze_function(&mut self, f: Node<'t>) {
-        let Some(body) = f.child_by_field_name("body") else { return };
+        let Some(body) = f.child_by_field_name("body") else {
+            return;
+        };
         let decorators: Vec<Node> = match f.parent() {
-            Some(p) if p.kind() == "decorated_definition" => {
-                named(p).into_iter().filter(|d| d.kind() == "decorator").collect()
-            }
+            Some(p) if p.kind() == "decorated_definition" => named(p)
+                .into_iter()
+                .filter(|d| d.kind() == "decorator")
+                .collect(),
             _ => Vec::new(),
         };
         let mut is_route = false;
         let mut route_text = String::new();
         for d in &decorators {
             if let Some(e) = named(*d).first() {
-                let callee = if e.kind() == "call" { e.child_by_field_name("function") } else { None };
+                let callee = if e.kind() == "call" {
+                    e.child_by_field_name("function")
+                } else {
+                    None
+                };
                 if let Some(fun) = callee {
                     if fun.kind() == "attribute" {
-                        let attr = fun.child_by_field_name("attribute").map(|a| self.text(a)).unwrap_or("");
+                        let attr = fun
+                            .child_by_field_name("attribute")
+                            .map(|a| self.text(a))
+                            .unwrap_or("");
                         if ROUTE_METHODS.contains(&attr) {
                             is_route = true;
                             route_text.push_str(self.text(*e));
@@ -740,7 +846,10 @@ impl<'a, 't> Cx<'a, 't> {
             }
         }
         let mut env = Env::new();
-        let params = f.child_by_field_name("parameters").map(named).unwrap_or_default();
+        let params = f
+            .child_by_field_name("parameters")
+            .map(named)
+            .unwrap_or_default();
         let mut positional = 0usize;
         for p in params {
             let (name_node, ann, default) = match p.kind() {
@@ -750,7 +859,11 @@ impl<'a, 't> Cx<'a, 't> {
                     p.child_by_field_name("type"),
                     None,
                 ),
-                "default_parameter" => (p.child_by_field_name("name"), None, p.child_by_field_name("value")),
+                "default_parameter" => (
+                    p.child_by_field_name("name"),
+                    None,
+                    p.child_by_field_name("value"),
+                ),
                 "typed_default_parameter" => (
                     p.child_by_field_name("name"),
                     p.child_by_field_name("type"),
@@ -772,7 +885,9 @@ impl<'a, 't> Cx<'a, 't> {
             let looks_request = ((name == "request" || name == "req") && positional == 1)
                 || ann_text.ends_with("Request")
                 || ann_text.ends_with("WebSocket");
-            if looks_request && !(self.is_flask && ann_text.is_empty() && !self.is_fastapi && is_route) {
+            if looks_request
+                && !(self.is_flask && ann_text.is_empty() && !self.is_fastapi && is_route)
+            {
                 if let Some(rp) = self.c.req_param {
                     let set_bit = self.c.obj_sources[rp].set_bit;
                     let t = Rc::new(Taint {
@@ -786,13 +901,21 @@ impl<'a, 't> Cx<'a, 't> {
                     });
                     env.insert(
                         name.clone(),
-                        Val { t: Some(t), obj: Some(rp), kind: Kind::Object, ..Val::default() },
+                        Val {
+                            t: Some(t),
+                            obj: Some(rp),
+                            kind: Kind::Object,
+                            ..Val::default()
+                        },
                     );
                 }
                 continue;
             }
             if is_route && self.c.route_params_bit != 0 {
-                let ann_base = ann_text.trim().trim_start_matches("Optional[").trim_end_matches(']');
+                let ann_base = ann_text
+                    .trim()
+                    .trim_start_matches("Optional[")
+                    .trim_end_matches(']');
                 let clean_ann = CLEAN_ANNOTATIONS.contains(&ann_base)
                     || ann_text.contains("Depends(")
                     || ann_text.contains("Security(");
@@ -886,7 +1009,10 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "if_statement" => self.exec_if(n, env),
             "for_statement" => {
-                let iter = n.child_by_field_name("right").map(|r| self.eval(r, env)).unwrap_or_default();
+                let iter = n
+                    .child_by_field_name("right")
+                    .map(|r| self.eval(r, env))
+                    .unwrap_or_default();
                 let elem = element_of(&iter);
                 let left = n.child_by_field_name("left");
                 let body = n.child_by_field_name("body");
@@ -987,10 +1113,15 @@ impl<'a, 't> Cx<'a, 't> {
                 for ch in named(n) {
                     if ch.kind() == "with_clause" {
                         for item in named(ch) {
-                            let Some(v) = item.child_by_field_name("value") else { continue };
+                            let Some(v) = item.child_by_field_name("value") else {
+                                continue;
+                            };
                             if v.kind() == "as_pattern" {
                                 let parts = named(v);
-                                let val = parts.first().map(|e| self.eval(*e, env)).unwrap_or_default();
+                                let val = parts
+                                    .first()
+                                    .map(|e| self.eval(*e, env))
+                                    .unwrap_or_default();
                                 if let Some(alias) = v.child_by_field_name("alias") {
                                     let target = named(alias).into_iter().next().unwrap_or(alias);
                                     self.assign(target, val, env, Some(range(item)));
@@ -1041,8 +1172,14 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 true
             }
-            "import_statement" | "import_from_statement" | "future_import_statement" | "pass_statement"
-            | "global_statement" | "nonlocal_statement" | "comment" | "type_alias_statement" => true,
+            "import_statement"
+            | "import_from_statement"
+            | "future_import_statement"
+            | "pass_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "comment"
+            | "type_alias_statement" => true,
             "delete_statement" => true,
             _ => {
                 self.eval(n, env);
@@ -1086,7 +1223,10 @@ impl<'a, 't> Cx<'a, 't> {
 
     fn exec_if(&mut self, n: Node<'t>, env: &mut Env) -> bool {
         let mut branches: Vec<(Option<Node<'t>>, Node<'t>)> = Vec::new();
-        if let (Some(c), Some(b)) = (n.child_by_field_name("condition"), n.child_by_field_name("consequence")) {
+        if let (Some(c), Some(b)) = (
+            n.child_by_field_name("condition"),
+            n.child_by_field_name("consequence"),
+        ) {
             branches.push((Some(c), b));
         } else {
             return true;
@@ -1095,9 +1235,10 @@ impl<'a, 't> Cx<'a, 't> {
         for alt in n.children_by_field_name("alternative", &mut w) {
             match alt.kind() {
                 "elif_clause" => {
-                    if let (Some(c), Some(b)) =
-                        (alt.child_by_field_name("condition"), alt.child_by_field_name("consequence"))
-                    {
+                    if let (Some(c), Some(b)) = (
+                        alt.child_by_field_name("condition"),
+                        alt.child_by_field_name("consequence"),
+                    ) {
                         branches.push((Some(c), b));
                     }
                 }
@@ -1112,9 +1253,18 @@ impl<'a, 't> Cx<'a, 't> {
         self.exec_if_chain(&branches, 0, env)
     }
 
-    fn exec_if_chain(&mut self, br: &[(Option<Node<'t>>, Node<'t>)], i: usize, env: &mut Env) -> bool {
-        let Some((cond, block)) = br.get(i) else { return true };
-        let Some(cond) = cond else { return self.exec_block(*block, env) };
+    fn exec_if_chain(
+        &mut self,
+        br: &[(Option<Node<'t>>, Node<'t>)],
+        i: usize,
+        env: &mut Env,
+    ) -> bool {
+        let Some((cond, block)) = br.get(i) else {
+            return true;
+        };
+        let Some(cond) = cond else {
+            return self.exec_block(*block, env);
+        };
         let v = self.eval(*cond, env);
         match v.konst.as_ref().map(truthy) {
             Some(true) => self.exec_block(*block, env),
@@ -1160,13 +1310,24 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn exec_match(&mut self, n: Node<'t>, env: &mut Env) -> bool {
-        let subject = n.child_by_field_name("subject").map(|s| self.eval(s, env)).unwrap_or_default();
-        let Some(body) = n.child_by_field_name("body") else { return true };
-        let cases: Vec<Node> = named(body).into_iter().filter(|c| c.kind() == "case_clause").collect();
+        let subject = n
+            .child_by_field_name("subject")
+            .map(|s| self.eval(s, env))
+            .unwrap_or_default();
+        let Some(body) = n.child_by_field_name("body") else {
+            return true;
+        };
+        let cases: Vec<Node> = named(body)
+            .into_iter()
+            .filter(|c| c.kind() == "case_clause")
+            .collect();
         let mut out: Option<Env> = None;
         let mut exhaustive = false;
         for case in cases {
-            let patterns: Vec<Node> = named(case).into_iter().filter(|c| c.kind() == "case_pattern").collect();
+            let patterns: Vec<Node> = named(case)
+                .into_iter()
+                .filter(|c| c.kind() == "case_pattern")
+                .collect();
             let guard = case.child_by_field_name("guard");
             let mut wildcard = false;
             let mut lits: Vec<K> = Vec::new();
@@ -1230,7 +1391,9 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn is_exit_call(&self, call: Node, env: &Env) -> bool {
-        let Some(f) = call.child_by_field_name("function") else { return false };
+        let Some(f) = call.child_by_field_name("function") else {
+            return false;
+        };
         let name = self.callee_name(f, env);
         EXIT_CALLS.contains(&name.as_str()) || name.ends_with(".abort")
     }
@@ -1251,8 +1414,14 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             "boolean_operator" => {
-                let op = cond.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or("");
-                let (l, r) = (cond.child_by_field_name("left"), cond.child_by_field_name("right"));
+                let op = cond
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                let (l, r) = (
+                    cond.child_by_field_name("left"),
+                    cond.child_by_field_name("right"),
+                );
                 if (op == "and" && truth) || (op == "or" && !truth) {
                     if let Some(l) = l {
                         self.refine(l, truth, env);
@@ -1335,7 +1504,12 @@ impl<'a, 't> Cx<'a, 't> {
         let mut w = cmp.walk();
         let ops: Vec<String> = cmp
             .children_by_field_name("operators", &mut w)
-            .map(|o| self.text(o).split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|o| {
+                self.text(o)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect();
         // `not in` / `is not` come as two tokens in some grammar versions.
         let mut out: Vec<String> = Vec::new();
@@ -1372,16 +1546,21 @@ impl<'a, 't> Cx<'a, 't> {
                 let operands = named(n);
                 if operands.len() == 2 && ops.len() == 1 {
                     let (l, r) = (operands[0], operands[1]);
-                    let lit = |x: Node| matches!(x.kind(), "string" | "concatenated_string") && !has_interp(x);
+                    let lit = |x: Node| {
+                        matches!(x.kind(), "string" | "concatenated_string") && !has_interp(x)
+                    };
                     // literal containment is handled precisely by `refine`
                     if (ops[0] == "in" || ops[0] == "not in") && lit(l) {
                         return;
                     }
                     let trivial = |x: Node| {
                         let t = self.text(x).trim();
-                        matches!(t, "None" | "''" | "\"\"" | "0" | "-1" | "True" | "False" | "[]" | "{}")
-                            || (x.kind() == "call"
-                                && x.child_by_field_name("function").map(|f| self.text(f)) == Some("len"))
+                        matches!(
+                            t,
+                            "None" | "''" | "\"\"" | "0" | "-1" | "True" | "False" | "[]" | "{}"
+                        ) || (x.kind() == "call"
+                            && x.child_by_field_name("function").map(|f| self.text(f))
+                                == Some("len"))
                     };
                     if trivial(l) || trivial(r) {
                         return;
@@ -1394,7 +1573,10 @@ impl<'a, 't> Cx<'a, 't> {
             "call" => {
                 let f = n.child_by_field_name("function");
                 let fname = f.map(|f| self.text(f)).unwrap_or("");
-                if matches!(fname, "len" | "isinstance" | "hasattr" | "type" | "bool" | "callable" | "getattr") {
+                if matches!(
+                    fname,
+                    "len" | "isinstance" | "hasattr" | "type" | "bool" | "callable" | "getattr"
+                ) {
                     return;
                 }
                 if let Some(f) = f {
@@ -1423,12 +1605,12 @@ impl<'a, 't> Cx<'a, 't> {
     fn sanitize_name(&mut self, name: &str, id: SanId, env: &mut Env) {
         if let Some(v) = env.get(name) {
             let origin = v.origin.clone();
-            let nv = san_val(v, id);
+            let nv = san_val(self.c, v, id);
             env.insert(name.to_string(), nv);
             if let Some(o) = origin {
                 if &*o != name {
                     if let Some(ov) = env.get(&*o) {
-                        let nv = san_val(ov, id);
+                        let nv = san_val(self.c, ov, id);
                         env.insert(o.to_string(), nv);
                     }
                 }
@@ -1465,7 +1647,9 @@ impl<'a, 't> Cx<'a, 't> {
                 env.insert(path, v);
             }
             "subscript" => {
-                let Some(obj) = target.child_by_field_name("value") else { return };
+                let Some(obj) = target.child_by_field_name("value") else {
+                    return;
+                };
                 let key_node = target.child_by_field_name("subscript");
                 let kv = key_node.map(|k| self.eval(k, env)).unwrap_or_default();
                 // trust boundary sinks: session[key] = value
@@ -1485,7 +1669,13 @@ impl<'a, 't> Cx<'a, 't> {
                         let t = join_t(&kv.all(), &v.all());
                         if let Some(t) = t {
                             let label = self.text(obj).to_string();
-                            self.report(r, s, &t, target.parent().unwrap_or(target), &format!("{label}[...]"));
+                            self.report(
+                                r,
+                                s,
+                                &t,
+                                target.parent().unwrap_or(target),
+                                &format!("{label}[...]"),
+                            );
                         }
                     }
                 }
@@ -1512,20 +1702,31 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 env.insert(path, cur);
             }
-            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "expression_list" => {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+            | "expression_list" => {
                 let targets = named(target);
                 for (i, t) in targets.iter().enumerate() {
                     if t.kind() == "list_splat_pattern" {
                         let inner = named(*t).into_iter().next();
                         if let Some(inner) = inner {
-                            let all = Val { t: v.all(), kind: Kind::Container, ..Val::default() };
+                            let all = Val {
+                                t: v.all(),
+                                kind: Kind::Container,
+                                ..Val::default()
+                            };
                             self.assign(inner, all, env, stmt);
                         }
                         continue;
                     }
                     let part = match &v.parts {
-                        Some(p) => p.get(&i.to_string()).cloned().unwrap_or_else(|| Val::tainted(v.t.clone())),
-                        None => Val { t: v.all(), ..Val::default() },
+                        Some(p) => p
+                            .get(&i.to_string())
+                            .cloned()
+                            .unwrap_or_else(|| Val::tainted(v.t.clone())),
+                        None => Val {
+                            t: v.all(),
+                            ..Val::default()
+                        },
                     };
                     self.assign(*t, part, env, stmt);
                 }
@@ -1564,7 +1765,10 @@ impl<'a, 't> Cx<'a, 't> {
             "subscript" => self.eval_subscript(n, env),
             "string" => self.eval_string(n, env),
             "concatenated_string" => {
-                let mut out = Val { kind: Kind::Str, ..Val::default() };
+                let mut out = Val {
+                    kind: Kind::Str,
+                    ..Val::default()
+                };
                 let mut s = String::new();
                 let mut all_const = true;
                 let mut first = true;
@@ -1602,30 +1806,51 @@ impl<'a, 't> Cx<'a, 't> {
             },
             "binary_operator" => self.eval_binary(n, env),
             "unary_operator" => {
-                let v = n.child_by_field_name("argument").map(|a| self.eval(a, env)).unwrap_or_default();
-                let op = n.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or("");
+                let v = n
+                    .child_by_field_name("argument")
+                    .map(|a| self.eval(a, env))
+                    .unwrap_or_default();
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
                 match (&v.konst, op) {
                     (Some(K::Int(i)), "-") => Val::konst(K::Int(i.wrapping_neg())),
                     (Some(K::Int(i)), "+") => Val::konst(K::Int(*i)),
-                    _ => Val { t: v.all(), ..Val::default() },
+                    _ => Val {
+                        t: v.all(),
+                        ..Val::default()
+                    },
                 }
             }
             "boolean_operator" => {
-                let op = n.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or("");
-                let l = n.child_by_field_name("left").map(|x| self.eval(x, env)).unwrap_or_default();
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
+                let l = n
+                    .child_by_field_name("left")
+                    .map(|x| self.eval(x, env))
+                    .unwrap_or_default();
                 let lk = l.konst.as_ref().map(truthy);
                 match (op, lk) {
                     ("and", Some(false)) | ("or", Some(true)) => return l,
                     _ => {}
                 }
-                let r = n.child_by_field_name("right").map(|x| self.eval(x, env)).unwrap_or_default();
+                let r = n
+                    .child_by_field_name("right")
+                    .map(|x| self.eval(x, env))
+                    .unwrap_or_default();
                 match (op, lk) {
                     ("and", Some(true)) | ("or", Some(false)) => r,
                     _ => join_val(&l, &r),
                 }
             }
             "not_operator" => {
-                let v = n.child_by_field_name("argument").map(|a| self.eval(a, env)).unwrap_or_default();
+                let v = n
+                    .child_by_field_name("argument")
+                    .map(|a| self.eval(a, env))
+                    .unwrap_or_default();
                 match &v.konst {
                     Some(k) => Val::konst(K::Bool(!truthy(k))),
                     None => Val::clean(),
@@ -1672,7 +1897,12 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                     idx += 1;
                 }
-                Val { t: whole, parts: Some(Rc::new(parts)), kind: Kind::Container, ..Val::default() }
+                Val {
+                    t: whole,
+                    parts: Some(Rc::new(parts)),
+                    kind: Kind::Container,
+                    ..Val::default()
+                }
             }
             "set" => {
                 let mut whole: T = None;
@@ -1680,15 +1910,25 @@ impl<'a, 't> Cx<'a, 't> {
                     let v = self.eval(ch, env);
                     whole = join_t(&whole, &v.all());
                 }
-                Val { t: whole, kind: Kind::Container, ..Val::default() }
+                Val {
+                    t: whole,
+                    kind: Kind::Container,
+                    ..Val::default()
+                }
             }
             "dictionary" => {
                 let mut parts = BTreeMap::new();
                 let mut whole: T = None;
                 for ch in named(n) {
                     if ch.kind() == "pair" {
-                        let k = ch.child_by_field_name("key").map(|k| self.eval(k, env)).unwrap_or_default();
-                        let v = ch.child_by_field_name("value").map(|v| self.eval(v, env)).unwrap_or_default();
+                        let k = ch
+                            .child_by_field_name("key")
+                            .map(|k| self.eval(k, env))
+                            .unwrap_or_default();
+                        let v = ch
+                            .child_by_field_name("value")
+                            .map(|v| self.eval(v, env))
+                            .unwrap_or_default();
                         match k.konst.as_ref().and_then(key_of) {
                             Some(key) => {
                                 parts.insert(key, v);
@@ -1700,15 +1940,26 @@ impl<'a, 't> Cx<'a, 't> {
                         whole = join_t(&whole, &v.all());
                     }
                 }
-                Val { t: whole, parts: Some(Rc::new(parts)), kind: Kind::Container, ..Val::default() }
+                Val {
+                    t: whole,
+                    parts: Some(Rc::new(parts)),
+                    kind: Kind::Container,
+                    ..Val::default()
+                }
             }
-            "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => {
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => {
                 let mut e = env.clone();
                 let mut body = None;
                 for ch in named(n) {
                     match ch.kind() {
                         "for_in_clause" => {
-                            let it = ch.child_by_field_name("right").map(|r| self.eval(r, &mut e)).unwrap_or_default();
+                            let it = ch
+                                .child_by_field_name("right")
+                                .map(|r| self.eval(r, &mut e))
+                                .unwrap_or_default();
                             if let Some(l) = ch.child_by_field_name("left") {
                                 self.assign(l, element_of(&it), &mut e, None);
                             }
@@ -1729,17 +1980,30 @@ impl<'a, 't> Cx<'a, 't> {
                 let b = n.child_by_field_name("body").or(body);
                 let v = match b {
                     Some(b) if b.kind() == "pair" => {
-                        let k = b.child_by_field_name("key").map(|k| self.eval(k, &mut e)).unwrap_or_default();
-                        let v = b.child_by_field_name("value").map(|v| self.eval(v, &mut e)).unwrap_or_default();
+                        let k = b
+                            .child_by_field_name("key")
+                            .map(|k| self.eval(k, &mut e))
+                            .unwrap_or_default();
+                        let v = b
+                            .child_by_field_name("value")
+                            .map(|v| self.eval(v, &mut e))
+                            .unwrap_or_default();
                         join_t(&k.all(), &v.all())
                     }
                     Some(b) => self.eval(b, &mut e).all(),
                     None => None,
                 };
-                Val { t: v, kind: Kind::Container, ..Val::default() }
+                Val {
+                    t: v,
+                    kind: Kind::Container,
+                    ..Val::default()
+                }
             }
             "named_expression" => {
-                let v = n.child_by_field_name("value").map(|x| self.eval(x, env)).unwrap_or_default();
+                let v = n
+                    .child_by_field_name("value")
+                    .map(|x| self.eval(x, env))
+                    .unwrap_or_default();
                 if let Some(name) = n.child_by_field_name("name") {
                     self.assign(name, v.clone(), env, Some(range(n)));
                 }
@@ -1757,12 +2021,18 @@ impl<'a, 't> Cx<'a, 't> {
                 v
             }
             "augmented_assignment" => {
-                let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) else {
+                let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) else {
                     return Val::clean();
                 };
                 let old = self.eval(l, env);
                 let rv = self.eval(r, env);
-                let op = n.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or("");
+                let op = n
+                    .child_by_field_name("operator")
+                    .map(|o| self.text(o))
+                    .unwrap_or("");
                 let mut nv = combine(&old, &rv, op.trim_end_matches('='));
                 if old.kind == Kind::Container {
                     nv.parts = old.parts.clone();
@@ -1777,13 +2047,18 @@ impl<'a, 't> Cx<'a, 't> {
                 Some(i) => self.eval(i, env),
                 None => Val::clean(),
             },
-            "list_splat" | "dictionary_splat" | "parenthesized_list_splat" => match named(n).into_iter().next() {
-                Some(i) => {
-                    let v = self.eval(i, env);
-                    Val { t: v.all(), ..Val::default() }
+            "list_splat" | "dictionary_splat" | "parenthesized_list_splat" => {
+                match named(n).into_iter().next() {
+                    Some(i) => {
+                        let v = self.eval(i, env);
+                        Val {
+                            t: v.all(),
+                            ..Val::default()
+                        }
+                    }
+                    None => Val::clean(),
                 }
-                None => Val::clean(),
-            },
+            }
             "keyword_argument" => match n.child_by_field_name("value") {
                 Some(v) => self.eval(v, env),
                 None => Val::clean(),
@@ -1837,7 +2112,12 @@ impl<'a, 't> Cx<'a, 't> {
                 steps: Rc::new(Vec::new()),
                 san: Rc::new(Vec::new()),
             });
-            return Some(Val { t: Some(t), obj: Some(i), kind: Kind::Object, ..Val::default() });
+            return Some(Val {
+                t: Some(t),
+                obj: Some(i),
+                kind: Kind::Object,
+                ..Val::default()
+            });
         }
         if let Some(s) = self.c.name_sources.get(resolved) {
             let t = Rc::new(Taint {
@@ -1849,7 +2129,11 @@ impl<'a, 't> Cx<'a, 't> {
                 steps: Rc::new(Vec::new()),
                 san: Rc::new(Vec::new()),
             });
-            return Some(Val { t: Some(t), kind: Kind::Container, ..Val::default() });
+            return Some(Val {
+                t: Some(t),
+                kind: Kind::Container,
+                ..Val::default()
+            });
         }
         None
     }
@@ -1869,8 +2153,13 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(v) = env.get(path) {
             return v.clone();
         }
-        let attr = n.child_by_field_name("attribute").map(|a| self.text(a)).unwrap_or("");
-        let Some(obj) = n.child_by_field_name("object") else { return Val::clean() };
+        let attr = n
+            .child_by_field_name("attribute")
+            .map(|a| self.text(a))
+            .unwrap_or("");
+        let Some(obj) = n.child_by_field_name("object") else {
+            return Val::clean();
+        };
         // Names that are not local variables resolve through the imports (`os.environ`).
         if let Some(root) = self.root_ident(n) {
             if !env.contains_key(self.text(root)) {
@@ -1893,7 +2182,12 @@ impl<'a, 't> Cx<'a, 't> {
                         steps: Rc::new(Vec::new()),
                         san: Rc::new(Vec::new()),
                     });
-                    return Val { t: Some(t), obj: Some(rp), kind: Kind::Object, ..Val::default() };
+                    return Val {
+                        t: Some(t),
+                        obj: Some(rp),
+                        kind: Kind::Object,
+                        ..Val::default()
+                    };
                 }
             }
         }
@@ -1902,7 +2196,10 @@ impl<'a, 't> Cx<'a, 't> {
             let o = &self.c.obj_sources[i];
             if o.attrs.contains(attr) {
                 let t = relabel(&ov.t, &self.short(n), range(n));
-                return Val { t, ..Val::default() };
+                return Val {
+                    t,
+                    ..Val::default()
+                };
             }
             return Val::clean();
         }
@@ -1911,11 +2208,17 @@ impl<'a, 't> Cx<'a, 't> {
                 return v.clone();
             }
         }
-        Val { t: ov.all(), origin: ov.origin.clone(), ..Val::default() }
+        Val {
+            t: ov.all(),
+            origin: ov.origin.clone(),
+            ..Val::default()
+        }
     }
 
     fn eval_subscript(&mut self, n: Node<'t>, env: &mut Env) -> Val {
-        let Some(obj) = n.child_by_field_name("value") else { return Val::clean() };
+        let Some(obj) = n.child_by_field_name("value") else {
+            return Val::clean();
+        };
         let ov = self.eval(obj, env);
         let key = n.child_by_field_name("subscript");
         let kv = key.map(|k| self.eval(k, env)).unwrap_or_default();
@@ -1930,10 +2233,18 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                 }
             }
-            return Val { kind: Kind::Str, ..Val::default() };
+            return Val {
+                kind: Kind::Str,
+                ..Val::default()
+            };
         }
         let mut out = if is_slice {
-            Val { t: ov.all(), kind: ov.kind, origin: ov.origin.clone(), ..Val::default() }
+            Val {
+                t: ov.all(),
+                kind: ov.kind,
+                origin: ov.origin.clone(),
+                ..Val::default()
+            }
         } else {
             match (&ov.parts, kv.konst.as_ref().and_then(key_of)) {
                 (Some(p), Some(k)) => match p.get(&k) {
@@ -1950,10 +2261,17 @@ impl<'a, 't> Cx<'a, 't> {
                         alt.unwrap_or_else(|| Val::tainted(ov.t.clone()))
                     }
                 },
-                _ => Val { t: ov.all(), origin: ov.origin.clone(), ..Val::default() },
+                _ => Val {
+                    t: ov.all(),
+                    origin: ov.origin.clone(),
+                    ..Val::default()
+                },
             }
         };
-        if out.t.is_some() && ov.t.as_ref().map(|t| t.range) == Some(range(obj)) && ov.t.as_ref().map(|t| t.steps.is_empty()) == Some(true) {
+        if out.t.is_some()
+            && ov.t.as_ref().map(|t| t.range) == Some(range(obj))
+            && ov.t.as_ref().map(|t| t.steps.is_empty()) == Some(true)
+        {
             out.t = relabel(&out.t, &self.short(n), range(n));
         }
         out
@@ -1987,7 +2305,10 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn eval_string(&mut self, n: Node<'t>, env: &mut Env) -> Val {
-        let mut out = Val { kind: Kind::Str, ..Val::default() };
+        let mut out = Val {
+            kind: Kind::Str,
+            ..Val::default()
+        };
         let mut s = String::new();
         let mut has_interp = false;
         let mut prefix_done = false;
@@ -2018,9 +2339,18 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn eval_binary(&mut self, n: Node<'t>, env: &mut Env) -> Val {
-        let l = n.child_by_field_name("left").map(|x| self.eval(x, env)).unwrap_or_default();
-        let r = n.child_by_field_name("right").map(|x| self.eval(x, env)).unwrap_or_default();
-        let op = n.child_by_field_name("operator").map(|o| self.text(o)).unwrap_or("");
+        let l = n
+            .child_by_field_name("left")
+            .map(|x| self.eval(x, env))
+            .unwrap_or_default();
+        let r = n
+            .child_by_field_name("right")
+            .map(|x| self.eval(x, env))
+            .unwrap_or_default();
+        let op = n
+            .child_by_field_name("operator")
+            .map(|o| self.text(o))
+            .unwrap_or("");
         combine(&l, &r, op)
     }
 
@@ -2084,7 +2414,10 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                 }
                 None => {
-                    let attr = f.child_by_field_name("attribute").map(|a| self.text(a)).unwrap_or("");
+                    let attr = f
+                        .child_by_field_name("attribute")
+                        .map(|a| self.text(a))
+                        .unwrap_or("");
                     format!("?.{attr}")
                 }
             },
@@ -2093,7 +2426,9 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     fn eval_call(&mut self, n: Node<'t>, env: &mut Env) -> Val {
-        let Some(f) = n.child_by_field_name("function") else { return Val::clean() };
+        let Some(f) = n.child_by_field_name("function") else {
+            return Val::clean();
+        };
         let callee = self.callee_name(f, env);
         // receiver
         let (recv, method): (Option<(Node<'t>, Val)>, Option<&str>) = if f.kind() == "attribute" {
@@ -2124,7 +2459,11 @@ impl<'a, 't> Cx<'a, 't> {
                 for a in named(args) {
                     match a.kind() {
                         "keyword_argument" => {
-                            let name = a.child_by_field_name("name").map(|x| self.text(x)).unwrap_or("").to_string();
+                            let name = a
+                                .child_by_field_name("name")
+                                .map(|x| self.text(x))
+                                .unwrap_or("")
+                                .to_string();
                             let v = self.eval(a, env);
                             kw.push((name, a.child_by_field_name("value").unwrap_or(a), v));
                         }
@@ -2145,7 +2484,16 @@ impl<'a, 't> Cx<'a, 't> {
         let sinks = self.c.sinks_for(&callee);
         let mut reported: Vec<SanId> = Vec::new();
         for (r, s) in sinks {
-            if self.check_sink(r, s, n, &callee, recv.as_ref().map(|x| &x.1), &pos, &kw, &splat) {
+            if self.check_sink(
+                r,
+                s,
+                n,
+                &callee,
+                recv.as_ref().map(|x| &x.1),
+                &pos,
+                &kw,
+                &splat,
+            ) {
                 reported.push(self.c.rules[r].self_id);
             }
         }
@@ -2193,7 +2541,11 @@ impl<'a, 't> Cx<'a, 't> {
                     steps: Rc::new(Vec::new()),
                     san: Rc::new(Vec::new()),
                 });
-                return Val { t: Some(t), kind: Kind::Str, ..Val::default() };
+                return Val {
+                    t: Some(t),
+                    kind: Kind::Str,
+                    ..Val::default()
+                };
             }
         }
         if c.clean_calls.contains(callee) {
@@ -2201,12 +2553,27 @@ impl<'a, 't> Cx<'a, 't> {
             return Val::clean();
         }
         if let Some(id) = c.sanitizer(callee) {
-            let t = join_t(&args_t(), &recv.as_ref().and_then(|r| if method.is_some() { None } else { r.1.all() }));
-            return Val { t: add_san(&t, id), kind: Kind::Str, ..Val::default() };
+            let t = join_t(
+                &args_t(),
+                &recv
+                    .as_ref()
+                    .and_then(|r| if method.is_some() { None } else { r.1.all() }),
+            );
+            return Val {
+                t: c.sanitize(&t, id),
+                kind: Kind::Str,
+                ..Val::default()
+            };
         }
         // same-file functions: evaluate their body with the arguments (bounded depth)
-        if f.kind() == "identifier" || (f.kind() == "attribute" && recv.as_ref().map(|r| self.text(r.0)) == Some("self")) {
-            let name = if f.kind() == "identifier" { self.text(f) } else { method.unwrap_or("") };
+        if f.kind() == "identifier"
+            || (f.kind() == "attribute" && recv.as_ref().map(|r| self.text(r.0)) == Some("self"))
+        {
+            let name = if f.kind() == "identifier" {
+                self.text(f)
+            } else {
+                method.unwrap_or("")
+            };
             let local_var = f.kind() == "identifier" && env.contains_key(name);
             if !local_var && (f.kind() == "attribute" || !callee.contains('.')) {
                 if let Some(v) = self.inline_call(name, pos, kw, f.kind() == "attribute") {
@@ -2214,14 +2581,33 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
         }
-        if let (Some(m), Some((rn, rv))) = (method, recv.as_ref()) {
+        let arg_origin = pos
+            .iter()
+            .filter(|p| p.1.is_tainted())
+            .map(|p| p.1.origin.clone())
+            .next()
+            .flatten();
+        // `module.function(...)`: a receiver that is a clean global name is a module, not an object
+        let module_call = f.kind() == "attribute"
+            && recv
+                .as_ref()
+                .map(|r| !r.1.is_tainted() && r.1.parts.is_none())
+                .unwrap_or(false)
+            && self
+                .root_ident(f)
+                .map(|r| !env.contains_key(self.text(r)))
+                .unwrap_or(false);
+        if let (Some(m), Some((rn, rv)), false) = (method, recv.as_ref(), module_call) {
             if c.clean_methods.contains(m) {
                 return Val::clean();
             }
             // container reads with constant keys
             if matches!(m, "get" | "pop" | "setdefault" | "getlist") {
                 if let Some(p) = &rv.parts {
-                    let k0 = pos.first().and_then(|a| a.1.konst.as_ref()).and_then(key_of);
+                    let k0 = pos
+                        .first()
+                        .and_then(|a| a.1.konst.as_ref())
+                        .and_then(key_of);
                     let k1 = pos.get(1).and_then(|a| a.1.konst.as_ref()).and_then(key_of);
                     if let (Some(a), Some(b)) = (&k0, &k1) {
                         if let Some(v) = p.get(&format!("{a}\u{0}{b}")) {
@@ -2248,11 +2634,17 @@ impl<'a, 't> Cx<'a, 't> {
             if c.mutators.contains(m) && matches!(rn.kind(), "identifier" | "attribute") {
                 let path = self.text(*rn).to_string();
                 let mut cur = env.get(&path).cloned().unwrap_or_else(|| rv.clone());
-                let k0 = pos.first().and_then(|a| a.1.konst.as_ref()).and_then(key_of);
+                let k0 = pos
+                    .first()
+                    .and_then(|a| a.1.konst.as_ref())
+                    .and_then(key_of);
                 let k1 = pos.get(1).and_then(|a| a.1.konst.as_ref()).and_then(key_of);
                 if m == "set" && pos.len() == 3 && k0.is_some() && k1.is_some() {
                     let mut parts = cur.parts.as_deref().cloned().unwrap_or_default();
-                    parts.insert(format!("{}\u{0}{}", k0.unwrap_or_default(), k1.unwrap_or_default()), pos[2].1.clone());
+                    parts.insert(
+                        format!("{}\u{0}{}", k0.unwrap_or_default(), k1.unwrap_or_default()),
+                        pos[2].1.clone(),
+                    );
                     cur.parts = Some(Rc::new(parts));
                 } else if m == "setdefault" && k0.is_some() && pos.len() == 2 {
                     let mut parts = cur.parts.as_deref().cloned().unwrap_or_default();
@@ -2264,7 +2656,11 @@ impl<'a, 't> Cx<'a, 't> {
                 } else if m == "insert" {
                     cur.t = join_t(&cur.all(), &args_t());
                     cur.parts = None;
-                } else if m == "update" && pos.len() == 1 && pos[0].1.parts.is_some() && pos[0].1.t.is_none() {
+                } else if m == "update"
+                    && pos.len() == 1
+                    && pos[0].1.parts.is_some()
+                    && pos[0].1.t.is_none()
+                {
                     let mut parts = cur.parts.as_deref().cloned().unwrap_or_default();
                     for (k, v) in pos[0].1.parts.as_deref().into_iter().flatten() {
                         parts.insert(k.clone(), v.clone());
@@ -2276,7 +2672,8 @@ impl<'a, 't> Cx<'a, 't> {
                 } else {
                     let t = args_t();
                     if t.is_some() {
-                        cur.t = add_step(&join_t(&cur.t, &t), range(n), format!("added to `{path}`"));
+                        cur.t =
+                            add_step(&join_t(&cur.t, &t), range(n), format!("added to `{path}`"));
                     }
                 }
                 if cur.kind == Kind::Unknown {
@@ -2289,7 +2686,12 @@ impl<'a, 't> Cx<'a, 't> {
             if m == "format" {
                 if let Some(K::Str(fmt)) = &rv.konst {
                     if let Some(t) = format_taint(fmt, pos, kw) {
-                        return Val { t: join_t(&t, splat), kind: Kind::Str, prefix: rv.prefix.clone(), ..Val::default() };
+                        return Val {
+                            t: join_t(&t, splat),
+                            kind: Kind::Str,
+                            prefix: rv.prefix.clone(),
+                            ..Val::default()
+                        };
                     }
                 }
             }
@@ -2297,34 +2699,68 @@ impl<'a, 't> Cx<'a, 't> {
             if m == "replace" {
                 if let Some(K::Str(s)) = pos.first().and_then(|a| a.1.konst.as_ref()) {
                     if s.contains('\'') || s.contains('"') {
-                        let t = add_san(&rv.all(), c.guard_id("quote-escape"));
-                        return Val { t, kind: Kind::Str, ..Val::default() };
+                        let t = c.sanitize(&rv.all(), c.guard_id("quote-escape"));
+                        return Val {
+                            t,
+                            kind: Kind::Str,
+                            ..Val::default()
+                        };
                     }
                 }
             }
             let mut t = join_t(&rv.all(), &args_t());
             // a call on a request-like object's own method (request.get_json()) keeps its label
-            if rv.obj.is_none() && rv.t.as_ref().map(|x| x.range) == Some(range(*rn)) && rv.t.as_ref().map(|x| x.steps.is_empty()) == Some(true) {
+            if rv.obj.is_none()
+                && rv.t.as_ref().map(|x| x.range) == Some(range(*rn))
+                && rv.t.as_ref().map(|x| x.steps.is_empty()) == Some(true)
+            {
                 t = relabel(&t, &self.short(n), range(n));
             }
             let kind = if c.string_methods.contains(m) {
-                if matches!(m, "split" | "rsplit" | "splitlines" | "partition" | "rpartition") {
+                if matches!(
+                    m,
+                    "split" | "rsplit" | "splitlines" | "partition" | "rpartition"
+                ) {
                     Kind::Container
                 } else {
                     Kind::Str
                 }
-            } else if rv.kind == Kind::Container && matches!(m, "get" | "pop" | "copy" | "getlist") {
+            } else if rv.kind == Kind::Container && matches!(m, "get" | "pop" | "copy" | "getlist")
+            {
                 Kind::Unknown
             } else {
                 Kind::Object
             };
-            let prefix = if kind == Kind::Str && matches!(m, "format" | "strip" | "rstrip") { rv.prefix.clone() } else { None };
-            return Val { t, kind, origin: rv.origin.clone(), prefix, ..Val::default() };
+            let prefix = if kind == Kind::Str && matches!(m, "format" | "strip" | "rstrip") {
+                rv.prefix.clone()
+            } else {
+                None
+            };
+            let origin = if rv.is_tainted() {
+                rv.origin.clone()
+            } else {
+                arg_origin
+            };
+            return Val {
+                t,
+                kind,
+                origin,
+                prefix,
+                ..Val::default()
+            };
         }
-        let kind = if c.string_calls.contains(callee) { Kind::Str } else { Kind::Object };
+        let kind = if c.string_calls.contains(callee) {
+            Kind::Str
+        } else {
+            Kind::Object
+        };
         let t = args_t();
-        let origin = pos.iter().filter(|p| p.1.is_tainted()).map(|p| p.1.origin.clone()).next().flatten();
-        Val { t, kind, origin, ..Val::default() }
+        Val {
+            t,
+            kind,
+            origin: arg_origin,
+            ..Val::default()
+        }
     }
 
     fn inline_call(
@@ -2343,14 +2779,18 @@ impl<'a, 't> Cx<'a, 't> {
         if body.end_byte() - body.start_byte() > 6000 {
             return None;
         }
-        let any_tainted = pos.iter().any(|p| p.1.is_tainted()) || kw.iter().any(|k| k.2.is_tainted());
+        let any_tainted =
+            pos.iter().any(|p| p.1.is_tainted()) || kw.iter().any(|k| k.2.is_tainted());
         if !any_tainted {
             if let Some(v) = self.clean_call_cache.get(name) {
                 return Some(v.clone());
             }
         }
         let mut env = Env::new();
-        let params = fnode.child_by_field_name("parameters").map(named).unwrap_or_default();
+        let params = fnode
+            .child_by_field_name("parameters")
+            .map(named)
+            .unwrap_or_default();
         let mut i = 0usize;
         let mut skip_self = method;
         for p in params {
@@ -2383,7 +2823,11 @@ impl<'a, 't> Cx<'a, 't> {
         self.inline_depth += 1;
         self.returns.push(None);
         self.exec_block(body, &mut env);
-        let r = self.returns.pop().flatten().unwrap_or_else(|| Val::konst(K::None));
+        let r = self
+            .returns
+            .pop()
+            .flatten()
+            .unwrap_or_else(|| Val::konst(K::None));
         self.inline_depth -= 1;
         self.route_return = saved_route;
         self.loops = saved_loops;
@@ -2409,7 +2853,8 @@ impl<'a, 't> Cx<'a, 't> {
     ) -> bool {
         let spec = &self.c.rules[r].sinks[s];
         let kwv = |name: &str| kw.iter().find(|k| k.0 == name);
-        let is_true_lit = |n: Node| !matches!(self.text(n).trim(), "False" | "None" | "0" | "''" | "\"\"");
+        let is_true_lit =
+            |n: Node| !matches!(self.text(n).trim(), "False" | "None" | "0" | "''" | "\"\"");
         if let Some(k) = &spec.when_keyword_true {
             match kwv(k) {
                 Some((_, node, _)) if is_true_lit(*node) => {}
@@ -2428,7 +2873,10 @@ impl<'a, 't> Cx<'a, 't> {
                 let name = crate::sast::imports::dotted_name(*node, self.src)
                     .map(|d| self.imports.resolve(&d))
                     .unwrap_or_default();
-                if safe.iter().any(|x| *x == name || name.ends_with(&format!(".{x}"))) {
+                if safe
+                    .iter()
+                    .any(|x| *x == name || name.ends_with(&format!(".{x}")))
+                {
                     return false;
                 }
             }
@@ -2464,7 +2912,9 @@ impl<'a, 't> Cx<'a, 't> {
                         let first = p.get("0");
                         let shell = first
                             .and_then(|f| match &f.konst {
-                                Some(K::Str(s)) => Some(s.rsplit('/').next().unwrap_or(s).to_string()),
+                                Some(K::Str(s)) => {
+                                    Some(s.rsplit('/').next().unwrap_or(s).to_string())
+                                }
                                 _ => None,
                             })
                             .map(|s| SHELLS.contains(&s.as_str()))
@@ -2515,7 +2965,7 @@ impl<'a, 't> Cx<'a, 't> {
         if t.sets & rule.src_mask == 0 {
             return false;
         }
-        if t.san.contains(&rule.self_id) || rule.accepted.iter().any(|a| t.san.contains(a)) {
+        if t.san.contains(&rule.self_id) {
             return false;
         }
         let spec = &rule.sinks[s];
@@ -2538,9 +2988,17 @@ impl<'a, 't> Cx<'a, 't> {
             shown,
             self.line(sink.start_byte())
         );
-        let mut steps = vec![(t.range.0, t.range.1, format!("{} from `{}`", t.what, t.label))];
+        let mut steps = vec![(
+            t.range.0,
+            t.range.1,
+            format!("{} from `{}`", t.what, t.label),
+        )];
         steps.extend(t.steps.iter().cloned());
-        steps.push((sink.start_byte(), sink.end_byte(), format!("reaches {kind} in {shown}")));
+        steps.push((
+            sink.start_byte(),
+            sink.end_byte(),
+            format!("reaches {kind} in {shown}"),
+        ));
         let severity_override = match (t.severity, spec.severity) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -2577,7 +3035,10 @@ fn key_of(k: &K) -> Option<String> {
 }
 
 fn element_of(v: &Val) -> Val {
-    Val { t: v.all(), ..Val::default() }
+    Val {
+        t: v.all(),
+        ..Val::default()
+    }
 }
 
 fn is_var(n: Node) -> bool {
@@ -2586,7 +3047,9 @@ fn is_var(n: Node) -> bool {
 
 fn has_interp(n: Node) -> bool {
     let mut w = n.walk();
-    let r = n.named_children(&mut w).any(|c| c.kind() == "interpolation" || has_interp(c));
+    let r = n
+        .named_children(&mut w)
+        .any(|c| c.kind() == "interpolation" || has_interp(c));
     r
 }
 
@@ -2653,13 +3116,21 @@ fn fixed_prefix(p: &str) -> bool {
 }
 
 fn always_exits(block: Node, cx: &Cx) -> bool {
-    let stmts: Vec<Node> = named(block).into_iter().filter(|s| s.kind() != "comment").collect();
-    let Some(last) = stmts.last() else { return false };
+    let stmts: Vec<Node> = named(block)
+        .into_iter()
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    let Some(last) = stmts.last() else {
+        return false;
+    };
     match last.kind() {
         "return_statement" | "raise_statement" | "continue_statement" | "break_statement" => true,
         "expression_statement" => named(*last).into_iter().any(|c| {
             c.kind() == "call" && {
-                let f = c.child_by_field_name("function").map(|f| cx.text(f)).unwrap_or("");
+                let f = c
+                    .child_by_field_name("function")
+                    .map(|f| cx.text(f))
+                    .unwrap_or("");
                 let last = f.rsplit('.').next().unwrap_or(f);
                 matches!(last, "abort" | "exit" | "_exit" | "quit")
             }
@@ -2672,7 +3143,9 @@ fn always_exits(block: Node, cx: &Cx) -> bool {
             has_else
                 && cons.map(|c| always_exits(c, cx)).unwrap_or(false)
                 && alts.iter().all(|a| {
-                    let b = a.child_by_field_name("consequence").or(a.child_by_field_name("body"));
+                    let b = a
+                        .child_by_field_name("consequence")
+                        .or(a.child_by_field_name("body"));
                     b.map(|b| always_exits(b, cx)).unwrap_or(false)
                 })
         }
@@ -2726,7 +3199,13 @@ fn combine(l: &Val, r: &Val, op: &str) -> Val {
         (false, true) => r.origin.clone(),
         _ => None,
     };
-    Val { t, kind, prefix, origin, ..Val::default() }
+    Val {
+        t,
+        kind,
+        prefix,
+        origin,
+        ..Val::default()
+    }
 }
 
 fn slice_str(s: &str, b: &[Option<i64>]) -> Option<String> {
@@ -2773,7 +3252,8 @@ fn format_taint(fmt: &str, pos: &[(Node, Val)], kw: &[(String, Node, Val)]) -> O
                 kw.iter().find(|k| k.0 == name).map(|k| &k.2)
             };
             if let Some(v) = base {
-                let vt = if let Some(key) = rest.strip_prefix('[').and_then(|r| r.split(']').next()) {
+                let vt = if let Some(key) = rest.strip_prefix('[').and_then(|r| r.split(']').next())
+                {
                     match &v.parts {
                         Some(p) => p.get(key).map(|x| x.all()).unwrap_or_else(|| v.t.clone()),
                         None => v.all(),
@@ -2815,8 +3295,14 @@ mod tests {
 
     #[test]
     fn string_slices() {
-        assert_eq!(slice_str("BenchmarkTest00033", &[Some(13), None]).as_deref(), Some("00033"));
-        assert_eq!(slice_str("help", &[Some(4), Some(-17)]).as_deref(), Some(""));
+        assert_eq!(
+            slice_str("BenchmarkTest00033", &[Some(13), None]).as_deref(),
+            Some("00033")
+        );
+        assert_eq!(
+            slice_str("help", &[Some(4), Some(-17)]).as_deref(),
+            Some("")
+        );
     }
 
     #[test]
