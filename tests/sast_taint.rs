@@ -223,6 +223,7 @@ fixture_tests! {
     propagation => "prec_propagation.py",
     nested_functions => "prec_nested.py",
     broken_syntax_is_scanned => "broken_syntax.py",
+    benchmark_style_handlers => "bench_style.py",
 }
 
 /// Truncated files (every prefix at a stride) must never panic and must still give sorted hits.

@@ -2601,6 +2601,61 @@ impl<'a, 't> Cx<'a, 't> {
             if c.clean_methods.contains(m) {
                 return Val::clean();
             }
+            // `l.pop(i)` / `d.pop(k)` on a literal container: remove the part (list indexes shift)
+            if m == "pop"
+                && matches!(rn.kind(), "identifier" | "attribute")
+                && rv.kind == Kind::Container
+            {
+                if let Some(p) = &rv.parts {
+                    let path = self.text(*rn).to_string();
+                    let is_list = !p.is_empty() && p.keys().all(|k| k.parse::<usize>().is_ok());
+                    let idx = pos.first().map(|a| a.1.konst.clone());
+                    let key: Option<String> = if is_list {
+                        let n = p
+                            .keys()
+                            .filter_map(|k| k.parse::<i64>().ok())
+                            .max()
+                            .unwrap_or(-1)
+                            + 1;
+                        match idx {
+                            None => Some((n - 1).to_string()),
+                            Some(Some(K::Int(i))) => {
+                                Some((if i < 0 { n + i } else { i }).to_string())
+                            }
+                            _ => None,
+                        }
+                    } else {
+                        idx.flatten().as_ref().and_then(key_of)
+                    };
+                    if let Some(key) = key {
+                        let removed = p.get(&key).cloned();
+                        let mut np = BTreeMap::new();
+                        for (k, v) in p.iter() {
+                            if *k == key {
+                                continue;
+                            }
+                            match (is_list, k.parse::<usize>(), key.parse::<usize>()) {
+                                (true, Ok(ki), Ok(kr)) if ki > kr => {
+                                    np.insert((ki - 1).to_string(), v.clone());
+                                }
+                                _ => {
+                                    np.insert(k.clone(), v.clone());
+                                }
+                            }
+                        }
+                        let mut cur = rv.clone();
+                        cur.parts = Some(Rc::new(np));
+                        env.insert(path, cur);
+                        return match removed {
+                            Some(v) => v,
+                            None => match pos.get(1) {
+                                Some(d) => join_val(&Val::tainted(rv.t.clone()), &d.1),
+                                None => Val::tainted(rv.t.clone()),
+                            },
+                        };
+                    }
+                }
+            }
             // container reads with constant keys
             if matches!(m, "get" | "pop" | "setdefault" | "getlist") {
                 if let Some(p) = &rv.parts {
