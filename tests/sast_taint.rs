@@ -276,7 +276,7 @@ fn environment_sources_are_lower_severity() {
         "{}",
         hits[0].message
     );
-    assert_eq!(hits[1].severity_override, None);
+    assert_eq!(hits[1].severity_override, Some(tollgate::Severity::Low));
     assert!(
         hits[1]
             .message

@@ -377,6 +377,9 @@ enum Kind {
 #[derive(Debug, Clone, Default)]
 struct Val {
     t: T,
+    /// Taint released by reading an attribute or calling a method (a request object, or what wraps one);
+    /// the value itself is not tainted.
+    latent: T,
     parts: Option<Rc<BTreeMap<String, Val>>>,
     konst: Option<K>,
     kind: Kind,
@@ -575,6 +578,7 @@ fn join_val(a: &Val, b: &Val) -> Val {
             Kind::Unknown
         },
         obj: if a.obj == b.obj { a.obj } else { None },
+        latent: join_t(&a.latent, &b.latent),
         origin: if a.origin == b.origin {
             a.origin.clone()
         } else {
@@ -902,7 +906,7 @@ impl<'a, 't> Cx<'a, 't> {
                     env.insert(
                         name.clone(),
                         Val {
-                            t: Some(t),
+                            latent: Some(t),
                             obj: Some(rp),
                             kind: Kind::Object,
                             ..Val::default()
@@ -2113,7 +2117,7 @@ impl<'a, 't> Cx<'a, 't> {
                 san: Rc::new(Vec::new()),
             });
             return Some(Val {
-                t: Some(t),
+                latent: Some(t),
                 obj: Some(i),
                 kind: Kind::Object,
                 ..Val::default()
@@ -2183,7 +2187,7 @@ impl<'a, 't> Cx<'a, 't> {
                         san: Rc::new(Vec::new()),
                     });
                     return Val {
-                        t: Some(t),
+                        latent: Some(t),
                         obj: Some(rp),
                         kind: Kind::Object,
                         ..Val::default()
@@ -2195,7 +2199,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(i) = ov.obj {
             let o = &self.c.obj_sources[i];
             if o.attrs.contains(attr) {
-                let t = relabel(&ov.t, &self.short(n), range(n));
+                let t = relabel(&ov.latent, &self.short(n), range(n));
                 return Val {
                     t,
                     ..Val::default()
@@ -2209,7 +2213,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
         }
         Val {
-            t: ov.all(),
+            t: join_t(&ov.all(), &ov.latent),
             origin: ov.origin.clone(),
             ..Val::default()
         }
@@ -2262,7 +2266,7 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                 },
                 _ => Val {
-                    t: ov.all(),
+                    t: join_t(&ov.all(), &ov.latent),
                     origin: ov.origin.clone(),
                     ..Val::default()
                 },
@@ -2591,13 +2595,24 @@ impl<'a, 't> Cx<'a, 't> {
         let module_call = f.kind() == "attribute"
             && recv
                 .as_ref()
-                .map(|r| !r.1.is_tainted() && r.1.parts.is_none())
+                .map(|r| !r.1.is_tainted() && r.1.parts.is_none() && r.1.latent.is_none())
                 .unwrap_or(false)
             && self
                 .root_ident(f)
                 .map(|r| !env.contains_key(self.text(r)))
                 .unwrap_or(false);
         if let (Some(m), Some((rn, rv)), false) = (method, recv.as_ref(), module_call) {
+            // a method of a request object: `request.get_json()` is input, `request.is_secure()` is not
+            if let Some(i) = rv.obj {
+                if c.obj_sources[i].attrs.contains(m) {
+                    let t = relabel(&rv.latent, &self.short(n), range(n));
+                    return Val {
+                        t,
+                        ..Val::default()
+                    };
+                }
+                return Val::clean();
+            }
             if c.clean_methods.contains(m) {
                 return Val::clean();
             }
@@ -2764,12 +2779,15 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             let mut t = join_t(&rv.all(), &args_t());
-            // a call on a request-like object's own method (request.get_json()) keeps its label
-            if rv.obj.is_none()
-                && rv.t.as_ref().map(|x| x.range) == Some(range(*rn))
+            // a call on a source's own method (request.args.get('x')) is labelled with the call
+            if rv.t.as_ref().map(|x| x.range) == Some(range(*rn))
                 && rv.t.as_ref().map(|x| x.steps.is_empty()) == Some(true)
             {
                 t = relabel(&t, &self.short(n), range(n));
+            }
+            // a method of something that wraps a request releases its input
+            if t.is_none() && rv.latent.is_some() {
+                t = relabel(&rv.latent, &self.short(n), range(n));
             }
             let kind = if c.string_methods.contains(m) {
                 if matches!(
@@ -2810,8 +2828,16 @@ impl<'a, 't> Cx<'a, 't> {
             Kind::Object
         };
         let t = args_t();
+        let mut latent: T = recv.as_ref().and_then(|r| r.1.latent.clone());
+        for (_, v) in pos {
+            latent = join_t(&latent, &v.latent);
+        }
+        for (_, _, v) in kw {
+            latent = join_t(&latent, &v.latent);
+        }
         Val {
             t,
+            latent,
             kind,
             origin: arg_origin,
             ..Val::default()
@@ -3091,7 +3117,7 @@ fn key_of(k: &K) -> Option<String> {
 
 fn element_of(v: &Val) -> Val {
     Val {
-        t: v.all(),
+        t: join_t(&v.all(), &v.latent),
         ..Val::default()
     }
 }
