@@ -377,6 +377,8 @@ enum Kind {
 #[derive(Debug, Clone, Default)]
 struct Val {
     t: T,
+    /// For the result of a validation call (`ok = is_safe_url(x)`): the variables it checked.
+    validates: Option<Rc<Vec<String>>>,
     /// Taint released by reading an attribute or calling a method (a request object, or what wraps one);
     /// the value itself is not tainted.
     latent: T,
@@ -579,6 +581,11 @@ fn join_val(a: &Val, b: &Val) -> Val {
         },
         obj: if a.obj == b.obj { a.obj } else { None },
         latent: join_t(&a.latent, &b.latent),
+        validates: if a.validates == b.validates {
+            a.validates.clone()
+        } else {
+            None
+        },
         origin: if a.origin == b.origin {
             a.origin.clone()
         } else {
@@ -1293,6 +1300,20 @@ impl<'a, 't> Cx<'a, 't> {
                 let ec = self.exec_if_chain(br, i + 1, &mut ee);
                 match (tc, ec) {
                     (true, true) => {
+                        // `if not valid(x): x = DEFAULT` — the branch that replaced x made it safe, the
+                        // other one is where the validation passed
+                        let mut ids = Vec::new();
+                        self.validated_in(*cond, &te, &mut ids);
+                        let g = self.c.guard_id("guard");
+                        for v in ids {
+                            let t_clean = te.get(&v).map(|x| !x.is_tainted()).unwrap_or(false);
+                            let e_clean = ee.get(&v).map(|x| !x.is_tainted()).unwrap_or(false);
+                            if t_clean && !e_clean {
+                                self.sanitize_name(&v, g, &mut ee);
+                            } else if e_clean && !t_clean {
+                                self.sanitize_name(&v, g, &mut te);
+                            }
+                        }
                         *env = join_env(te, &ee);
                         true
                     }
@@ -1479,11 +1500,21 @@ impl<'a, 't> Cx<'a, 't> {
                     _ => {}
                 }
             }
+            "identifier" => {
+                if truth {
+                    let mut ids = Vec::new();
+                    self.validated_in(cond, env, &mut ids);
+                    let g = self.c.guard_id("guard");
+                    for v in ids {
+                        self.sanitize_name(&v, g, env);
+                    }
+                }
+            }
             "call" => {
                 // `if x.isalnum():`, `if re.fullmatch(P, x):`, `if is_safe(x):` on the true branch.
                 if truth {
                     let mut ids = Vec::new();
-                    self.validated_in(cond, &mut ids);
+                    self.validated_in(cond, env, &mut ids);
                     let g = self.c.guard_id("guard");
                     for v in ids {
                         self.sanitize_name(&v, g, env);
@@ -1497,7 +1528,7 @@ impl<'a, 't> Cx<'a, 't> {
     /// The fall-through of `if <cond>: return/raise`: every value the condition validated is safe after it.
     fn guard(&mut self, cond: Node<'t>, env: &mut Env) {
         let mut ids = Vec::new();
-        self.validated_in(cond, &mut ids);
+        self.validated_in(cond, env, &mut ids);
         let g = self.c.guard_id("guard");
         for v in ids {
             self.sanitize_name(&v, g, env);
@@ -1535,11 +1566,11 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// Variables a condition validates (a comparison with something that is not emptiness or None, a call of
     /// a predicate or parser on them).
-    fn validated_in(&self, n: Node, out: &mut Vec<String>) {
+    fn validated_in(&self, n: Node, env: &Env, out: &mut Vec<String>) {
         match n.kind() {
             "parenthesized_expression" | "boolean_operator" | "not_operator" => {
                 for ch in named(n) {
-                    self.validated_in(ch, out);
+                    self.validated_in(ch, env, out);
                 }
             }
             "comparison_operator" => {
@@ -1572,6 +1603,12 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 for o in operands {
                     collect_vars(o, self, out);
+                }
+            }
+            // a flag computed by a validation earlier: `ok = is_safe(x)` ... `if not ok: return`
+            "identifier" => {
+                if let Some(v) = env.get(self.text(n)).and_then(|v| v.validates.clone()) {
+                    out.extend(v.iter().cloned());
                 }
             }
             "call" => {
@@ -2212,8 +2249,18 @@ impl<'a, 't> Cx<'a, 't> {
                 return v.clone();
             }
         }
+        let latent = if releases(attr) {
+            ov.latent.clone()
+        } else {
+            None
+        };
         Val {
-            t: join_t(&ov.all(), &ov.latent),
+            t: join_t(&ov.all(), &latent),
+            latent: if latent.is_none() {
+                ov.latent.clone()
+            } else {
+                None
+            },
             origin: ov.origin.clone(),
             ..Val::default()
         }
@@ -2322,13 +2369,21 @@ impl<'a, 't> Cx<'a, 't> {
                     s.push_str(self.text(ch));
                 }
                 "interpolation" => {
-                    if !prefix_done {
-                        out.prefix = Some(s.as_str().into());
-                        prefix_done = true;
-                    }
                     has_interp = true;
                     if let Some(e) = ch.child_by_field_name("expression") {
                         let v = self.eval(e, env);
+                        // the constant start goes on through clean values (`\u{1}` stands for them)
+                        if !prefix_done {
+                            if v.is_tainted() {
+                                out.prefix = Some(s.as_str().into());
+                                prefix_done = true;
+                            } else {
+                                match &v.konst {
+                                    Some(K::Str(k)) => s.push_str(k),
+                                    _ => s.push('\u{1}'),
+                                }
+                            }
+                        }
                         out.t = join_t(&out.t, &v.all());
                     }
                 }
@@ -2338,6 +2393,8 @@ impl<'a, 't> Cx<'a, 't> {
         if !has_interp {
             out.prefix = Some(s.as_str().into());
             out.konst = Some(K::Str(s.into()));
+        } else if !prefix_done {
+            out.prefix = Some(s.as_str().into());
         }
         out
     }
@@ -2505,6 +2562,23 @@ impl<'a, 't> Cx<'a, 't> {
         for id in reported {
             result.t = add_san(&result.t, id);
         }
+        let last = callee
+            .rsplit('.')
+            .next()
+            .unwrap_or(&callee)
+            .to_ascii_lowercase();
+        if last.starts_with("is_")
+            || last.starts_with("has_")
+            || ["valid", "allowed", "safe", "check", "verify", "match"]
+                .iter()
+                .any(|w| last.contains(w))
+        {
+            let mut ids = Vec::new();
+            self.validated_in(n, env, &mut ids);
+            if !ids.is_empty() {
+                result.validates = Some(Rc::new(ids));
+            }
+        }
         result
     }
 
@@ -2559,9 +2633,7 @@ impl<'a, 't> Cx<'a, 't> {
         if let Some(id) = c.sanitizer(callee) {
             let t = join_t(
                 &args_t(),
-                &recv
-                    .as_ref()
-                    .and_then(|r| if method.is_some() { None } else { r.1.all() }),
+                &recv.as_ref().and_then(|r| join_t(&r.1.all(), &r.1.latent)),
             );
             return Val {
                 t: c.sanitize(&t, id),
@@ -2786,7 +2858,7 @@ impl<'a, 't> Cx<'a, 't> {
                 t = relabel(&t, &self.short(n), range(n));
             }
             // a method of something that wraps a request releases its input
-            if t.is_none() && rv.latent.is_some() {
+            if t.is_none() && rv.latent.is_some() && releases(m) {
                 t = relabel(&rv.latent, &self.short(n), range(n));
             }
             let kind = if c.string_methods.contains(m) {
@@ -3115,6 +3187,23 @@ fn key_of(k: &K) -> Option<String> {
     }
 }
 
+/// Does reading this attribute or calling this method of something that wraps a request give its input?
+fn releases(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    if n.contains("safe") {
+        return false;
+    }
+    matches!(
+        n.as_str(),
+        "get" | "getlist" | "__getitem__" | "read" | "pop"
+    ) || [
+        "param", "arg", "form", "query", "header", "cookie", "value", "input", "body", "data",
+        "json", "field", "file",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
 fn element_of(v: &Val) -> Val {
     Val {
         t: join_t(&v.all(), &v.latent),
@@ -3188,6 +3277,15 @@ fn char_guard(lit: &str) -> &'static str {
 
 /// Does a constant start fix the host of a URL or keep a redirect local?
 fn fixed_prefix(p: &str) -> bool {
+    // clean values of unknown text at the start (a base URL, a script root) followed by a local path
+    if p.starts_with('\u{1}') {
+        let q = p.trim_start_matches('\u{1}');
+        if q.contains("://") {
+            return false;
+        }
+        let b = q.as_bytes();
+        return b.len() >= 2 && b[0] == b'/' && b[1] != b'/' && b[1] != b'\\' && b[1] != 1;
+    }
     if let Some(i) = p.find("://") {
         let rest = &p[i + 3..];
         return rest.contains('/') && !rest.starts_with('/');
@@ -3263,14 +3361,29 @@ fn combine(l: &Val, r: &Val, op: &str) -> Val {
     } else {
         Kind::Unknown
     };
-    let prefix = if kind == Kind::Str && (op == "+" || op == "%") {
-        l.prefix.as_ref().map(|p| {
-            if op == "%" {
-                p.split('%').next().unwrap_or("").into()
+    let prefix: Option<Rc<str>> = if op == "%" && kind == Kind::Str {
+        l.prefix
+            .as_ref()
+            .map(|p| p.split('%').next().unwrap_or("").into())
+    } else if op == "+" && kind == Kind::Str {
+        if l.is_tainted() {
+            l.prefix.clone()
+        } else {
+            // a clean left side: its text (or a placeholder) then whatever start the right side has
+            let left: String = match &l.konst {
+                Some(K::Str(k)) => k.to_string(),
+                _ => l.prefix.as_deref().unwrap_or("\u{1}").to_string(),
+            };
+            let right: String = if r.is_tainted() {
+                r.prefix.as_deref().unwrap_or("").to_string()
             } else {
-                p.clone()
-            }
-        })
+                match &r.konst {
+                    Some(K::Str(k)) => k.to_string(),
+                    _ => r.prefix.as_deref().unwrap_or("\u{1}").to_string(),
+                }
+            };
+            Some(format!("{left}{right}").into())
+        }
     } else {
         None
     };
@@ -3372,6 +3485,9 @@ mod tests {
         assert!(fixed_prefix("/static/"));
         assert!(!fixed_prefix("//"));
         assert!(!fixed_prefix("/"));
+        assert!(fixed_prefix("\u{1}/app/v2/"));
+        assert!(!fixed_prefix("\u{1}/"));
+        assert!(fixed_prefix("https://\u{1}/api/"));
     }
 
     #[test]
