@@ -1,7 +1,7 @@
 //! Run the taint rules of `rules/python` over a directory of Python files and print one line per hit:
 //! `path:line: RULE-ID message`. Used by `benches/taint.sh` and for trying the engine on real projects.
 //!
-//! cargo run --release --example taint_scan -- DIR [--quiet]
+//! cargo run --release --example taint_scan -- DIR [--quiet] [--parse-only]
 
 use std::path::Path;
 use tollgate::sast::imports::Imports;
@@ -10,7 +10,10 @@ use tollgate::sast::taint::{CompiledRules, TaintRule};
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = args.next().expect("usage: taint_scan DIR [--quiet]");
-    let quiet = args.any(|a| a == "--quiet");
+    let rest: Vec<String> = args.collect();
+    let quiet = rest.iter().any(|a| a == "--quiet");
+    // `--parse-only`: the tree-sitter floor on the same files, for the benchmark's ratio
+    let parse_only = rest.iter().any(|a| a == "--parse-only");
     let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/python");
     let mut rules: Vec<(String, TaintRule)> = Vec::new();
     let mut paths: Vec<_> = std::fs::read_dir(rules_dir)
@@ -52,6 +55,9 @@ fn main() {
         let Some(tree) = parser.parse(&code, None) else {
             continue;
         };
+        if parse_only {
+            continue;
+        }
         let imports = Imports::from_tree(&tree, code.as_bytes());
         for h in compiled.analyze(&tree, &code, &imports) {
             nhits += 1;

@@ -49,6 +49,14 @@ impl Imports {
                         }
                     }
                 }
+                // imports are statements: expressions never hold one
+                "expression_statement"
+                | "return_statement"
+                | "raise_statement"
+                | "assert_statement"
+                | "comment"
+                | "pass_statement"
+                | "delete_statement" => {}
                 _ => {
                     let mut c = n.walk();
                     for ch in n.named_children(&mut c) {

@@ -83,7 +83,6 @@ struct CRule {
     id: String,
     sink_kind: String,
     sinks: Vec<SinkSpec>,
-    accepted: Vec<SanId>,
     self_id: SanId,
     src_mask: u32,
 }
@@ -262,7 +261,6 @@ impl Compiled {
                 id: id.clone(),
                 sink_kind: rule.sink_kind.clone(),
                 sinks: rule.sinks.clone(),
-                accepted,
                 self_id,
                 src_mask,
             });
@@ -638,6 +636,7 @@ struct FnDef<'t> {
 struct Cx<'a, 't> {
     c: &'a Compiled,
     src: &'a [u8],
+    source: &'a str,
     imports: &'a Imports,
     line_starts: Vec<usize>,
     is_flask: bool,
@@ -665,6 +664,7 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
     let mut cx = Cx {
         c,
         src,
+        source,
         imports,
         line_starts,
         is_flask: source.contains("flask") || source.contains("quart"),
@@ -686,8 +686,12 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
         if n.kind() == "function_definition" {
             defs.push(n);
         }
+        // functions live in statements, never inside expressions: do not walk those
         let mut w = n.walk();
-        let children: Vec<Node> = n.named_children(&mut w).collect();
+        let children: Vec<Node> = n
+            .named_children(&mut w)
+            .filter(|c| holds_statements(c.kind()))
+            .collect();
         for ch in children.into_iter().rev() {
             stack.push(ch);
         }
@@ -720,6 +724,31 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
             && a.sink_end_byte == b.sink_end_byte
     });
     hits
+}
+
+/// Node kinds that can contain a function definition.
+fn holds_statements(kind: &str) -> bool {
+    matches!(
+        kind,
+        "module"
+            | "block"
+            | "function_definition"
+            | "class_definition"
+            | "decorated_definition"
+            | "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "for_statement"
+            | "while_statement"
+            | "try_statement"
+            | "except_clause"
+            | "except_group_clause"
+            | "finally_clause"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause"
+            | "ERROR"
+    )
 }
 
 fn range(n: Node) -> (usize, usize) {
@@ -797,7 +826,7 @@ const CLEAN_ANNOTATIONS: [&str; 16] = [
 
 impl<'a, 't> Cx<'a, 't> {
     fn text(&self, n: Node) -> &'a str {
-        n.utf8_text(self.src).unwrap_or("")
+        self.source.get(n.start_byte()..n.end_byte()).unwrap_or("")
     }
 
     fn line(&self, byte: usize) -> usize {
@@ -1500,25 +1529,13 @@ impl<'a, 't> Cx<'a, 't> {
                     _ => {}
                 }
             }
-            "identifier" => {
-                if truth {
-                    let mut ids = Vec::new();
-                    self.validated_in(cond, env, &mut ids);
-                    let g = self.c.guard_id("guard");
-                    for v in ids {
-                        self.sanitize_name(&v, g, env);
-                    }
-                }
-            }
-            "call" => {
-                // `if x.isalnum():`, `if re.fullmatch(P, x):`, `if is_safe(x):` on the true branch.
-                if truth {
-                    let mut ids = Vec::new();
-                    self.validated_in(cond, env, &mut ids);
-                    let g = self.c.guard_id("guard");
-                    for v in ids {
-                        self.sanitize_name(&v, g, env);
-                    }
+            // `if ok:` (a validation flag), `if x.isalnum():`, `if re.fullmatch(P, x):`, `if is_safe(x):`
+            "identifier" | "call" if truth => {
+                let mut ids = Vec::new();
+                self.validated_in(cond, env, &mut ids);
+                let g = self.c.guard_id("guard");
+                for v in ids {
+                    self.sanitize_name(&v, g, env);
                 }
             }
             _ => {}

@@ -117,7 +117,22 @@ pub fn analyze(
     if rules.is_empty() {
         return Vec::new();
     }
-    let compiled = engine::Compiled::new(rules);
+    // The job calls this once per file with the same rules: keep the compiled tables per thread.
+    type Cached = Option<(Vec<(String, TaintRule)>, std::rc::Rc<engine::Compiled>)>;
+    thread_local! {
+        static CACHE: std::cell::RefCell<Cached> = const { std::cell::RefCell::new(None) };
+    }
+    let compiled = CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            Some((r, comp)) if r.as_slice() == rules => comp.clone(),
+            _ => {
+                let comp = std::rc::Rc::new(engine::Compiled::new(rules));
+                *c = Some((rules.to_vec(), comp.clone()));
+                comp
+            }
+        }
+    });
     engine::run(&compiled, tree, source, imports)
 }
 
