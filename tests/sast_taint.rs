@@ -201,6 +201,7 @@ fixture_tests! {
     source_django => "src_django.py",
     source_fastapi => "src_fastapi.py",
     source_cli_and_environment => "src_cli_env.py",
+    source_tornado_and_aiohttp => "src_tornado_aiohttp.py",
     sink_sql => "sink_sqli.py",
     sink_command => "sink_cmdi.py",
     sink_code => "sink_codei.py",

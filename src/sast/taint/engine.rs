@@ -3039,8 +3039,13 @@ impl<'a, 't> Cx<'a, 't> {
             }
         }
         for (k, safe) in &spec.unless_keyword_in {
-            if let Some((_, node, _)) = kwv(k) {
-                let name = crate::sast::imports::dotted_name(*node, self.src)
+            // a key that is a number names a positional argument
+            let node = match k.parse::<usize>() {
+                Ok(i) => pos.get(i).map(|p| p.0),
+                Err(_) => kwv(k).map(|x| x.1),
+            };
+            if let Some(node) = node {
+                let name = crate::sast::imports::dotted_name(node, self.src)
                     .map(|d| self.imports.resolve(&d))
                     .unwrap_or_default();
                 if safe

@@ -71,7 +71,8 @@ pub struct SinkSpec {
     /// Not when this keyword argument is a true literal.
     #[serde(default)]
     pub unless_keyword_true: Option<String>,
-    /// Not when the keyword argument is one of these (resolved) names: `Loader: [yaml.SafeLoader]`.
+    /// Not when the keyword argument is one of these (resolved) names: `Loader: [yaml.SafeLoader]`; a key
+    /// that is a number names a positional argument (`"1": [yaml.SafeLoader]`).
     #[serde(default)]
     pub unless_keyword_in: BTreeMap<String, Vec<String>>,
     /// Safe when the value starts with a constant that fixes the host (`https://api.example.com/...`) or a
