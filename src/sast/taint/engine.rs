@@ -375,6 +375,8 @@ enum Kind {
 #[derive(Debug, Clone, Default)]
 struct Val {
     t: T,
+    /// A list literal (or built from one): its parts are indexes.
+    list: bool,
     /// For the result of a validation call (`ok = is_safe_url(x)`): the variables it checked.
     validates: Option<Rc<Vec<String>>>,
     /// Taint released by reading an attribute or calling a method (a request object, or what wraps one);
@@ -579,6 +581,7 @@ fn join_val(a: &Val, b: &Val) -> Val {
         },
         obj: if a.obj == b.obj { a.obj } else { None },
         latent: join_t(&a.latent, &b.latent),
+        list: a.list && b.list,
         validates: if a.validates == b.validates {
             a.validates.clone()
         } else {
@@ -724,6 +727,22 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
             && a.sink_end_byte == b.sink_end_byte
     });
     hits
+}
+
+/// `a.b.c` for an identifier/attribute chain.
+fn dotted_name(node: Node, source: &[u8]) -> Option<String> {
+    match node.kind() {
+        "identifier" => node.utf8_text(source).ok().map(str::to_string),
+        "attribute" => {
+            let obj = dotted_name(node.child_by_field_name("object")?, source)?;
+            let attr = node
+                .child_by_field_name("attribute")?
+                .utf8_text(source)
+                .ok()?;
+            Some(format!("{obj}.{attr}"))
+        }
+        _ => None,
+    }
 }
 
 /// Node kinds that can contain a function definition.
@@ -1497,18 +1516,24 @@ impl<'a, 't> Cx<'a, 't> {
                     "in" | "not in" => {
                         let positive = (op == "in") == truth;
                         // `x in ALLOWED` (ALLOWED not tainted): x is one of known values.
-                        if positive && is_var(l) {
-                            let rv = self.eval(r, env);
-                            if !rv.is_tainted() {
-                                let id = self.c.guard_id("allowlist");
-                                self.sanitize_var(l, id, env);
+                        // (`url.netloc in ALLOWED` validates `url`, `x.lower() in ALLOWED` validates `x`)
+                        if positive {
+                            if let Some(root) = self.root_var(l) {
+                                let rv = self.eval(r, env);
+                                if !rv.is_tainted() {
+                                    let id = self.c.guard_id("allowlist");
+                                    self.sanitize_var(l, id, env);
+                                    self.sanitize_name(&root, id, env);
+                                }
                             }
                         }
-                        // `"'" in x` is false: x holds no such character.
-                        if !positive && is_var(r) {
-                            if let Some(K::Str(s)) = self.eval(l, env).konst {
+                        // `"'" in x` (or in `x[1:-1]`, `x.lower()`) is false: x holds no such character.
+                        if !positive {
+                            if let (Some(root), Some(K::Str(s))) =
+                                (self.root_var(r), self.eval(l, env).konst)
+                            {
                                 let id = self.c.guard_id(char_guard(&s));
-                                self.sanitize_var(r, id, env);
+                                self.sanitize_name(&root, id, env);
                             }
                         }
                     }
@@ -1601,8 +1626,10 @@ impl<'a, 't> Cx<'a, 't> {
                     let lit = |x: Node| {
                         matches!(x.kind(), "string" | "concatenated_string") && !has_interp(x)
                     };
-                    // literal containment is handled precisely by `refine`
-                    if (ops[0] == "in" || ops[0] == "not in") && lit(l) {
+                    // membership and containment are handled precisely, with their direction, by `refine`
+                    // (the fall-through of `if x in DENIED: continue` knows nothing about x)
+                    let _ = lit;
+                    if ops[0] == "in" || ops[0] == "not in" {
                         return;
                     }
                     let trivial = |x: Node| {
@@ -1631,10 +1658,15 @@ impl<'a, 't> Cx<'a, 't> {
             "call" => {
                 let f = n.child_by_field_name("function");
                 let fname = f.map(|f| self.text(f)).unwrap_or("");
-                if matches!(
-                    fname,
-                    "len" | "isinstance" | "hasattr" | "type" | "bool" | "callable" | "getattr"
-                ) {
+                let last = fname
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(fname)
+                    .to_ascii_lowercase();
+                // only predicates validate (`isalnum`, `re.fullmatch`, `is_safe_url`), not lookups
+                if matches!(last.as_str(), "isinstance" | "hasattr" | "callable")
+                    || !is_predicate(&last)
+                {
                     return;
                 }
                 if let Some(f) = f {
@@ -1649,6 +1681,39 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The variable a value is read from: `x`, `x.attr` (as `x`), `x[1:-1]`, `x.lower()`.
+    fn root_var(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "identifier" => Some(self.text(n).to_string()),
+            "attribute" => self.root_var(n.child_by_field_name("object")?),
+            "subscript" => self.root_var(n.child_by_field_name("value")?),
+            "parenthesized_expression" => self.root_var(named(n).into_iter().next()?),
+            "call" => {
+                let f = n.child_by_field_name("function")?;
+                if f.kind() == "attribute" {
+                    let m = self.text(f.child_by_field_name("attribute")?);
+                    if self.c.string_methods.contains(m) {
+                        return self.root_var(f.child_by_field_name("object")?);
+                    }
+                }
+                // a parser or normaliser of one value: `urlparse(url)`, `basename(p)`, `str(x)`
+                let args: Vec<Node> = n
+                    .child_by_field_name("arguments")
+                    .map(named)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
+                    .collect();
+                if args.len() == 1 {
+                    self.root_var(args[0])
+                } else {
+                    None
+                }
+            }
+            _ => None,
         }
     }
 
@@ -1959,6 +2024,7 @@ impl<'a, 't> Cx<'a, 't> {
                     t: whole,
                     parts: Some(Rc::new(parts)),
                     kind: Kind::Container,
+                    list: n.kind() == "list",
                     ..Val::default()
                 }
             }
@@ -2221,7 +2287,7 @@ impl<'a, 't> Cx<'a, 't> {
         // Names that are not local variables resolve through the imports (`os.environ`).
         if let Some(root) = self.root_ident(n) {
             if !env.contains_key(self.text(root)) {
-                if let Some(d) = crate::sast::imports::dotted_name(n, self.src) {
+                if let Some(d) = dotted_name(n, self.src) {
                     let resolved = self.imports.resolve(&d);
                     if let Some(v) = self.source_by_name(&resolved, n) {
                         return v;
@@ -2482,7 +2548,7 @@ impl<'a, 't> Cx<'a, 't> {
                     self.imports.resolve(t)
                 }
             }
-            "attribute" => match crate::sast::imports::dotted_name(f, self.src) {
+            "attribute" => match dotted_name(f, self.src) {
                 Some(d) => {
                     let root = d.split('.').next().unwrap_or("");
                     if env.contains_key(root) {
@@ -2584,12 +2650,7 @@ impl<'a, 't> Cx<'a, 't> {
             .next()
             .unwrap_or(&callee)
             .to_ascii_lowercase();
-        if last.starts_with("is_")
-            || last.starts_with("has_")
-            || ["valid", "allowed", "safe", "check", "verify", "match"]
-                .iter()
-                .any(|w| last.contains(w))
-        {
+        if is_predicate(&last) {
             let mut ids = Vec::new();
             self.validated_in(n, env, &mut ids);
             if !ids.is_empty() {
@@ -2812,6 +2873,17 @@ impl<'a, 't> Cx<'a, 't> {
                         parts.insert(k.clone(), pos[1].1.clone());
                         cur.parts = Some(Rc::new(parts));
                     }
+                } else if m == "append"
+                    && cur.list
+                    && cur.t.is_none()
+                    && pos.len() == 1
+                    && cur.parts.is_some()
+                {
+                    // appending to a list of known length: the element gets the next index
+                    let mut parts = cur.parts.as_deref().cloned().unwrap_or_default();
+                    let n = parts.len();
+                    parts.insert(n.to_string(), pos[0].1.clone());
+                    cur.parts = Some(Rc::new(parts));
                 } else if m == "insert" {
                     cur.t = join_t(&cur.all(), &args_t());
                     cur.parts = None;
@@ -3045,7 +3117,7 @@ impl<'a, 't> Cx<'a, 't> {
                 Err(_) => kwv(k).map(|x| x.1),
             };
             if let Some(node) = node {
-                let name = crate::sast::imports::dotted_name(node, self.src)
+                let name = dotted_name(node, self.src)
                     .map(|d| self.imports.resolve(&d))
                     .unwrap_or_default();
                 if safe
@@ -3207,6 +3279,28 @@ fn key_of(k: &K) -> Option<String> {
         K::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
         K::None => None,
     }
+}
+
+/// Is a function with this (lowercase, last segment) name a check that validates its argument?
+fn is_predicate(last: &str) -> bool {
+    last.starts_with("is")
+        || last.starts_with("has_")
+        || matches!(
+            last,
+            "startswith" | "endswith" | "fullmatch" | "match" | "search"
+        )
+        || [
+            "valid",
+            "allowed",
+            "safe",
+            "check",
+            "verify",
+            "permit",
+            "whitelist",
+            "allowlist",
+        ]
+        .iter()
+        .any(|w| last.contains(w))
 }
 
 /// Does reading this attribute or calling this method of something that wraps a request give its input?
