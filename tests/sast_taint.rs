@@ -296,3 +296,28 @@ fn rules_select_their_source_sets() {
     }
     assert!(run(code, &rules).is_empty());
 }
+
+/// Deeply nested code must not overflow the stack (the engine bounds its recursion).
+#[test]
+fn deep_nesting_is_bounded() {
+    let rules = rules();
+    let depth = 3000;
+    let mut code = String::from(
+        "import os\nfrom flask import request\ndef f():\n    x = request.args['a']\n    y = ",
+    );
+    code.push_str(&"(".repeat(depth));
+    code.push('x');
+    code.push_str(&")".repeat(depth));
+    code.push_str("\n    if ");
+    code.push_str(&vec!["x"; depth].join(" or "));
+    code.push_str(":\n        return\n    z = x");
+    code.push_str(&" + x".repeat(depth));
+    code.push_str("\n    os.system(y)\n");
+    let hits = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || run(&code, &rules).len())
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    let _ = hits;
+}

@@ -731,6 +731,9 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
 
 /// `a.b.c` for an identifier/attribute chain.
 fn dotted_name(node: Node, source: &[u8]) -> Option<String> {
+    if node.end_byte() - node.start_byte() > 1000 {
+        return None;
+    }
     match node.kind() {
         "identifier" => node.utf8_text(source).ok().map(str::to_string),
         "attribute" => {
@@ -1475,6 +1478,15 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// What we learn on the branch where `cond` is `truth`.
     fn refine(&mut self, cond: Node<'t>, truth: bool, env: &mut Env) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.refine_inner(cond, truth, env);
+        self.depth -= 1;
+    }
+
+    fn refine_inner(&mut self, cond: Node<'t>, truth: bool, env: &mut Env) {
         match cond.kind() {
             "parenthesized_expression" => {
                 if let Some(i) = named(cond).into_iter().next() {
@@ -1609,6 +1621,9 @@ impl<'a, 't> Cx<'a, 't> {
     /// Variables a condition validates (a comparison with something that is not emptiness or None, a call of
     /// a predicate or parser on them).
     fn validated_in(&self, n: Node, env: &Env, out: &mut Vec<String>) {
+        if out.len() > 64 || n.end_byte() - n.start_byte() > 4000 {
+            return;
+        }
         match n.kind() {
             "parenthesized_expression" | "boolean_operator" | "not_operator" => {
                 for ch in named(n) {
@@ -1686,6 +1701,9 @@ impl<'a, 't> Cx<'a, 't> {
 
     /// The variable a value is read from: `x`, `x.attr` (as `x`), `x[1:-1]`, `x.lower()`.
     fn root_var(&self, n: Node) -> Option<String> {
+        if n.end_byte() - n.start_byte() > 2000 {
+            return None;
+        }
         match n.kind() {
             "identifier" => Some(self.text(n).to_string()),
             "attribute" => self.root_var(n.child_by_field_name("object")?),
@@ -2388,7 +2406,7 @@ impl<'a, 't> Cx<'a, 't> {
                         let alt = match kv.konst {
                             Some(K::Int(i)) if i < 0 => {
                                 let len = p.len() as i64;
-                                p.get(&(len + i).to_string()).cloned()
+                                p.get(&len.saturating_add(i).to_string()).cloned()
                             }
                             _ => None,
                         };
@@ -2785,7 +2803,7 @@ impl<'a, 't> Cx<'a, 't> {
                         match idx {
                             None => Some((n - 1).to_string()),
                             Some(Some(K::Int(i))) => {
-                                Some((if i < 0 { n + i } else { i }).to_string())
+                                Some((if i < 0 { n.saturating_add(i) } else { i }).to_string())
                             }
                             _ => None,
                         }
@@ -3332,6 +3350,9 @@ fn is_var(n: Node) -> bool {
 }
 
 fn has_interp(n: Node) -> bool {
+    if n.end_byte() - n.start_byte() > 4000 {
+        return true;
+    }
     let mut w = n.walk();
     let r = n
         .named_children(&mut w)
@@ -3340,6 +3361,9 @@ fn has_interp(n: Node) -> bool {
 }
 
 fn collect_vars(n: Node, cx: &Cx, out: &mut Vec<String>) {
+    if out.len() > 64 || n.end_byte() - n.start_byte() > 4000 {
+        return;
+    }
     match n.kind() {
         "identifier" => out.push(cx.text(n).to_string()),
         "attribute" => {
@@ -3456,8 +3480,8 @@ fn combine(l: &Val, r: &Val, op: &str) -> Val {
                 "+" => a.checked_add(*b),
                 "-" => a.checked_sub(*b),
                 "*" => a.checked_mul(*b),
-                "//" if *b != 0 => Some(a.div_euclid(*b)),
-                "%" if *b != 0 => Some(a.rem_euclid(*b)),
+                "//" => a.checked_div_euclid(*b),
+                "%" => a.checked_rem_euclid(*b),
                 "**" if (0..32).contains(b) => a.checked_pow(*b as u32),
                 _ => None,
             };
@@ -3524,7 +3548,13 @@ fn slice_str(s: &str, b: &[Option<i64>]) -> Option<String> {
     }
     let chars: Vec<char> = s.chars().collect();
     let len = chars.len() as i64;
-    let norm = |x: i64| if x < 0 { (len + x).max(0) } else { x.min(len) };
+    let norm = |x: i64| {
+        if x < 0 {
+            len.saturating_add(x).max(0)
+        } else {
+            x.min(len)
+        }
+    };
     let start = norm(b.first().copied().flatten().unwrap_or(0));
     let end = norm(b.get(1).copied().flatten().unwrap_or(len));
     if start >= end {
