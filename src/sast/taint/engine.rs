@@ -653,6 +653,8 @@ struct Cx<'a, 't> {
     depth: u32,
     inline_depth: u32,
     clean_call_cache: HashMap<String, Val>,
+    /// Tainted variables of enclosing scopes, by the start byte of the nested function definition.
+    closures: HashMap<usize, Env>,
 }
 
 pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<TaintHit> {
@@ -681,6 +683,7 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
         depth: 0,
         inline_depth: 0,
         clean_call_cache: HashMap::new(),
+        closures: HashMap::new(),
     };
     // Every function definition, in document order.
     let mut defs = Vec::new();
@@ -907,7 +910,8 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
         }
-        let mut env = Env::new();
+        // free variables of a nested function: the enclosing scope's values at the definition
+        let mut env = self.closures.remove(&f.start_byte()).unwrap_or_default();
         let params = f
             .child_by_field_name("parameters")
             .map(named)
@@ -938,6 +942,8 @@ impl<'a, 't> Cx<'a, 't> {
                 continue;
             }
             let name = self.text(nn).to_string();
+            // a parameter shadows the enclosing scope's variable
+            env.remove(&name);
             if name == "self" || name == "cls" {
                 continue;
             }
@@ -1200,17 +1206,26 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             "match_statement" => self.exec_match(n, env),
-            "function_definition" | "class_definition" => {
-                if let Some(name) = n.child_by_field_name("name") {
-                    env.remove(self.text(name));
-                }
-                true
-            }
-            "decorated_definition" => {
-                if let Some(d) = n.child_by_field_name("definition") {
-                    if let Some(name) = d.child_by_field_name("name") {
-                        env.remove(self.text(name));
+            "function_definition" | "class_definition" | "decorated_definition" => {
+                let d = if n.kind() == "decorated_definition" {
+                    n.child_by_field_name("definition").unwrap_or(n)
+                } else {
+                    n
+                };
+                // a nested function sees the variables of this scope as they are where it is defined
+                if d.kind() == "function_definition" && !env.is_empty() && self.inline_depth == 0 {
+                    let snapshot: Env = env
+                        .iter()
+                        .filter(|(_, v)| v.is_tainted() || v.latent.is_some())
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    if !snapshot.is_empty() {
+                        let e = self.closures.entry(d.start_byte()).or_default();
+                        *e = join_env(std::mem::take(e), &snapshot);
                     }
+                }
+                if let Some(name) = d.child_by_field_name("name") {
+                    env.remove(self.text(name));
                 }
                 true
             }
