@@ -321,3 +321,13 @@ fn deep_nesting_is_bounded() {
         .expect("no stack overflow");
     let _ = hits;
 }
+
+/// Files are skipped when they cannot hold a source; a route handler without the word "request" is kept.
+#[test]
+fn prefilter_keeps_route_handlers() {
+    let rules = rules();
+    let code = "import os\nfrom fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/run')\ndef run(cmd: str):\n    os.system(cmd)\n";
+    assert_eq!(run(code, &rules).len(), 1);
+    let plain = "import os\n\ndef run(cmd):\n    os.system(cmd)\n";
+    assert!(run(plain, &rules).is_empty());
+}

@@ -121,6 +121,8 @@ pub struct Compiled {
     route_params_bit: u32,
     name_sources: HashMap<String, NamedSrc>,
     call_sources: HashMap<String, NamedSrc>,
+    /// Texts one of which a file must contain to hold a source (besides route decorators).
+    needles: Vec<String>,
 }
 
 const GUARD_IDS: [&str; 7] = [
@@ -157,6 +159,7 @@ impl Compiled {
             route_params_bit: 0,
             name_sources: HashMap::new(),
             call_sources: HashMap::new(),
+            needles: vec!["request".into(), "Request".into(), "WebSocket".into()],
         };
         for g in GUARD_IDS {
             c.intern(g);
@@ -202,6 +205,21 @@ impl Compiled {
                         set_bit: bit,
                     },
                 );
+            }
+        }
+        // the last segment of every named source: `argv`, `environ`, `input`, `getenv`, `get_argument` ...
+        let mut needles: Vec<String> = c
+            .obj_by_name
+            .keys()
+            .chain(c.name_sources.keys())
+            .chain(c.call_sources.keys())
+            .map(|n| n.rsplit('.').next().unwrap_or(n).to_string())
+            .collect();
+        needles.sort();
+        needles.dedup();
+        for n in needles {
+            if !c.needles.contains(&n) {
+                c.needles.push(n);
             }
         }
         for (ri, (id, rule)) in rules.iter().enumerate() {
@@ -657,7 +675,22 @@ struct Cx<'a, 't> {
     closures: HashMap<usize, Env>,
 }
 
+/// Can this file hold a source at all? Most library modules cannot: skip them without a walk.
+fn might_have_sources(c: &Compiled, source: &str) -> bool {
+    if c.needles.iter().any(|n| source.contains(n.as_str())) {
+        return true;
+    }
+    // route handlers: a decorator `@x.route(` / `@x.get(` ... on some line
+    source.lines().any(|l| {
+        let t = l.trim_start();
+        t.starts_with('@') && ROUTE_METHODS.iter().any(|m| t.contains(&format!(".{m}(")))
+    })
+}
+
 pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<TaintHit> {
+    if !might_have_sources(c, source) {
+        return Vec::new();
+    }
     let src = source.as_bytes();
     let mut line_starts = vec![0usize];
     for (i, b) in src.iter().enumerate() {
