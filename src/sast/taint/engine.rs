@@ -1404,9 +1404,14 @@ impl<'a, 't> Cx<'a, 't> {
                         let mut ids = Vec::new();
                         self.validated_in(*cond, &te, &mut ids);
                         let g = self.c.guard_id("guard");
+                        // safe: clean, or already through this guard (a nested check)
+                        let safe = |x: &Val| match x.all() {
+                            None => true,
+                            Some(t) => self.c.targets(g).iter().all(|r| t.san.contains(r)),
+                        };
                         for v in ids {
-                            let t_clean = te.get(&v).map(|x| !x.is_tainted()).unwrap_or(false);
-                            let e_clean = ee.get(&v).map(|x| !x.is_tainted()).unwrap_or(false);
+                            let t_clean = te.get(&v).map(safe).unwrap_or(false);
+                            let e_clean = ee.get(&v).map(safe).unwrap_or(false);
                             if t_clean && !e_clean {
                                 self.sanitize_name(&v, g, &mut ee);
                             } else if e_clean && !t_clean {
