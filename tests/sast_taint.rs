@@ -331,3 +331,14 @@ fn prefilter_keeps_route_handlers() {
     let plain = "import os\n\ndef run(cmd):\n    os.system(cmd)\n";
     assert!(run(plain, &rules).is_empty());
 }
+
+/// A command-line tool opening the file its user names is not path traversal; running it in a shell is still
+/// reported (at low severity).
+#[test]
+fn cli_input_only_for_command_and_code_rules() {
+    let code = "import os, sys\nopen(sys.argv[1])\nos.system('cat ' + sys.argv[1])\n";
+    let hits = run(code, &rules());
+    let ids: Vec<&str> = hits.iter().map(|h| h.rule_id.as_str()).collect();
+    assert_eq!(ids, vec!["PY-CMDI"]);
+    assert_eq!(hits[0].severity_override, Some(tollgate::Severity::Low));
+}
