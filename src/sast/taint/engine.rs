@@ -2233,6 +2233,7 @@ impl<'a, 't> Cx<'a, 't> {
                     nv.parts = old.parts.clone();
                     nv.t = join_t(&old.t, &rv.all());
                     nv.kind = Kind::Container;
+                    nv.list = old.list;
                 }
                 self.assign(l, nv.clone(), env, Some(range(n)));
                 nv
@@ -3239,8 +3240,11 @@ impl<'a, 't> Cx<'a, 't> {
                             .unwrap_or(false);
                         if shell {
                             v.all()
+                        } else if let Some(f) = first {
+                            // index 0 is known (a literal, or a literal with more appended)
+                            f.all()
                         } else {
-                            join_t(&first.and_then(|f| f.all()), &v.t)
+                            v.all()
                         }
                     }
                     None => v.all(),
@@ -3546,6 +3550,16 @@ fn combine(l: &Val, r: &Val, op: &str) -> Val {
             return Val::konst(K::Str(format!("{a}{b}").into()));
         }
         _ => {}
+    }
+    // `[prog, "-m", x] + args`: the indexes of the left list stay known
+    if op == "+" && l.list && l.parts.is_some() {
+        return Val {
+            t: join_t(&l.t, &r.all()),
+            parts: l.parts.clone(),
+            kind: Kind::Container,
+            list: true,
+            ..Val::default()
+        };
     }
     let kind = if l.kind == Kind::Str || r.kind == Kind::Str {
         Kind::Str
