@@ -448,7 +448,11 @@ pub fn render_info(dir: &Path, rows: &[InfoRow]) -> String {
                 r.records,
                 r.withdrawn,
                 if r.newest_modified.is_empty() { "-" } else { &r.newest_modified },
-                r.age_days.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
+                match r.age_days {
+                    Some(d) if d >= 0 => d.to_string(),
+                    Some(_) => "? (a record's modified date is in the future)".into(),
+                    None => "?".into(),
+                },
                 r.downloaded
                     .as_ref()
                     .map(|d| format!("  downloaded {d}"))
