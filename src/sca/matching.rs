@@ -668,6 +668,10 @@ pub fn severity_of(
     if let Some((_, score, vector)) = best {
         return (Severity::from_cvss_score(score), Some(score), Some(vector));
     }
+    // OpenSSF malicious-package records (MAL-*) carry no severity: installing one is a compromise.
+    if recs.iter().any(|r| r.id.starts_with("MAL-")) {
+        return (Severity::Critical, None, None);
+    }
     let word = recs
         .iter()
         .filter_map(|r| r.db_severity.as_deref())
@@ -825,6 +829,23 @@ mod tests {
         let n = |s| Installed::new(Ecosystem::Npm, s);
         assert!(listed_equal(Ecosystem::Npm, "1.0.0", &n("v1.0.0")));
         assert!(!listed_equal(Ecosystem::Npm, "1.0.0", &n("1.0.0-rc.1")));
+    }
+
+    #[test]
+    fn malicious_package_records_are_critical() {
+        let a = adv(
+            Ecosystem::Npm,
+            r#"{"id":"MAL-2099-1","summary":"Malicious code in evilpkg (npm)","affected":[{"package":{"ecosystem":"npm","name":"evilpkg"},
+              "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+        );
+        let m = match_package(
+            Ecosystem::Npm,
+            "evilpkg",
+            &Installed::new(Ecosystem::Npm, "1.0.0"),
+            [&a],
+        );
+        assert_eq!(m.groups[0].severity, Severity::Critical);
+        assert_eq!(m.groups[0].next_fixed, None);
     }
 
     #[test]
