@@ -645,6 +645,33 @@ fn index_cache_is_used_on_the_second_load_and_keyed_by_hash() {
     let third = offline::load_ecosystem(&e.db, Ecosystem::PyPI, Some(&e.cache));
     assert!(!third.from_cache);
     assert_eq!(third.index.unwrap().identity.records, 1);
+    // Old indexes do not pile up: at most 3 per ecosystem are kept.
+    for id in ["PYSEC-2099-4", "PYSEC-2099-6"] {
+        let f = std::fs::File::create(e.db.join("PyPI/all.zip")).unwrap();
+        let mut z = zip::ZipWriter::new(f);
+        z.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&std::fs::read(fixtures().join(format!("PyPI/{id}.json"))).unwrap())
+            .unwrap();
+        z.finish().unwrap();
+        assert!(!offline::load_ecosystem(&e.db, Ecosystem::PyPI, Some(&e.cache)).from_cache);
+    }
+    let kept = std::fs::read_dir(e.cache.join("osv-index"))
+        .unwrap()
+        .filter(|f| {
+            f.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("PyPI-")
+        })
+        .count();
+    assert_eq!(kept, 3);
+    // The newest one is among them.
+    assert!(offline::load_ecosystem(&e.db, Ecosystem::PyPI, Some(&e.cache)).from_cache);
 }
 
 #[test]
