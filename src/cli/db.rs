@@ -440,8 +440,9 @@ pub fn render_info(dir: &Path, rows: &[InfoRow]) -> String {
     for r in rows {
         match &r.error {
             Some(e) => s.push_str(&format!("  {:<10} {}  ERROR: {e}\n", r.ecosystem, r.path)),
-            None => s.push_str(&format!(
-                "  {:<10} {}  {:.1} MB  {} records ({} withdrawn)  newest modified {}  age {} days{}\n",
+            None => {
+                s.push_str(&format!(
+                "  {:<10} {}  {:.1} MB  {} records ({} withdrawn)  newest modified {}  age {}{}\n",
                 r.ecosystem,
                 r.path,
                 r.size as f64 / 1e6,
@@ -449,15 +450,16 @@ pub fn render_info(dir: &Path, rows: &[InfoRow]) -> String {
                 r.withdrawn,
                 if r.newest_modified.is_empty() { "-" } else { &r.newest_modified },
                 match r.age_days {
-                    Some(d) if d >= 0 => d.to_string(),
-                    Some(_) => "? (a record's modified date is in the future)".into(),
-                    None => "?".into(),
+                    Some(d) if d >= 0 => format!("{d} days"),
+                    Some(_) => "unknown (a record's modified date is in the future)".into(),
+                    None => "unknown".into(),
                 },
                 r.downloaded
                     .as_ref()
                     .map(|d| format!("  downloaded {d}"))
                     .unwrap_or_default()
-            )),
+            ))
+            }
         }
     }
     s
