@@ -410,18 +410,27 @@ fn crates_informational_and_semver_ranges() {
 #[test]
 fn unparseable_versions_are_reported_never_matched() {
     let e = env();
-    e.write("requirements.txt", "alphapkg==not-a-version\n");
-    let out = e.scan();
-    assert!(hits(&out).is_empty());
-    assert!(
-        out.notifications
-            .iter()
-            .any(|n| n.code == "sca-version-unparseable"
-                && n.message.contains("not-a-version")
-                && n.path.as_deref() == Some("requirements.txt")),
-        "{:#?}",
-        out.notifications
-    );
+    let job = ScaJob::new(&e.config(), &[]).unwrap();
+    let mut bad = dep(Ecosystem::PyPI, "alphapkg", "not-a-version");
+    bad.manifest = "requirements.txt".into();
+    bad.line = 3;
+    let mut npm = dep(Ecosystem::Npm, "leftpadx", "1.0");
+    npm.manifest = "package-lock.json".into();
+    let out = job.check(&[bad, npm], &[], &ScanContext::new(e.root.clone()));
+    assert!(hits(&out).is_empty(), "{:#?}", out.findings);
+    let notes: Vec<_> = out
+        .notifications
+        .iter()
+        .filter(|n| n.code == "sca-version-unparseable")
+        .collect();
+    assert_eq!(notes.len(), 2, "{:#?}", out.notifications);
+    assert!(notes.iter().any(|n| n.message.contains("`not-a-version`")
+        && n.message.contains("PEP 440")
+        && n.path.as_deref() == Some("requirements.txt")
+        && n.line == Some(3)));
+    assert!(notes
+        .iter()
+        .any(|n| n.message.contains("`1.0`") && n.message.contains("SemVer")));
 }
 
 #[test]
@@ -469,8 +478,17 @@ fn ignores_honour_aliases_and_expire() {
         ignore("PYSEC-2099-3", Some("2026-11-25")),
         // no end date
         ignore("PYSEC-2099-6", None),
+        // matches nothing: a note says so
+        ignore("GHSA-zzzz-zzzz-zzzz", None),
     ];
     let out = e.scan_with(&cfg);
+    let unused: Vec<_> = out
+        .notifications
+        .iter()
+        .filter(|n| n.code == "sca-ignore-unused")
+        .collect();
+    assert_eq!(unused.len(), 1, "{:#?}", out.notifications);
+    assert!(unused[0].message.contains("GHSA-zzzz-zzzz-zzzz"));
     let by_rule: BTreeMap<&str, &Finding> = out
         .findings
         .iter()
@@ -627,6 +645,33 @@ fn index_cache_is_used_on_the_second_load_and_keyed_by_hash() {
     let third = offline::load_ecosystem(&e.db, Ecosystem::PyPI, Some(&e.cache));
     assert!(!third.from_cache);
     assert_eq!(third.index.unwrap().identity.records, 1);
+    // Old indexes do not pile up: at most 3 per ecosystem are kept.
+    for id in ["PYSEC-2099-4", "PYSEC-2099-6"] {
+        let f = std::fs::File::create(e.db.join("PyPI/all.zip")).unwrap();
+        let mut z = zip::ZipWriter::new(f);
+        z.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&std::fs::read(fixtures().join(format!("PyPI/{id}.json"))).unwrap())
+            .unwrap();
+        z.finish().unwrap();
+        assert!(!offline::load_ecosystem(&e.db, Ecosystem::PyPI, Some(&e.cache)).from_cache);
+    }
+    let kept = std::fs::read_dir(e.cache.join("osv-index"))
+        .unwrap()
+        .filter(|f| {
+            f.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("PyPI-")
+        })
+        .count();
+    assert_eq!(kept, 3);
+    // The newest one is among them.
+    assert!(offline::load_ecosystem(&e.db, Ecosystem::PyPI, Some(&e.cache)).from_cache);
 }
 
 #[test]

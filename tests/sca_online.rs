@@ -462,3 +462,29 @@ fn db_update_rejects_a_download_that_is_not_a_zip() {
         .to_string();
     assert!(err.contains("HTTP 404"), "{err}");
 }
+
+#[test]
+fn online_batches_hold_at_most_1000_queries() {
+    std::env::set_var("TOLLGATE_OSV_API_BACKOFF_MS", "5");
+    let (base, log) = fake_osv();
+    let tmp = tempfile::tempdir().unwrap();
+    let client = tollgate::sca::osv::online::Client::new(&base, Some(tmp.path()));
+    let mut queries: Vec<(Ecosystem, String, String)> = (0..1500)
+        .map(|i| (Ecosystem::Npm, format!("pkg{i}"), "1.0.0".to_string()))
+        .collect();
+    queries.push((Ecosystem::PyPI, "alphapkg".into(), "0.9".into()));
+    let r = client.lookup(&queries).unwrap();
+    let sizes: Vec<usize> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path == "/v1/querybatch" && !r.body.is_empty())
+        .filter_map(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+        .map(|v| v["queries"].as_array().unwrap().len())
+        .collect();
+    // The first request is answered 503 and retried; then 1000 + 501, then alphapkg's second page.
+    assert_eq!(sizes, vec![1000, 1000, 501, 1]);
+    let pypi = &r.indexes[&Ecosystem::PyPI];
+    assert_eq!(pypi.lookup("alphapkg").count(), 2);
+    assert_eq!(r.fetched, 2);
+}

@@ -106,3 +106,92 @@ fn check_project(root: &Path, expected: &Path, report_env: &str) {
         "the independent check failed (see its output above)"
     );
 }
+
+#[test]
+#[ignore = "needs the OSV snapshot in ../shared/osv (or TOLLGATE_SHARED_OSV)"]
+fn cargo_lock_packages_against_the_snapshot() {
+    use tollgate::sca::model::{Dependency, Ecosystem, Resolved};
+    let osv = snapshot();
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = Config {
+        osv_db: Some(osv),
+        cache_dir: Some(tmp.path().join("cache")),
+        ..Config::default()
+    };
+    let dep = |name: &str, v: &str| Dependency {
+        ecosystem: Ecosystem::CratesIo,
+        name: name.into(),
+        display_name: name.into(),
+        resolved: Resolved::Exact { version: v.into() },
+        manifest: "Cargo.lock".into(),
+        line: 1,
+        column: 1,
+        dev: false,
+        transitive: true,
+    };
+    let deps = vec![
+        dep("time", "0.1.43"),
+        dep("time", "0.3.36"),
+        dep("time", "0.3.47"),
+        dep("chrono", "0.4.19"),
+        dep("serde_cbor", "0.11.2"),
+        dep("smallvec", "1.6.0"),
+        dep("regex", "1.5.4"),
+        dep("regex", "1.5.5"),
+    ];
+    let job = ScaJob::new(&cfg, &[]).unwrap();
+    let out = job.check(&deps, &[], &ScanContext::new(tmp.path().to_path_buf()));
+    assert!(!out.failed, "{:#?}", out.notifications);
+    let got: Vec<(String, String, String, String)> = out
+        .findings
+        .iter()
+        .map(|f| {
+            let p = &f.properties;
+            (
+                p["package"].as_str().unwrap().to_string(),
+                p["installed"].as_str().unwrap().to_string(),
+                f.rule_id.clone(),
+                f.severity.to_string(),
+            )
+        })
+        .collect();
+    for (pkg, ver, id) in [
+        ("time", "0.1.43", "RUSTSEC-2020-0071"),
+        ("chrono", "0.4.19", "RUSTSEC-2020-0159"),
+        ("serde_cbor", "0.11.2", "RUSTSEC-2021-0127"),
+        ("smallvec", "1.6.0", "RUSTSEC-2021-0003"),
+        ("regex", "1.5.4", "RUSTSEC-2022-0013"),
+        // introduced 0.3.6, fixed 0.3.47
+        ("time", "0.3.36", "RUSTSEC-2026-0009"),
+    ] {
+        assert!(
+            out.findings.iter().any(|f| f.properties["package"] == pkg
+                && f.properties["installed"] == ver
+                && (f.rule_id == id
+                    || f.properties["aliases"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|a| a == id))),
+            "{pkg} {ver} {id} missing: {got:#?}"
+        );
+    }
+    // Fixed versions are not reported.
+    assert!(
+        !got.iter().any(|g| g.0 == "time" && g.1 == "0.3.47"),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter().any(|g| g.0 == "regex" && g.1 == "1.5.5"),
+        "{got:#?}"
+    );
+    // serde_cbor is unmaintained: info, not a vulnerability.
+    let cbor = out
+        .findings
+        .iter()
+        .find(|f| f.properties["package"] == "serde_cbor")
+        .unwrap();
+    assert_eq!(cbor.severity, tollgate::Severity::Info);
+    assert!(cbor.message.contains("is unmaintained"), "{}", cbor.message);
+    assert_eq!(got.len(), 6, "{got:#?}");
+}

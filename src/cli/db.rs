@@ -440,21 +440,84 @@ pub fn render_info(dir: &Path, rows: &[InfoRow]) -> String {
     for r in rows {
         match &r.error {
             Some(e) => s.push_str(&format!("  {:<10} {}  ERROR: {e}\n", r.ecosystem, r.path)),
-            None => s.push_str(&format!(
-                "  {:<10} {}  {:.1} MB  {} records ({} withdrawn)  newest modified {}  age {} days{}\n",
+            None => {
+                s.push_str(&format!(
+                "  {:<10} {}  {:.1} MB  {} records ({} withdrawn)  newest modified {}  age {}{}\n",
                 r.ecosystem,
                 r.path,
                 r.size as f64 / 1e6,
                 r.records,
                 r.withdrawn,
                 if r.newest_modified.is_empty() { "-" } else { &r.newest_modified },
-                r.age_days.map(|d| d.to_string()).unwrap_or_else(|| "?".into()),
+                match r.age_days {
+                    Some(d) if d >= 0 => format!("{d} days"),
+                    Some(_) => "unknown (a record's modified date is in the future)".into(),
+                    None => "unknown".into(),
+                },
                 r.downloaded
                     .as_ref()
                     .map(|d| format!("  downloaded {d}"))
                     .unwrap_or_default()
-            )),
+            ))
+            }
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        db: DbCommand,
+    }
+
+    #[test]
+    fn arguments_parse() {
+        let c = Cli::try_parse_from([
+            "db",
+            "update",
+            "--ecosystem",
+            "PyPI",
+            "--ecosystem",
+            "npm,crates.io",
+            "--osv-db",
+            "d",
+            "--base-url",
+            "http://127.0.0.1:1",
+        ])
+        .unwrap();
+        let DbCommand::Update(u) = c.db else { panic!() };
+        assert_eq!(
+            parse_ecosystems(&u.ecosystems).unwrap(),
+            vec![Ecosystem::PyPI, Ecosystem::Npm, Ecosystem::CratesIo]
+        );
+        assert_eq!(u.osv_db.as_deref(), Some(Path::new("d")));
+        let c = Cli::try_parse_from(["db", "update"]).unwrap();
+        let DbCommand::Update(u) = c.db else { panic!() };
+        assert_eq!(u.base_url, crate::sca::DEFAULT_DUMP_URL);
+        assert_eq!(parse_ecosystems(&u.ecosystems).unwrap().len(), 3);
+        assert!(parse_ecosystems(&["Maven".into()]).is_err());
+        assert!(matches!(
+            Cli::try_parse_from(["db", "info", "--json"]).unwrap().db,
+            DbCommand::Info(_)
+        ));
+    }
+
+    #[test]
+    fn info_on_an_empty_directory_says_so_and_exits_2() {
+        let d = tempfile::tempdir().unwrap();
+        assert!(info(d.path(), None).is_empty());
+        assert!(render_info(d.path(), &[]).contains("nothing installed"));
+        let code = run(&DbCommand::Info(InfoArgs {
+            osv_db: Some(d.path().to_path_buf()),
+            json: true,
+        }))
+        .unwrap();
+        assert_eq!(code, 2);
+    }
 }

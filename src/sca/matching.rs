@@ -33,6 +33,16 @@ impl Installed {
         }
     }
 
+    /// An installed version already parsed in the ecosystem's ordering (fixed-version candidates).
+    fn from_parsed(eco: Ecosystem, raw: &str, v: Version) -> Installed {
+        Installed {
+            raw: raw.to_string(),
+            eco,
+            ecosystem_order: Some(v),
+            semver_order: std::cell::OnceCell::new(),
+        }
+    }
+
     /// Parses in the ecosystem's own ordering (if not, it is never matched: the caller reports it).
     pub fn is_valid(&self) -> bool {
         self.ecosystem_order.is_some()
@@ -460,6 +470,7 @@ pub fn match_package<'a>(
 
     let mut groups: Vec<Group<'a>> = Vec::new();
     let mut group_hits: Vec<Vec<&Hit<'a>>> = Vec::new();
+    let mut group_fixed: Vec<Vec<(Version, String)>> = Vec::new();
     for ghits in members.into_values() {
         let recs: Vec<&'a Advisory> = ghits.iter().map(|h| h.0).collect();
         let ids: BTreeSet<&str> = recs
@@ -474,12 +485,22 @@ pub fn match_package<'a>(
             .filter(|i| **i != canonical)
             .map(|s| s.to_string())
             .collect();
-        let fixed = fixed_versions(eco, &recs, name);
-        let next_fixed = fixed
+        let (pairs, unparsed) = fixed_versions(eco, &ghits);
+        let above = |v: &Version| {
+            installed
+                .get(RangeKind::Ecosystem)
+                .is_some_and(|i| v.cmp_same(i) == Some(Ordering::Greater))
+        };
+        let next_fixed = pairs
             .iter()
-            .filter(|f| is_above(eco, f, installed))
-            .find(|f| !group_affects(&ghits, &Installed::new(eco, f)))
-            .cloned();
+            .filter(|(v, _)| above(v))
+            .find(|(v, f)| !group_affects(&ghits, &Installed::from_parsed(eco, f, v.clone())))
+            .map(|(_, f)| f.clone());
+        let fixed: Vec<String> = pairs
+            .iter()
+            .map(|(_, f)| f.clone())
+            .chain(unparsed)
+            .collect();
         let informational = informational_kind(&recs, name);
         let (severity, cvss_score, cvss_vector) =
             severity_of(&recs, name, informational.as_deref());
@@ -495,15 +516,15 @@ pub fn match_package<'a>(
             cvss_vector,
         });
         group_hits.push(ghits);
+        group_fixed.push(pairs);
     }
 
     // The overall fix: the smallest fixed version above the installed one that no group affects.
     // Candidates are checked against the group that blocked the previous one first (it usually blocks
     // the next one too), which keeps packages with hundreds of advisories fast.
-    let mut cands: Vec<(Version, &str)> = groups
+    let mut cands: Vec<&(Version, String)> = group_fixed
         .iter()
-        .flat_map(|g| g.fixed.iter())
-        .filter_map(|f| version::parse(eco, RangeKind::Ecosystem, f).map(|v| (v, f.as_str())))
+        .flatten()
         .filter(|(v, _)| {
             installed
                 .get(RangeKind::Ecosystem)
@@ -513,14 +534,14 @@ pub fn match_package<'a>(
     cands.sort_by(|a, b| {
         a.0.cmp_same(&b.0)
             .unwrap_or(Ordering::Equal)
-            .then(a.1.cmp(b.1))
+            .then(a.1.cmp(&b.1))
     });
     cands.dedup_by(|a, b| a.0.cmp_same(&b.0) == Some(Ordering::Equal));
     let mut fixed_overall = None;
     if !groups.is_empty() {
         let mut blocker = 0usize;
-        for (_, f) in &cands {
-            let fv = Installed::new(eco, f);
+        for (v, f) in cands {
+            let fv = Installed::from_parsed(eco, f, v.clone());
             if group_affects(&group_hits[blocker], &fv) {
                 continue;
             }
@@ -544,16 +565,6 @@ pub fn match_package<'a>(
     }
 }
 
-fn is_above(eco: Ecosystem, candidate: &str, installed: &Installed) -> bool {
-    match (
-        version::parse(eco, RangeKind::Ecosystem, candidate),
-        installed.get(RangeKind::Ecosystem),
-    ) {
-        (Some(c), Some(i)) => c.cmp_same(i) == Some(Ordering::Greater),
-        _ => false,
-    }
-}
-
 /// Sort version strings in the ecosystem's order (unparseable ones last, by text) and dedupe.
 pub fn sort_versions(eco: Ecosystem, list: &mut Vec<String>) {
     let mut keyed: Vec<(Option<Version>, String)> = list
@@ -573,20 +584,34 @@ pub fn sort_versions(eco: Ecosystem, list: &mut Vec<String>) {
     list.extend(keyed.into_iter().map(|(_, s)| s));
 }
 
-fn fixed_versions(eco: Ecosystem, recs: &[&Advisory], name: &str) -> Vec<String> {
-    let mut out: Vec<String> = recs
-        .iter()
-        .flat_map(|r| entries_for(r, name))
-        .flat_map(|e| e.ranges.iter())
-        .filter(|r| r.kind != RangeKind::Git)
-        .flat_map(|r| r.events.iter())
-        .filter_map(|e| match e {
-            Event::Fixed(f) => Some(f.clone()),
-            _ => None,
-        })
-        .collect();
-    sort_versions(eco, &mut out);
-    out
+/// Every `fixed` version of the group's ranges for the package, parsed once: (sorted, deduplicated
+/// pairs of parsed version and text; texts that do not parse, sorted).
+fn fixed_versions(eco: Ecosystem, hits: &[&Hit<'_>]) -> (Vec<(Version, String)>, Vec<String>) {
+    let mut parsed: Vec<(Version, String)> = Vec::new();
+    let mut unparsed: Vec<String> = Vec::new();
+    for (_, entries) in hits {
+        for e in entries {
+            for r in e.entry.ranges.iter().filter(|r| r.kind != RangeKind::Git) {
+                for ev in &r.events {
+                    if let Event::Fixed(f) = ev {
+                        match version::parse(eco, RangeKind::Ecosystem, f) {
+                            Some(v) => parsed.push((v, f.clone())),
+                            None => unparsed.push(f.clone()),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    parsed.sort_by(|a, b| {
+        a.0.cmp_same(&b.0)
+            .unwrap_or(Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    });
+    parsed.dedup_by(|a, b| a.0.cmp_same(&b.0) == Some(Ordering::Equal));
+    unparsed.sort();
+    unparsed.dedup();
+    (parsed, unparsed)
 }
 
 fn informational_kind(recs: &[&Advisory], name: &str) -> Option<String> {
@@ -642,6 +667,10 @@ pub fn severity_of(
     }
     if let Some((_, score, vector)) = best {
         return (Severity::from_cvss_score(score), Some(score), Some(vector));
+    }
+    // OpenSSF malicious-package records (MAL-*) carry no severity: installing one is a compromise.
+    if recs.iter().any(|r| r.id.starts_with("MAL-")) {
+        return (Severity::Critical, None, None);
     }
     let word = recs
         .iter()
@@ -800,6 +829,23 @@ mod tests {
         let n = |s| Installed::new(Ecosystem::Npm, s);
         assert!(listed_equal(Ecosystem::Npm, "1.0.0", &n("v1.0.0")));
         assert!(!listed_equal(Ecosystem::Npm, "1.0.0", &n("1.0.0-rc.1")));
+    }
+
+    #[test]
+    fn malicious_package_records_are_critical() {
+        let a = adv(
+            Ecosystem::Npm,
+            r#"{"id":"MAL-2099-1","summary":"Malicious code in evilpkg (npm)","affected":[{"package":{"ecosystem":"npm","name":"evilpkg"},
+              "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+        );
+        let m = match_package(
+            Ecosystem::Npm,
+            "evilpkg",
+            &Installed::new(Ecosystem::Npm, "1.0.0"),
+            [&a],
+        );
+        assert_eq!(m.groups[0].severity, Severity::Critical);
+        assert_eq!(m.groups[0].next_fixed, None);
     }
 
     #[test]

@@ -458,6 +458,36 @@ impl ScaJob {
             ));
         }
         out.dynamic_rules = rules.into_values().collect();
+        // Ignores that matched nothing in this scan (stale entries are worth removing).
+        if !adv.indexes.is_empty() {
+            let used: BTreeSet<String> = out
+                .findings
+                .iter()
+                .filter(|f| f.job == JobKind::Sca)
+                .flat_map(|f| {
+                    let aliases = f
+                        .properties
+                        .get("aliases")
+                        .and_then(|a| a.as_array())
+                        .cloned();
+                    std::iter::once(f.rule_id.to_ascii_uppercase()).chain(
+                        aliases
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|a| a.as_str().map(str::to_ascii_uppercase)),
+                    )
+                })
+                .collect();
+            for r in &self.config.ignore {
+                if !used.contains(&r.id.trim().to_ascii_uppercase()) {
+                    out.notifications.push(Notification::new(
+                        NoteLevel::Note,
+                        "sca-ignore-unused",
+                        format!("[[sca.ignore]] {} matched no finding in this scan", r.id),
+                    ));
+                }
+            }
+        }
         sort_output(&mut out);
         out
     }

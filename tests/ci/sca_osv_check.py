@@ -5,8 +5,10 @@ usage: sca_osv_check.py REPORT.json OSV_DIR PROJECT_DIR EXPECTED.txt
 
 - REPORT.json: tollgate's JSON report (or a bare list of findings);
 - OSV_DIR: `<dir>/<ECOSYSTEM>/all.zip` (read with zipfile + json);
-- PROJECT_DIR: the scanned tree; its requirements*.txt `pkg==x.y.z` lines and package-lock.json v2/v3
-  `packages` are read here too, so that misses are found as well as false positives;
+- PROJECT_DIR: the scanned tree; its requirements*.txt `pkg==x.y.z` lines, package-lock.json v2/v3
+  `packages` and exact package.json versions (when no lockfile is next to it) are read here too, so that
+  misses are found as well as false positives (npm findings may be at the package.json line or at the
+  lockfile entry of the same project);
 - EXPECTED.txt: lines `MANIFEST PACKAGE VERSION ADVISORY_ID` that must be reported (the id as rule id or as an
   alias); each is also verified against the zip.
 
@@ -200,6 +202,13 @@ def deps_of(project):
     return sorted(set(out))
 
 
+def where(eco, rel):
+    """Where a dependency is reported: for npm the project directory (a direct dependency pinned by
+    package-lock.json is reported at its package.json line, a transitive one at its lockfile entry);
+    for PyPI the file."""
+    return os.path.dirname(rel) if eco == "npm" else rel
+
+
 def main():
     report, osv_dir, project, expected = sys.argv[1:5]
     data = json.load(open(report))
@@ -213,7 +222,7 @@ def main():
         eco, pkg, ver = p["ecosystem"], p["package"], p["installed"]
         name = norm_pypi(pkg) if eco == "PyPI" else pkg
         ids = {f["rule_id"], *p.get("aliases", [])}
-        covered.setdefault((eco, f["location"]["path"], name, ver), set()).update(ids)
+        covered.setdefault((eco, where(eco, f["location"]["path"]), name, ver), set()).update(ids)
         recs = [(r, a) for r, a in dbs[eco][1].get(name, []) if r["id"] in ids]
         if not recs:
             errors.append(f"finding {f['rule_id']} on {pkg} {ver}: no record with these ids names the package")
@@ -226,7 +235,7 @@ def main():
             if r.get("withdrawn") or not affects(eco, a, ver):
                 continue
             n_aff += 1
-            if r["id"] not in covered.get((eco, rel, name, ver), set()):
+            if r["id"] not in covered.get((eco, where(eco, rel), name, ver), set()):
                 errors.append(f"MISS {r['id']} on {name} {ver} ({rel})")
     n_exp = 0
     for line in open(expected):
@@ -243,7 +252,7 @@ def main():
             errors.append(f"expected {adv} is not in the snapshot for {pkg}")
         elif not any(affects(eco, a, ver) for r, a in dbs[eco][1].get(name, []) if r in aliased):
             errors.append(f"expected {adv} does not affect {pkg} {ver} per the snapshot")
-        if adv not in covered.get((eco, rel, name, ver), set()):
+        if adv not in covered.get((eco, where(eco, rel), name, ver), set()):
             errors.append(f"expected {adv} on {pkg} {ver} ({rel}) was not reported")
     print(f"sca snapshot check: {len(sca)} findings, {n_deps} pinned dependencies, {n_aff} affecting records, "
           f"{n_exp} expected advisories")

@@ -107,11 +107,22 @@ impl EcoIndex {
         records.dedup_by(|a, b| a.advisory.id == b.advisory.id);
         let total = records.len();
         let mut withdrawn = 0;
+        // The newest `modified` as an instant (timestamps with other offsets or precisions compare right);
+        // unparseable ones only count when none parses.
         let mut newest = String::new();
+        let mut newest_t: Option<chrono::DateTime<chrono::FixedOffset>> = None;
         let mut advisories = Vec::with_capacity(total);
         for r in records {
-            if newest_cmp(&r.advisory.modified, &newest) {
-                newest = r.advisory.modified.clone();
+            match chrono::DateTime::parse_from_rfc3339(&r.advisory.modified) {
+                Ok(t) if newest_t.is_none_or(|n| t > n) => {
+                    newest_t = Some(t);
+                    newest = r.advisory.modified.clone();
+                }
+                Ok(_) => {}
+                Err(_) if newest_t.is_none() && r.advisory.modified > newest => {
+                    newest = r.advisory.modified.clone();
+                }
+                Err(_) => {}
             }
             if r.withdrawn {
                 withdrawn += 1;
@@ -151,22 +162,6 @@ impl EcoIndex {
             .into_iter()
             .flatten()
             .map(move |&i| &self.advisories[i as usize])
-    }
-}
-
-/// `a` is a newer RFC 3339 timestamp than `b` (timestamps compare as instants; unparseable ones as text).
-fn newest_cmp(a: &str, b: &str) -> bool {
-    if b.is_empty() {
-        return !a.is_empty();
-    }
-    match (
-        chrono::DateTime::parse_from_rfc3339(a),
-        chrono::DateTime::parse_from_rfc3339(b),
-    ) {
-        (Ok(x), Ok(y)) => x > y,
-        (Ok(_), Err(_)) => true,
-        (Err(_), Ok(_)) => false,
-        _ => a > b,
     }
 }
 

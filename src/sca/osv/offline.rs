@@ -206,7 +206,11 @@ fn load_with_cache(
             index,
             entry_errors,
         };
-        if let Err(e) = write_cache(cp, &cf) {
+        let written = write_cache(cp, &cf);
+        if written.is_ok() {
+            prune_cache(cp, eco);
+        }
+        if let Err(e) = written {
             notifications.push(Notification::new(
                 NoteLevel::Note,
                 "osv-cache-unwritable",
@@ -261,6 +265,31 @@ fn read_cache(path: &Path, sha: &str) -> Option<CacheFile> {
         bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).ok()?;
     (cf.format == CACHE_FORMAT && cf.sha256 == sha && cf.tool_version == crate::VERSION)
         .then_some(cf)
+}
+
+/// Keep the 3 most recent cached indexes of an ecosystem (each new dump has a new hash); older ones go.
+fn prune_cache(current: &Path, eco: Ecosystem) {
+    let Some(dir) = current.parent() else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!("{}-", eco.as_str());
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bin"))
+        })
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, p) in files.into_iter().skip(3) {
+        if p != current {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 fn write_cache(path: &Path, cf: &CacheFile) -> std::io::Result<()> {
