@@ -55,8 +55,8 @@ pub struct ScanArgs {
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Offline OSV database directory (`DIR/<ECOSYSTEM>/all.zip`) [env: TOLLGATE_OSV_DB].
-    #[arg(long, value_name = "DIR")]
+    /// Offline OSV database directory (`DIR/<ECOSYSTEM>/all.zip`); overrides the config file.
+    #[arg(long, value_name = "DIR", env = "TOLLGATE_OSV_DB")]
     pub osv_db: Option<PathBuf>,
     /// Ask the osv.dev API instead of the offline database.
     #[arg(long)]
