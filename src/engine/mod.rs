@@ -236,7 +236,13 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             rules.entry(r.id.clone()).or_insert(r);
         }
         for (k, v) in out.properties {
-            properties.insert(format!("{}.{k}", kind.as_str()), v);
+            // `sca.osv_database`, whether the job named its key `osv_database` or `sca.osv_database`
+            let bare = k
+                .strip_prefix(kind.as_str())
+                .map(|r| r.trim_start_matches(['.', '_', '-']))
+                .filter(|r| !r.is_empty())
+                .unwrap_or(&k);
+            properties.insert(format!("{}.{bare}", kind.as_str()), v);
         }
         notifications.extend(out.notifications);
         findings.extend(
