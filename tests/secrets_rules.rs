@@ -25,10 +25,7 @@ fn describe(findings: &[tollgate::Finding]) -> String {
         .map(|f| {
             format!(
                 "{} at {}:{} `{}`",
-                f.rule_id,
-                f.location.start_line,
-                f.location.start_column,
-                f.message
+                f.rule_id, f.location.start_line, f.location.start_column, f.message
             )
         })
         .collect::<Vec<_>>()
@@ -63,7 +60,11 @@ fn every_rule_example_behaves() {
         }
         for (i, ex) in r.negative.iter().enumerate() {
             let found = job.scan_text(ex.path(), ex.text());
-            let mine: Vec<_> = found.iter().filter(|f| f.rule_id == r.id).cloned().collect();
+            let mine: Vec<_> = found
+                .iter()
+                .filter(|f| f.rule_id == r.id)
+                .cloned()
+                .collect();
             if !mine.is_empty() {
                 failures.push(format!(
                     "{}: negative example #{} ({}) {:?} gave: {}",
@@ -113,7 +114,11 @@ fn keywords_are_lowercase_and_regexes_compile() {
         assert!(!r.keywords.is_empty(), "{}: no keywords", r.id);
         for k in &r.keywords {
             assert_eq!(k, &k.to_lowercase(), "{}: keyword {k} not lower-case", r.id);
-            assert!(k.len() >= 3, "{}: keyword `{k}` is too short to prefilter", r.id);
+            assert!(
+                k.len() >= 3,
+                "{}: keyword `{k}` is too short to prefilter",
+                r.id
+            );
         }
         match &r.matcher {
             rules::Matcher::Regex { re, .. } => {
@@ -174,7 +179,10 @@ remediation: Rotate it in the ACME console.
     .unwrap();
     let job = SecretsJob::new(&Config::default(), &[dir.path().to_path_buf()]).unwrap();
     let f = job.scan_text("app.py", "TOKEN = 'acme_k3j4h5g6f7d8s9a0q1w2'\n");
-    assert!(f.iter().any(|f| f.rule_id == "SEC-ACME-INTERNAL-TOKEN"), "{f:?}");
+    assert!(
+        f.iter().any(|f| f.rule_id == "SEC-ACME-INTERNAL-TOKEN"),
+        "{f:?}"
+    );
 
     // A broken rule in an extra dir is an error naming file and line.
     std::fs::write(

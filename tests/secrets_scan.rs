@@ -84,9 +84,9 @@ fn recall_across_file_types() {
             .iter()
             .filter(|f| &f.location.path == path && f.location.start_line == *line)
             .collect();
-        let ok = here.iter().any(|f| {
-            &f.rule_id == rule || (is_generic(rule) && !is_generic(&f.rule_id))
-        });
+        let ok = here
+            .iter()
+            .any(|f| &f.rule_id == rule || (is_generic(rule) && !is_generic(&f.rule_id)));
         if !ok {
             problems.push(format!(
                 "missed {path}:{line} (expected {rule}); found there: {:?}",
@@ -251,12 +251,14 @@ fn selection_disables_rules_and_generic_takes_over() {
     let mut ctx = ScanContext::new(root.clone());
     ctx.selection.ignore = vec!["SEC-STRIPE".into()];
     let out = job().scan(&files, &ctx);
-    assert!(!out.findings.iter().any(|f| f.rule_id.starts_with("SEC-STRIPE")));
-    // The Stripe key on .env:9 is now reported by the generic rule.
-    assert!(out
+    assert!(!out
         .findings
         .iter()
-        .any(|f| f.location.path == ".env" && f.location.start_line == 9 && is_generic(&f.rule_id)));
+        .any(|f| f.rule_id.starts_with("SEC-STRIPE")));
+    // The Stripe key on .env:9 is now reported by the generic rule.
+    assert!(out.findings.iter().any(|f| f.location.path == ".env"
+        && f.location.start_line == 9
+        && is_generic(&f.rule_id)));
 }
 
 #[test]
@@ -269,7 +271,10 @@ fn config_allowlists_apply() {
     let j = SecretsJob::new(&cfg, &[]).unwrap();
     let root = fixtures().join("recall");
     let out = j.scan(&walk(&root), &ScanContext::new(root.clone()));
-    assert!(!out.findings.iter().any(|f| f.location.path.starts_with("k8s/")));
+    assert!(!out
+        .findings
+        .iter()
+        .any(|f| f.location.path.starts_with("k8s/")));
     assert!(!out
         .findings
         .iter()

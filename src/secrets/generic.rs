@@ -126,13 +126,12 @@ fn words(ident: &str) -> Vec<String> {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = b[i - 1];
             let next_lower = b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase()
+            if (prev.is_ascii_lowercase()
                 || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_lower)
+                || (prev.is_ascii_uppercase() && next_lower))
+                && !cur.is_empty()
             {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
+                out.push(std::mem::take(&mut cur));
             }
         }
         cur.push(c.to_ascii_lowercase() as char);
@@ -145,37 +144,264 @@ fn words(ident: &str) -> Vec<String> {
 
 /// A last word that says the value is about a secret, not the secret itself.
 const NOT_SECRET_LAST: &[&str] = &[
-    "file", "files", "filename", "path", "paths", "dir", "directory", "folder", "name", "names",
-    "type", "types", "kind", "length", "len", "size", "count", "field", "fields", "column", "label",
-    "placeholder", "prompt", "hint", "policy", "pattern", "regex", "regexp", "format", "prefix",
-    "suffix", "header", "headers", "param", "params", "parameter", "enabled", "enable", "disabled",
-    "required", "expiry", "expires", "expiration", "expire", "ttl", "timeout", "lifetime", "age",
-    "endpoint", "url", "uri", "urls", "host", "port", "method", "methods", "mode", "version",
-    "alg", "algorithm", "algorithms", "env", "var", "variable", "ref", "reference", "template",
-    "validator", "validation", "validators", "reset", "confirm", "confirmation", "changed",
-    "strength", "min", "max", "id", "ids", "uuid", "hash", "hashed", "hasher", "hashers", "digest",
-    "class", "cls", "backend", "backends", "handler", "provider", "store", "storage", "manager",
-    "service", "client", "location", "source", "location", "arn", "key_id", "index", "idx",
-    "option", "options", "flag", "flags", "error", "errors", "message", "msg", "text", "title",
-    "description", "desc", "help", "input", "form", "widget", "button", "view", "views", "test",
-    "tests", "mock", "dummy", "example", "sample", "default", "defaults", "pub", "public", "usage",
-    "used", "user", "username", "login", "email", "endpoint", "callback", "redirect", "scope",
-    "scopes", "audience", "issuer", "set", "get", "list", "map", "dict", "fn", "func", "function",
-    "cb", "len", "encoding", "encoder", "decoder", "generator", "factory", "count", "exists",
-    "valid", "invalid", "expired", "status", "state", "info", "data", "response", "request",
-    "result", "bytes", "bits", "rotation", "refresh_url", "lookup", "cache", "ssm", "vault",
-    "keyvault", "secretref", "secretname", "secretkeyref", "mount", "volume", "config", "configs",
-    "settings", "setting", "key", "keys", "identifier", "startswith", "endswith", "contains",
-    "icontains", "exact", "iexact", "isnull", "in", "regex", "iregex", "gt", "lt", "gte", "lte",
+    "file",
+    "files",
+    "filename",
+    "path",
+    "paths",
+    "dir",
+    "directory",
+    "folder",
+    "name",
+    "names",
+    "type",
+    "types",
+    "kind",
+    "length",
+    "len",
+    "size",
+    "count",
+    "field",
+    "fields",
+    "column",
+    "label",
+    "placeholder",
+    "prompt",
+    "hint",
+    "policy",
+    "pattern",
+    "regex",
+    "regexp",
+    "format",
+    "prefix",
+    "suffix",
+    "header",
+    "headers",
+    "param",
+    "params",
+    "parameter",
+    "enabled",
+    "enable",
+    "disabled",
+    "required",
+    "expiry",
+    "expires",
+    "expiration",
+    "expire",
+    "ttl",
+    "timeout",
+    "lifetime",
+    "age",
+    "endpoint",
+    "url",
+    "uri",
+    "urls",
+    "host",
+    "port",
+    "method",
+    "methods",
+    "mode",
+    "version",
+    "alg",
+    "algorithm",
+    "algorithms",
+    "env",
+    "var",
+    "variable",
+    "ref",
+    "reference",
+    "template",
+    "validator",
+    "validation",
+    "validators",
+    "reset",
+    "confirm",
+    "confirmation",
+    "changed",
+    "strength",
+    "min",
+    "max",
+    "id",
+    "ids",
+    "uuid",
+    "hash",
+    "hashed",
+    "hasher",
+    "hashers",
+    "digest",
+    "class",
+    "cls",
+    "backend",
+    "backends",
+    "handler",
+    "provider",
+    "store",
+    "storage",
+    "manager",
+    "service",
+    "client",
+    "location",
+    "source",
+    "location",
+    "arn",
+    "key_id",
+    "index",
+    "idx",
+    "option",
+    "options",
+    "flag",
+    "flags",
+    "error",
+    "errors",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "description",
+    "desc",
+    "help",
+    "input",
+    "form",
+    "widget",
+    "button",
+    "view",
+    "views",
+    "test",
+    "tests",
+    "mock",
+    "dummy",
+    "example",
+    "sample",
+    "default",
+    "defaults",
+    "pub",
+    "public",
+    "usage",
+    "used",
+    "user",
+    "username",
+    "login",
+    "email",
+    "endpoint",
+    "callback",
+    "redirect",
+    "scope",
+    "scopes",
+    "audience",
+    "issuer",
+    "set",
+    "get",
+    "list",
+    "map",
+    "dict",
+    "fn",
+    "func",
+    "function",
+    "cb",
+    "len",
+    "encoding",
+    "encoder",
+    "decoder",
+    "generator",
+    "factory",
+    "count",
+    "exists",
+    "valid",
+    "invalid",
+    "expired",
+    "status",
+    "state",
+    "info",
+    "data",
+    "response",
+    "request",
+    "result",
+    "bytes",
+    "bits",
+    "rotation",
+    "refresh_url",
+    "lookup",
+    "cache",
+    "ssm",
+    "vault",
+    "keyvault",
+    "secretref",
+    "secretname",
+    "secretkeyref",
+    "mount",
+    "volume",
+    "config",
+    "configs",
+    "settings",
+    "setting",
+    "key",
+    "keys",
+    "identifier",
+    "startswith",
+    "endswith",
+    "contains",
+    "icontains",
+    "exact",
+    "iexact",
+    "isnull",
+    "in",
+    "regex",
+    "iregex",
+    "gt",
+    "lt",
+    "gte",
+    "lte",
 ];
 
 /// Words anywhere in a name that make it not a credential.
 const NOT_SECRET_ANY: &[&str] = &[
-    "public", "pub", "csrf", "xsrf", "sort", "primary", "foreign", "partition", "idempotency",
-    "cache", "monkey", "turkey", "donkey", "keyboard", "keyword", "keywords", "keystroke",
-    "keypress", "keydown", "keyup", "keyframe", "keyframes", "passenger", "passive", "passage",
-    "bypass", "compass", "passthrough", "secretary", "tokenizer", "tokenize", "tokenized",
-    "tokens", "tokenization", "authenticity", "encrypted", "hashed", "hash", "digest", "checksum", "masked", "hidden", "placeholder", "expected", "mock", "fake", "dummy",
+    "public",
+    "pub",
+    "csrf",
+    "xsrf",
+    "sort",
+    "primary",
+    "foreign",
+    "partition",
+    "idempotency",
+    "cache",
+    "monkey",
+    "turkey",
+    "donkey",
+    "keyboard",
+    "keyword",
+    "keywords",
+    "keystroke",
+    "keypress",
+    "keydown",
+    "keyup",
+    "keyframe",
+    "keyframes",
+    "passenger",
+    "passive",
+    "passage",
+    "bypass",
+    "compass",
+    "passthrough",
+    "secretary",
+    "tokenizer",
+    "tokenize",
+    "tokenized",
+    "tokens",
+    "tokenization",
+    "authenticity",
+    "encrypted",
+    "hashed",
+    "hash",
+    "digest",
+    "checksum",
+    "masked",
+    "hidden",
+    "placeholder",
+    "expected",
+    "mock",
+    "fake",
+    "dummy",
 ];
 
 /// Which kind of secret a name announces, if any.
@@ -195,8 +421,18 @@ fn classify(ident: &str) -> Option<Class> {
     let is_password_word = |w: &str| {
         matches!(
             w,
-            "password" | "passwd" | "pass" | "pwd" | "pswd" | "passphrase" | "passcode"
-                | "pword" | "contrasena" | "contrasenya" | "passwort" | "passwords"
+            "password"
+                | "passwd"
+                | "pass"
+                | "pwd"
+                | "pswd"
+                | "passphrase"
+                | "passcode"
+                | "pword"
+                | "contrasena"
+                | "contrasenya"
+                | "passwort"
+                | "passwords"
         ) || w.ends_with("password")
             || w.ends_with("passwd")
             || w.ends_with("passphrase")
@@ -507,16 +743,13 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                 (b'=', _) => 1,
                 // `define('DB_PASSWORD', '...')`, `setdefault("API_KEY", "...")`, `put("token", "...")`.
                 (b',', _) if quoted_name && call_argument(before) => 1,
-                (b':', _) => {
-                    // YAML/JSON/dict `key: value`; not `host:port`, `C:\`, `http://`.
+                // YAML/JSON/dict `key: value`; not `host:port`, `C:\`, `http://`.
+                (b':', _)
                     if matches!(next, b' ' | b'\t' | b'"' | b'\'' | b'\n' | b'\r')
                         || quoted_name
-                        || p2 + 1 == le
-                    {
-                        1
-                    } else {
-                        0
-                    }
+                        || p2 + 1 == le =>
+                {
+                    1
                 }
                 _ => 0,
             };
@@ -595,7 +828,10 @@ fn push_value(text: &[u8], v: Value, class: Class, ident: &str, out: &mut Vec<Ge
 fn call_argument(before: &[u8]) -> bool {
     let b = trim_ascii_end(before);
     // `before` ends with the opening quote of the name.
-    let b = b.strip_suffix(b"\"").or_else(|| b.strip_suffix(b"'")).unwrap_or(b);
+    let b = b
+        .strip_suffix(b"\"")
+        .or_else(|| b.strip_suffix(b"'"))
+        .unwrap_or(b);
     let Some(b) = trim_ascii_end(b).strip_suffix(b"(") else {
         return false;
     };
@@ -607,8 +843,23 @@ fn call_argument(before: &[u8]) -> bool {
         .unwrap_or(0);
     // Setters and lookups with a default: the second argument is the value.
     const SETTERS: &[&str] = &[
-        "define", "setdefault", "setenv", "putenv", "set", "put", "setproperty", "setitem", "add",
-        "getenv", "get", "getproperty", "getordefault", "env", "config", "setvalue", "store",
+        "define",
+        "setdefault",
+        "setenv",
+        "putenv",
+        "set",
+        "put",
+        "setproperty",
+        "setitem",
+        "add",
+        "getenv",
+        "get",
+        "getproperty",
+        "getordefault",
+        "env",
+        "config",
+        "setvalue",
+        "store",
     ];
     let name = String::from_utf8_lossy(&b[start..]).to_ascii_lowercase();
     SETTERS.contains(&name.as_str())
@@ -624,7 +875,15 @@ fn trim_ascii_end(b: &[u8]) -> &[u8] {
 }
 
 /// Field names whose value names a variable, and field names that hold its value.
-const NAME_FIELDS: &[&str] = &["name", "key", "parameterkey", "variable", "var", "env", "id"];
+const NAME_FIELDS: &[&str] = &[
+    "name",
+    "key",
+    "parameterkey",
+    "variable",
+    "var",
+    "env",
+    "id",
+];
 const VALUE_FIELDS: &[&[u8]] = &[b"value", b"parametervalue"];
 
 /// `- name: DB_PASSWORD` + `value: ...` (within the next lines), `{"name": "X", "value": "..."}`,
@@ -642,9 +901,7 @@ fn name_value_pair(
         b = &b[..b.len().saturating_sub(1)];
         b = trim_ascii_end(b);
     }
-    let b = b
-        .strip_suffix(b":")
-        .or_else(|| b.strip_suffix(b"="))?;
+    let b = b.strip_suffix(b":").or_else(|| b.strip_suffix(b"="))?;
     let b = trim_ascii_end(b);
     let b = b
         .strip_suffix(b"\"")
@@ -725,7 +982,8 @@ fn annotated_value(text: &[u8], p: usize, le: usize) -> Option<Value> {
     let mut i = skip_blanks(text, p, le);
     let start = i;
     while i < le
-        && (text[i].is_ascii_alphanumeric() || matches!(text[i], b'_' | b'.' | b'[' | b']' | b' ' | b'|' | b','))
+        && (text[i].is_ascii_alphanumeric()
+            || matches!(text[i], b'_' | b'.' | b'[' | b']' | b' ' | b'|' | b','))
     {
         i += 1;
     }
@@ -736,7 +994,10 @@ fn annotated_value(text: &[u8], p: usize, le: usize) -> Option<Value> {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
     let e = b
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
@@ -768,7 +1029,10 @@ fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
         let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
             continue;
         };
-        let (Ok(pw), Ok(user)) = (std::str::from_utf8(pass.as_bytes()), std::str::from_utf8(user.as_bytes())) else {
+        let (Ok(pw), Ok(user)) = (
+            std::str::from_utf8(pass.as_bytes()),
+            std::str::from_utf8(user.as_bytes()),
+        ) else {
             continue;
         };
         let decoded = percent_decode(pw);
@@ -890,7 +1154,10 @@ fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
         let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
             continue;
         };
-        let (Ok(pw), Ok(user)) = (std::str::from_utf8(pass.as_bytes()), std::str::from_utf8(user.as_bytes())) else {
+        let (Ok(pw), Ok(user)) = (
+            std::str::from_utf8(pass.as_bytes()),
+            std::str::from_utf8(user.as_bytes()),
+        ) else {
             continue;
         };
         let (ls, le) = line_bounds(bytes, pass.start());
@@ -1029,7 +1296,8 @@ fn kubernetes_secrets(text: &str, out: &mut Vec<GenericHit>) {
                     continue;
                 };
                 let decoded = String::from_utf8_lossy(&decoded).into_owned();
-                let value_ok = !weak_key && !is_placeholder(decoded.trim(), Class::Password, Some(key));
+                let value_ok =
+                    !weak_key && !is_placeholder(decoded.trim(), Class::Password, Some(key));
                 out.push(GenericHit {
                     detector,
                     start: v.start,
@@ -1067,9 +1335,28 @@ fn is_non_secret_k8s_key(key: &str) -> bool {
         || k.ends_with(".pub")
         || matches!(
             last,
-            "crt" | "cert" | "certificate" | "ca" | "username" | "user" | "login" | "host"
-                | "hostname" | "port" | "database" | "db" | "dbname" | "name" | "namespace"
-                | "region" | "email" | "endpoint" | "bucket" | "server" | "project" | "id"
+            "crt"
+                | "cert"
+                | "certificate"
+                | "ca"
+                | "username"
+                | "user"
+                | "login"
+                | "host"
+                | "hostname"
+                | "port"
+                | "database"
+                | "db"
+                | "dbname"
+                | "name"
+                | "namespace"
+                | "region"
+                | "email"
+                | "endpoint"
+                | "bucket"
+                | "server"
+                | "project"
+                | "id"
         )
 }
 
@@ -1107,39 +1394,226 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// Substrings that mark a value as a placeholder or test value (lower-case).
 const STOPWORDS: &[&str] = &[
-    "example", "sample", "dummy", "placeholder", "changeme", "change_me", "change-me", "changeit",
-    "change_it", "replaceme", "replace_me", "replace-me", "replace_with", "replace-with", "your_",
-    "your-", "yourpass", "yoursecret", "yourtoken", "yourkey", "yourapi", "insert_", "insert-",
-    "insertyour", "enter_", "enteryour", "redacted", "removed", "fake", "mock", "test", "todo",
-    "fixme", "notreal", "not_real", "not-real", "not_a_real", "not-a-real", "invalid", "lorem",
-    "foobar", "_here", "-here", "xxxx", "****", "....", "####", "????", "0000000",
-    "<", ">", "${", "{{", "}}", "{%", "#{", "%(", "%s", "$(", "%env", "env.", "environ", "getenv",
-    "process.env", "secrets.", "secretkeyref", "valuefrom", "vault:", "ssm:", "arn:aws",
-    "secretsmanager", "keyvault", "ref+", "op://", "sm://", "awskms:", "gcpkms:", "enc[", "enc(",
-    "aaaaaa", "123456789", "abcdef", "qwerty", "deadbeef", "cafebabe", "12345",
+    "example",
+    "sample",
+    "dummy",
+    "placeholder",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "change_it",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "replace_with",
+    "replace-with",
+    "your_",
+    "your-",
+    "yourpass",
+    "yoursecret",
+    "yourtoken",
+    "yourkey",
+    "yourapi",
+    "insert_",
+    "insert-",
+    "insertyour",
+    "enter_",
+    "enteryour",
+    "redacted",
+    "removed",
+    "fake",
+    "mock",
+    "test",
+    "todo",
+    "fixme",
+    "notreal",
+    "not_real",
+    "not-real",
+    "not_a_real",
+    "not-a-real",
+    "invalid",
+    "lorem",
+    "foobar",
+    "_here",
+    "-here",
+    "xxxx",
+    "****",
+    "....",
+    "####",
+    "????",
+    "0000000",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "{%",
+    "#{",
+    "%(",
+    "%s",
+    "$(",
+    "%env",
+    "env.",
+    "environ",
+    "getenv",
+    "process.env",
+    "secrets.",
+    "secretkeyref",
+    "valuefrom",
+    "vault:",
+    "ssm:",
+    "arn:aws",
+    "secretsmanager",
+    "keyvault",
+    "ref+",
+    "op://",
+    "sm://",
+    "awskms:",
+    "gcpkms:",
+    "enc[",
+    "enc(",
+    "aaaaaa",
+    "123456789",
+    "abcdef",
+    "qwerty",
+    "deadbeef",
+    "cafebabe",
+    "12345",
 ];
 
 /// Prefixes of password hashes and encrypted values: not the credential itself.
 const HASH_PREFIXES: &[&str] = &[
-    "pbkdf2_", "pbkdf2:", "argon2", "bcrypt", "scrypt", "sha1$", "sha256$", "md5$", "crypt$",
-    "{ssha}", "{sha}", "{bcrypt}", "{noop}", "{md5}", "$2a$", "$2b$", "$2y$", "$argon2", "$6$",
-    "$5$", "$1$", "ansible_vault", "$ansible_vault", "vault:v1:", "age1", "-----begin age",
+    "pbkdf2_",
+    "pbkdf2:",
+    "argon2",
+    "bcrypt",
+    "scrypt",
+    "sha1$",
+    "sha256$",
+    "md5$",
+    "crypt$",
+    "{ssha}",
+    "{sha}",
+    "{bcrypt}",
+    "{noop}",
+    "{md5}",
+    "$2a$",
+    "$2b$",
+    "$2y$",
+    "$argon2",
+    "$6$",
+    "$5$",
+    "$1$",
+    "ansible_vault",
+    "$ansible_vault",
+    "vault:v1:",
+    "age1",
+    "-----begin age",
 ];
 
 /// Whole values (after lower-casing and removing digits and punctuation, with common letter
 /// substitutions undone) that are words, not secrets.
 const WEAK_WORDS: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "passphrase", "secret", "secrets", "token", "apikey", "key",
-    "changeme", "admin", "administrator", "root", "user", "username", "guest", "demo", "default",
-    "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "empty",
-    "string", "str", "bool", "int", "required", "optional", "hidden", "masked", "value", "values",
-    "letmein", "abc", "abcd", "abcdef", "foo", "bar", "baz", "qux", "temp", "tmp", "mysecret",
-    "mypassword", "mypass", "topsecret", "sekrit", "supersecret", "secretkey", "secretpassword",
-    "postgres", "postgresql", "mysql", "mariadb", "redis", "rabbitmq", "mongo", "mongodb", "sa",
-    "oracle", "dev", "development", "prod", "production", "staging", "local", "localhost", "public",
-    "private", "hello", "world", "helloworld", "welcome", "login", "auth", "bearer", "basic",
-    "credentials", "unknown", "unset", "notset", "disabled", "enabled", "random", "generated",
-    "auto", "changethis", "sesame", "opensesame", "pa", "pw",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "apikey",
+    "key",
+    "changeme",
+    "admin",
+    "administrator",
+    "root",
+    "user",
+    "username",
+    "guest",
+    "demo",
+    "default",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "empty",
+    "string",
+    "str",
+    "bool",
+    "int",
+    "required",
+    "optional",
+    "hidden",
+    "masked",
+    "value",
+    "values",
+    "letmein",
+    "abc",
+    "abcd",
+    "abcdef",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "temp",
+    "tmp",
+    "mysecret",
+    "mypassword",
+    "mypass",
+    "topsecret",
+    "sekrit",
+    "supersecret",
+    "secretkey",
+    "secretpassword",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "redis",
+    "rabbitmq",
+    "mongo",
+    "mongodb",
+    "sa",
+    "oracle",
+    "dev",
+    "development",
+    "prod",
+    "production",
+    "staging",
+    "local",
+    "localhost",
+    "public",
+    "private",
+    "hello",
+    "world",
+    "helloworld",
+    "welcome",
+    "login",
+    "auth",
+    "bearer",
+    "basic",
+    "credentials",
+    "unknown",
+    "unset",
+    "notset",
+    "disabled",
+    "enabled",
+    "random",
+    "generated",
+    "auto",
+    "changethis",
+    "sesame",
+    "opensesame",
+    "pa",
+    "pw",
 ];
 
 fn normalize_word(v: &str) -> String {
@@ -1211,9 +1685,8 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     }
     // Attribute paths: settings.SECRET_KEY, request.POST, os.environ.
     if v.contains('.')
-        && v.split('.').all(|seg| {
-            !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_')
-        })
+        && v.split('.')
+            .all(|seg| !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_'))
     {
         return true;
     }
@@ -1268,21 +1741,54 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
         return true;
     }
     const FILE_EXT: &[&str] = &[
-        ".pem", ".key", ".crt", ".cer", ".p12", ".pfx", ".jks", ".json", ".yaml", ".yml", ".txt",
-        ".env", ".asc", ".gpg", ".pub", ".der", ".keystore", ".conf", ".ini", ".xml", ".properties",
-        ".sh", ".py", ".js", ".html", ".ts", ".toml", ".cfg", ".csv", ".log", ".secret", ".enc",
+        ".pem",
+        ".key",
+        ".crt",
+        ".cer",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".json",
+        ".yaml",
+        ".yml",
+        ".txt",
+        ".env",
+        ".asc",
+        ".gpg",
+        ".pub",
+        ".der",
+        ".keystore",
+        ".conf",
+        ".ini",
+        ".xml",
+        ".properties",
+        ".sh",
+        ".py",
+        ".js",
+        ".html",
+        ".ts",
+        ".toml",
+        ".cfg",
+        ".csv",
+        ".log",
+        ".secret",
+        ".enc",
     ];
     if FILE_EXT.iter().any(|e| lower.ends_with(e)) {
         return true;
     }
     if let Some((a, b)) = v.split_once('@') {
-        if !a.is_empty() && b.contains('.') && b.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+        if !a.is_empty()
+            && b.contains('.')
+            && b.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
         {
             return true;
         }
     }
     // Numbers, versions, dates.
-    if v.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':' | b'/' | b'+' | b'_'))
+    if v.bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':' | b'/' | b'+' | b'_'))
     {
         return true;
     }
@@ -1328,7 +1834,10 @@ fn is_identifier_like(v: &str) -> bool {
     if b.iter().any(|c| c.is_ascii_digit()) {
         return false;
     }
-    if !b.iter().all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'-' | b'.')) {
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'-' | b'.'))
+    {
         return false;
     }
     let has_sep = b.iter().any(|c| matches!(c, b'_' | b'-' | b'.'));
@@ -1391,19 +1900,52 @@ mod tests {
     #[test]
     fn values() {
         for v in [
-            "changeme", "<your-token>", "${DB_PASSWORD}", "$DB_PASSWORD", "{{ .Values.x }}",
-            "xxxxxxxxxx", "**********", "password", "Password123", "P@ssw0rd!", "secret",
-            "user_password", "tokenType", "PASSWORD_FIELD", "your_api_key_here", "/etc/secret.key",
-            "https://example.org", "12345678", "dummy-value", "test1234", "get_password()",
-            "os.environ['X']", "django.contrib.auth", "abcdefgh",
+            "changeme",
+            "<your-token>",
+            "${DB_PASSWORD}",
+            "$DB_PASSWORD",
+            "{{ .Values.x }}",
+            "xxxxxxxxxx",
+            "**********",
+            "password",
+            "Password123",
+            "P@ssw0rd!",
+            "secret",
+            "user_password",
+            "tokenType",
+            "PASSWORD_FIELD",
+            "your_api_key_here",
+            "/etc/secret.key",
+            "https://example.org",
+            "12345678",
+            "dummy-value",
+            "test1234",
+            "get_password()",
+            "os.environ['X']",
+            "django.contrib.auth",
+            "abcdefgh",
         ] {
             assert!(is_placeholder(v, Class::Password, Some("password")), "{v}");
         }
-        for v in ["Xk9#mP2$vL8q", "hunter22", "s3cr3tP4ss!", "Tr0ub4dor&3", "mysecretpassw0rd"] {
+        for v in [
+            "Xk9#mP2$vL8q",
+            "hunter22",
+            "s3cr3tP4ss!",
+            "Tr0ub4dor&3",
+            "mysecretpassw0rd",
+        ] {
             assert!(!is_placeholder(v, Class::Password, Some("password")), "{v}");
         }
-        assert!(!is_placeholder("9f8a7b6c5d4e3f2a1b0c", Class::Secret, Some("api_key")));
-        assert!(is_placeholder("notasecretatall", Class::Secret, Some("api_key")));
+        assert!(!is_placeholder(
+            "9f8a7b6c5d4e3f2a1b0c",
+            Class::Secret,
+            Some("api_key")
+        ));
+        assert!(is_placeholder(
+            "notasecretatall",
+            Class::Secret,
+            Some("api_key")
+        ));
     }
 
     #[test]
@@ -1414,7 +1956,10 @@ mod tests {
             h,
             vec![
                 (Detector::GenericPassword, "Xk9mP2vL8q".into()),
-                (Detector::GenericSecretAssignment, "9f8a7b6c5d4e3f2a1b0c".into())
+                (
+                    Detector::GenericSecretAssignment,
+                    "9f8a7b6c5d4e3f2a1b0c".into()
+                )
             ]
         );
     }
@@ -1426,7 +1971,10 @@ mod tests {
         assert_eq!(
             h,
             vec![
-                (Detector::GenericSecretAssignment, "9f8a7b6c5d4e3f2a1b0c".into()),
+                (
+                    Detector::GenericSecretAssignment,
+                    "9f8a7b6c5d4e3f2a1b0c".into()
+                ),
                 (Detector::GenericPassword, "Xk9mP2vL8q".into())
             ]
         );
@@ -1450,7 +1998,10 @@ mod tests {
     fn kubernetes_data_is_decoded() {
         let t = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n  username: YWRtaW4=\n  password: WGs5bVAydkw4cQ==\nstringData:\n  api-token: 9f8a7b6c5d4e3f2a1b0c\n";
         let h = hits("k8s/secret.yaml", t);
-        assert!(h.contains(&(Detector::GenericPassword, "WGs5bVAydkw4cQ==".into())), "{h:?}");
+        assert!(
+            h.contains(&(Detector::GenericPassword, "WGs5bVAydkw4cQ==".into())),
+            "{h:?}"
+        );
         assert!(h.iter().any(|(_, v)| v == "9f8a7b6c5d4e3f2a1b0c"), "{h:?}");
         assert!(!h.iter().any(|(_, v)| v == "YWRtaW4="), "{h:?}");
     }

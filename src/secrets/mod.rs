@@ -94,26 +94,27 @@ impl SecretsJob {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| crate::error::Error::Other(format!("secrets keyword prefilter: {e}")))?;
-        let exclude = if config.exclude_paths.is_empty() {
-            None
-        } else {
-            let mut b = globset::GlobSetBuilder::new();
-            for g in &config.exclude_paths {
-                b.add(
-                    globset::GlobBuilder::new(g)
-                        .literal_separator(true)
-                        .build()
-                        .map_err(|e| {
-                            crate::error::Error::Usage(format!(
-                                "[secrets] exclude-paths: invalid glob `{g}`: {e}"
-                            ))
-                        })?,
-                );
-            }
-            Some(b.build().map_err(|e| {
-                crate::error::Error::Usage(format!("[secrets] exclude-paths: {e}"))
-            })?)
-        };
+        let exclude =
+            if config.exclude_paths.is_empty() {
+                None
+            } else {
+                let mut b = globset::GlobSetBuilder::new();
+                for g in &config.exclude_paths {
+                    b.add(
+                        globset::GlobBuilder::new(g)
+                            .literal_separator(true)
+                            .build()
+                            .map_err(|e| {
+                                crate::error::Error::Usage(format!(
+                                    "[secrets] exclude-paths: invalid glob `{g}`: {e}"
+                                ))
+                            })?,
+                    );
+                }
+                Some(b.build().map_err(|e| {
+                    crate::error::Error::Usage(format!("[secrets] exclude-paths: {e}"))
+                })?)
+            };
         let mut allow_values = Vec::new();
         for v in &config.allow_values {
             allow_values.push(regex::Regex::new(v).map_err(|e| {
@@ -248,7 +249,12 @@ impl SecretsJob {
             }
         }
         if want_password.is_some() || want_assignment.is_some() {
-            let found = generic::detect(rel, text, want_password.is_some(), want_assignment.is_some());
+            let found = generic::detect(
+                rel,
+                text,
+                want_password.is_some(),
+                want_assignment.is_some(),
+            );
             for g in found {
                 let rule = match g.detector {
                     Detector::GenericPassword => want_password,
@@ -262,9 +268,8 @@ impl SecretsJob {
                     if let Some(r) = self.rules_matching_decoded(decoded, enabled) {
                         rule = r;
                         properties.insert("decoded-match".into(), serde_json::json!(true));
-                    } else if g.only_if_provider {
-                        continue;
-                    } else if self.rules[rule].secret_allowed(decoded)
+                    } else if g.only_if_provider
+                        || self.rules[rule].secret_allowed(decoded)
                         || self.globally_allowed(decoded)
                     {
                         continue;
@@ -298,7 +303,7 @@ impl SecretsJob {
     /// One candidate per (rule, range); a generic candidate overlapping a specific one is dropped; of two
     /// generic candidates on the same value the first rule (by id) stays.
     fn dedupe(&self, mut cands: Vec<Candidate>) -> Vec<Candidate> {
-        cands.sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)));
+        cands.sort_by_key(|c| (c.start, c.end, c.rule));
         cands.dedup_by(|b, a| a.rule == b.rule && a.start == b.start && a.end == b.end);
         let overlaps = |a: &Candidate, b: &Candidate| a.start < b.end && b.start < a.end;
         let keep: Vec<bool> = cands
@@ -308,8 +313,7 @@ impl SecretsJob {
                     return true;
                 }
                 !cands.iter().any(|o| {
-                    overlaps(c, o)
-                        && (!self.rules[o.rule].is_generic() || (o.rule < c.rule))
+                    overlaps(c, o) && (!self.rules[o.rule].is_generic() || (o.rule < c.rule))
                 })
             })
             .collect();
@@ -387,8 +391,7 @@ fn first_paragraph(md: &str) -> String {
 /// How a secret is shown: its first characters (at most 4) and `****`; a PEM block keeps its header line,
 /// which names the key type and is not secret.
 pub fn display_secret(secret: &str) -> String {
-    if secret.starts_with("-----BEGIN") {
-        let rest = &secret[10..];
+    if let Some(rest) = secret.strip_prefix("-----BEGIN") {
         if let Some(i) = rest.find("-----") {
             let header = &secret[..10 + i + 5];
             if !header.contains(['\n', '\r', '\\']) {
@@ -402,7 +405,13 @@ pub fn display_secret(secret: &str) -> String {
 
 /// The line `line` (1-based) with every secret range on it replaced by its redacted form, clipped around
 /// the secret starting at `focus`.
-fn snippet(text: &str, idx: &LineIndex, line: u32, focus: usize, ranges: &[(usize, usize)]) -> String {
+fn snippet(
+    text: &str,
+    idx: &LineIndex,
+    line: u32,
+    focus: usize,
+    ranges: &[(usize, usize)],
+) -> String {
     let raw = idx.line_text(line);
     let line_start = raw.as_ptr() as usize - text.as_ptr() as usize;
     let line_end = line_start + raw.len();
@@ -525,7 +534,9 @@ mod tests {
     #[test]
     fn display_keeps_pem_header_only() {
         assert_eq!(
-            display_secret("-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----"),
+            display_secret(
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIabc\n-----END RSA PRIVATE KEY-----"
+            ),
             "-----BEGIN RSA PRIVATE KEY-----****"
         );
         assert_eq!(display_secret("AKIAZ5Q3XJ4PL7NM2RTW"), "AKIA****");

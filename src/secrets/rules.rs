@@ -108,7 +108,10 @@ pub enum Detector {
 impl Detector {
     pub const ALL: [(&'static str, Detector); 2] = [
         ("generic-password", Detector::GenericPassword),
-        ("generic-secret-assignment", Detector::GenericSecretAssignment),
+        (
+            "generic-secret-assignment",
+            Detector::GenericSecretAssignment,
+        ),
     ];
     fn parse(s: &str) -> Option<Detector> {
         Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, d)| *d)
@@ -443,7 +446,10 @@ pub fn parse_rule(name: &str, stem: &str, text: &str) -> Result<Rule> {
                 .map_err(|e| {
                     err(
                         al_line,
-                        format!("invalid allowlist regex `{r}`: {}", one_line(&e.to_string())),
+                        format!(
+                            "invalid allowlist regex `{r}`: {}",
+                            one_line(&e.to_string())
+                        ),
                     )
                 })?,
         );
@@ -560,7 +566,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>> {
     for entry in rd {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let p = entry.path();
-        if p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_rule_file) {
+        if p.is_file()
+            && p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_rule_file)
+        {
             paths.push(p);
         }
     }
@@ -642,7 +652,10 @@ examples:
         let e = parse_rule("t/SEC-TEST-RULE.yaml", "SEC-TEST-RULE", &bad)
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("t/SEC-TEST-RULE.yaml:7: invalid regex"), "{e}");
+        assert!(
+            e.starts_with("t/SEC-TEST-RULE.yaml:7: invalid regex"),
+            "{e}"
+        );
 
         let e = parse_rule("t/SEC-OTHER.yaml", "SEC-OTHER", GOOD)
             .unwrap_err()
