@@ -121,8 +121,11 @@ fn keywords_are_lowercase_and_regexes_compile() {
             );
         }
         match &r.matcher {
-            rules::Matcher::Regex { re, .. } => {
+            rules::Matcher::Regex(re) => {
                 assert!(!r.regex_source.is_empty());
+                let (re, _) = re
+                    .get()
+                    .unwrap_or_else(|e| panic!("{}: regex does not compile: {e}", r.id));
                 assert!(!re.is_match(b""), "{}: regex matches empty text", r.id);
             }
             rules::Matcher::Detector(_) => assert!(r.regex_source.is_empty()),
@@ -130,6 +133,13 @@ fn keywords_are_lowercase_and_regexes_compile() {
         assert!(!r.description.trim().is_empty(), "{}", r.id);
         assert!(!r.remediation.trim().is_empty(), "{}", r.id);
         assert!(!r.cwe.is_empty(), "{}: no CWE", r.id);
+        for a in &r.allow_regexes {
+            assert!(
+                a.get().is_ok(),
+                "{}: allowlist regex does not compile",
+                r.id
+            );
+        }
     }
 }
 

@@ -187,11 +187,15 @@ impl SecretsJob {
             if !hit[i] || rule.path_allowed(rel) {
                 continue;
             }
-            let Matcher::Regex { re, group } = &rule.matcher else {
+            let Matcher::Regex(lazy) = &rule.matcher else {
+                continue;
+            };
+            // Syntax was checked at load; a pattern over the size limits is reported by `scan`.
+            let Ok((re, group)) = lazy.get() else {
                 continue;
             };
             for caps in re.captures_iter(bytes) {
-                let Some(m) = caps.get(*group).or_else(|| caps.get(0)) else {
+                let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
                     continue;
                 };
                 if m.is_empty() {
@@ -245,7 +249,7 @@ impl SecretsJob {
             match r.matcher {
                 Matcher::Detector(Detector::GenericPassword) => want_password = Some(i),
                 Matcher::Detector(Detector::GenericSecretAssignment) => want_assignment = Some(i),
-                Matcher::Regex { .. } => {}
+                Matcher::Regex(_) => {}
             }
         }
         if want_password.is_some() || want_assignment.is_some() {
@@ -511,6 +515,20 @@ impl Job for SecretsJob {
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out.notifications.sort();
+        for r in &self.rules {
+            if let Matcher::Regex(lazy) = &r.matcher {
+                if let Some(e) = lazy.failed() {
+                    out.notifications.push(
+                        Notification::new(
+                            NoteLevel::Error,
+                            "rule-error",
+                            format!("{}: rule {} was skipped: {e}", r.source, r.id),
+                        )
+                        .at(r.source.clone(), None),
+                    );
+                }
+            }
+        }
         let active = enabled.iter().filter(|e| **e).count();
         out.properties.insert(
             "secrets-rules".into(),
