@@ -206,3 +206,25 @@ remediation: Rotate it in the ACME console.
         .to_string();
     assert!(err.contains("SEC-BROKEN.yaml:5: invalid regex"), "{err}");
 }
+
+#[test]
+fn a_rules_dir_named_secrets_is_used_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let sdir = dir.path().join("secrets");
+    std::fs::create_dir(&sdir).unwrap();
+    std::fs::write(
+        sdir.join("SEC-GITHUB-PAT.yaml"),
+        "id: SEC-GITHUB-PAT\ntitle: Overridden\nseverity: low\nkeywords: [ghp_]\nregex: '(ghp_[A-Za-z0-9]{36})'\ndescription: d\nremediation: r\n",
+    )
+    .unwrap();
+    // Given as `DIR/secrets` itself: the built-in rule of the same id is replaced.
+    let job = SecretsJob::new(&Config::default(), &[sdir.clone()]).unwrap();
+    let f = job.scan_text("x.env", "T=ghp_gLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtH\n");
+    let pat: Vec<_> = f.iter().filter(|f| f.rule_id == "SEC-GITHUB-PAT").collect();
+    assert_eq!(pat.len(), 1, "{f:?}");
+    assert_eq!(pat[0].severity, tollgate::Severity::Low);
+    assert!(pat[0].message.starts_with("Overridden: ghp_"), "{}", pat[0].message);
+    // A directory that does not exist is an error.
+    assert!(SecretsJob::new(&Config::default(), &[dir.path().join("nope")]).is_err());
+}
+

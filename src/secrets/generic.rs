@@ -514,8 +514,15 @@ fn classify(ident: &str) -> Option<Class> {
 
 /// The byte range of the line containing `pos`, without the line break.
 fn line_bounds(text: &[u8], pos: usize) -> (usize, usize) {
-    let lo = pos.saturating_sub(LINE_WINDOW);
-    let hi = (pos + LINE_WINDOW).min(text.len());
+    let mut lo = pos.saturating_sub(LINE_WINDOW);
+    let mut hi = (pos + LINE_WINDOW).min(text.len());
+    // Keep the window on UTF-8 character boundaries (the text is valid UTF-8).
+    while lo > 0 && lo < text.len() && (text[lo] & 0xC0) == 0x80 {
+        lo -= 1;
+    }
+    while hi < text.len() && hi > pos && (text[hi] & 0xC0) == 0x80 {
+        hi -= 1;
+    }
     let start = text[lo..pos]
         .iter()
         .rposition(|&b| b == b'\n')

@@ -182,7 +182,8 @@ impl SecretsJob {
     }
 
     /// Run the regex rules marked in `hit` over `bytes`.
-    fn regex_candidates(&self, rel: &str, bytes: &[u8], hit: &[bool], out: &mut Vec<Candidate>) {
+    fn regex_candidates(&self, rel: &str, text: &str, hit: &[bool], out: &mut Vec<Candidate>) {
+        let bytes = text.as_bytes();
         for (i, rule) in self.rules.iter().enumerate() {
             if !hit[i] || rule.path_allowed(rel) {
                 continue;
@@ -201,14 +202,22 @@ impl SecretsJob {
                 if m.is_empty() {
                     continue;
                 }
+                // ASCII classes can stop inside a multi-byte character: widen to whole characters.
+                let (mut start, mut end) = (m.start(), m.end());
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
                 let secret = String::from_utf8_lossy(m.as_bytes());
                 if rule.secret_allowed(&secret) || self.globally_allowed(&secret) {
                     continue;
                 }
                 out.push(Candidate {
                     rule: i,
-                    start: m.start(),
-                    end: m.end(),
+                    start,
+                    end,
                     context: None,
                     properties: BTreeMap::new(),
                 });
@@ -220,7 +229,7 @@ impl SecretsJob {
     pub(crate) fn rules_matching_decoded(&self, decoded: &str, enabled: &[bool]) -> Option<usize> {
         let hit = self.rules_hit(decoded.as_bytes(), enabled);
         let mut found: Vec<Candidate> = Vec::new();
-        self.regex_candidates("", decoded.as_bytes(), &hit, &mut found);
+        self.regex_candidates("", decoded, &hit, &mut found);
         found
             .iter()
             .map(|c| c.rule)
@@ -237,7 +246,7 @@ impl SecretsJob {
             return Vec::new();
         }
         let mut cands = Vec::new();
-        self.regex_candidates(rel, bytes, &hit, &mut cands);
+        self.regex_candidates(rel, text, &hit, &mut cands);
 
         // Generic detectors.
         let mut want_password = None;
@@ -265,7 +274,9 @@ impl SecretsJob {
                     Detector::GenericSecretAssignment => want_assignment,
                 };
                 let Some(mut rule) = rule else { continue };
-                let secret = &text[g.start..g.end];
+                let Some(secret) = text.get(g.start..g.end) else {
+                    continue;
+                };
                 let mut properties = BTreeMap::new();
                 if let Some(decoded) = &g.decoded {
                     // A base64 value: a provider rule matching the decoded text names it better.
