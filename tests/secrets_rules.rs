@@ -218,13 +218,16 @@ fn a_rules_dir_named_secrets_is_used_directly() {
     )
     .unwrap();
     // Given as `DIR/secrets` itself: the built-in rule of the same id is replaced.
-    let job = SecretsJob::new(&Config::default(), &[sdir.clone()]).unwrap();
+    let job = SecretsJob::new(&Config::default(), std::slice::from_ref(&sdir)).unwrap();
     let f = job.scan_text("x.env", "T=ghp_gLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtH\n");
     let pat: Vec<_> = f.iter().filter(|f| f.rule_id == "SEC-GITHUB-PAT").collect();
     assert_eq!(pat.len(), 1, "{f:?}");
     assert_eq!(pat[0].severity, tollgate::Severity::Low);
-    assert!(pat[0].message.starts_with("Overridden: ghp_"), "{}", pat[0].message);
+    assert!(
+        pat[0].message.starts_with("Overridden: ghp_"),
+        "{}",
+        pat[0].message
+    );
     // A directory that does not exist is an error.
     assert!(SecretsJob::new(&Config::default(), &[dir.path().join("nope")]).is_err());
 }
-

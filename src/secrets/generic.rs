@@ -569,6 +569,27 @@ fn parse_value(text: &[u8], p: usize, end: usize, stop_amp: bool) -> Option<Valu
         p = q;
     }
     let c = text[p];
+    // A string inside a JSON string (notebooks, JSON-in-JSON): `\"value\"`.
+    if c == b'\\' && p + 1 < end && matches!(text[p + 1], b'"' | b'\'') {
+        let q = text[p + 1];
+        let s = p + 2;
+        let mut i = s;
+        while i + 1 < end {
+            if text[i] == b'\\' && text[i + 1] == q {
+                return (i > s).then_some(Value {
+                    start: s,
+                    end: i,
+                    quoted: true,
+                });
+            }
+            if text[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+        return None;
+    }
     if c == b'"' || c == b'\'' || c == b'`' {
         let s = p + 1;
         let mut i = s;
@@ -617,13 +638,28 @@ pub fn detect(rel: &str, text: &str, password: bool, assignment: bool) -> Vec<Ge
     if text.contains("://") {
         url_passwords(text, &mut out);
     }
-    auth_headers(text, &mut out);
+    if text.contains("uthorization") || text.contains("UTHORIZATION") {
+        auth_headers(text, &mut out);
+    }
     if text.contains("-u") || text.contains("--user") {
         curl_users(text, &mut out);
     }
-    if ["mysql", "sshpass", "docker", "auth", "Auth"]
-        .iter()
-        .any(|k| text.contains(k))
+    if [
+        "mysql",
+        "sshpass",
+        "docker login",
+        "auth=",
+        "auth =",
+        "Auth(",
+        "IDENTIFIED",
+        "identified",
+        "PASSWORD '",
+        "password '",
+        "PASSWORD \"",
+        "password \"",
+    ]
+    .iter()
+    .any(|k| text.contains(k))
     {
         command_passwords(text, &mut out);
     }
@@ -746,6 +782,7 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             let next = text.get(p2 + 1).copied().unwrap_or(b'\n');
             let sep_len = match (c, next) {
                 (b':', b'=') | (b'=', b'>') | (b'?', b'=') | (b'+', b'=') => 2,
+                (b'|', b'|') | (b'?', b'?') if text.get(p2 + 2) == Some(&b'=') => 3,
                 (b'=', b'=') | (b'=', b'~') | (b':', b':') => 0,
                 (b'=', _) => 1,
                 // `define('DB_PASSWORD', '...')`, `setdefault("API_KEY", "...")`, `put("token", "...")`.
@@ -763,7 +800,7 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             if sep_len > 0 {
                 let after = p2 + sep_len;
                 let mut v = parse_value(text, after, le, stop_amp);
-                if c == b',' && v.as_ref().is_some_and(|v| !v.quoted) {
+                if matches!(c, b',' | b'|' | b'?') && v.as_ref().is_some_and(|v| !v.quoted) {
                     v = None;
                 }
                 // Python/TS annotations: `password: str = "..."`.
@@ -771,10 +808,20 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                     v = annotated_value(text, after, le);
                 }
                 value = v;
+            } else if c == b'(' && setter_call(ident, s, text) {
+                // `setPassword("...")`, `withApiKey("...")`, builder `.password("...")`.
+                value = parse_value(text, p2 + 1, le, false).filter(|v| {
+                    v.quoted && {
+                        let after = skip_blanks(text, v.end + 1, le);
+                        after < le && text[after] == b')'
+                    }
+                });
             } else if c == b' ' || c == b'\t' || p2 > p {
                 // Whitespace separator: Dockerfile `ENV NAME value`, `--password value`, `.netrc`.
                 let before_t = trim_ascii(before);
-                let env_legacy = before_t.eq_ignore_ascii_case(b"ENV");
+                let env_legacy = before_t.eq_ignore_ascii_case(b"ENV")
+                    || before_t.eq_ignore_ascii_case(b"#define")
+                    || before_t.eq_ignore_ascii_case(b"# define");
                 let netrc_line = netrc
                     || starts_with_ci(trim_ascii(&text[ls..le]), b"machine ")
                     || starts_with_ci(trim_ascii(&text[ls..le]), b"default ");
@@ -829,6 +876,27 @@ fn push_value(text: &[u8], v: Value, class: Class, ident: &str, out: &mut Vec<Ge
         decoded: None,
         only_if_provider: false,
     });
+}
+
+/// `setPassword(`, `withToken(`, `.password(`: a setter or builder call whose argument is the value.
+fn setter_call(ident: &str, start: usize, text: &[u8]) -> bool {
+    // `ds.setPassword`: the method is the last dotted part.
+    let (method, dotted) = match ident.rfind('.') {
+        Some(i) => (&ident[i + 1..], true),
+        None => (ident, start > 0 && text[start - 1] == b'.'),
+    };
+    let ws = words(method);
+    let first = ws.first().map(String::as_str).unwrap_or("");
+    // Calls that take a secret to check or transform it, not to configure it.
+    const NOT_SETTERS: &[&str] = &[
+        "check", "verify", "validate", "hash", "compare", "match", "matches", "encode", "decode",
+        "encrypt", "decrypt", "get", "is", "has", "find", "load", "read", "fetch", "parse",
+        "reset", "clear", "remove", "delete", "generate", "create", "make", "new", "update",
+        "require", "assert", "expect", "test", "mask", "redact", "sign", "to", "from", "revoke",
+        "rotate",
+    ];
+    (ws.len() >= 2 && matches!(first, "set" | "with" | "use"))
+        || (dotted && !NOT_SETTERS.contains(&first))
 }
 
 /// Does the text before a quoted name end in a call's first argument (`define(`, `setdefault(`)?
@@ -1191,7 +1259,7 @@ fn command_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
         regex::bytes::RegexBuilder::new(
-            r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']"#,
+            r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user)\b[^;\n]{0,80}?\bpassword\s+)["'](?P<p5>[^"'\n]+)["']"#,
         )
         .unicode(false)
         .size_limit(super::rules::REGEX_SIZE_LIMIT)
@@ -1210,6 +1278,7 @@ fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
             ("p2", "sshpass -p"),
             ("p3", "docker login -p"),
             ("p4", "basic auth"),
+            ("p5", "SQL password"),
         ]
         .iter()
         .find_map(|(g, w)| caps.name(g).map(|m| (m, *w))) else {
@@ -1692,8 +1761,14 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     }
     // Attribute paths: settings.SECRET_KEY, request.POST, os.environ.
     if v.contains('.')
-        && v.split('.')
-            .all(|seg| !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_'))
+        && v.split('.').all(|seg| {
+            let b = seg.as_bytes();
+            let uppers = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+            let unders = b.iter().filter(|c| **c == b'_').count();
+            !seg.is_empty()
+                && b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_')
+                && (uppers * 4 <= b.len() || uppers + unders == b.len())
+        })
     {
         return true;
     }

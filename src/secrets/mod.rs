@@ -47,6 +47,8 @@ pub struct SecretsJob {
     keywords: AhoCorasick,
     /// For each keyword pattern, the rules it enables.
     keyword_rules: Vec<Vec<usize>>,
+    /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
+    windowed: Vec<bool>,
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
@@ -92,6 +94,7 @@ impl SecretsJob {
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| crate::error::Error::Other(format!("secrets keyword prefilter: {e}")))?;
         let exclude =
@@ -123,10 +126,18 @@ impl SecretsJob {
                 ))
             })?);
         }
+        let windowed = rules
+            .iter()
+            .map(|r| match &r.matcher {
+                Matcher::Regex(re) => !crosses_lines(re.pattern()),
+                Matcher::Detector(_) => false,
+            })
+            .collect();
         Ok(SecretsJob {
             rules,
             keywords,
             keyword_rules,
+            windowed,
             exclude,
             allow_values,
             stopwords: config.stopwords.iter().map(|s| s.to_lowercase()).collect(),
@@ -154,38 +165,41 @@ impl SecretsJob {
         self.allow_values.iter().any(|r| r.is_match(secret))
     }
 
-    /// Which rules have a keyword in `bytes` (and are enabled).
-    fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Vec<bool> {
-        let mut hit = vec![false; self.rules.len()];
-        let mut remaining = enabled.iter().filter(|e| **e).count();
-        if remaining == 0 {
-            return hit;
+    /// Which rules have a keyword in `bytes` (and are enabled), and where (for windowed rules).
+    fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Hits {
+        let mut hits = Hits {
+            rule: vec![false; self.rules.len()],
+            at: vec![Vec::new(); self.rules.len()],
+        };
+        if !enabled.iter().any(|e| *e) {
+            return hits;
         }
-        let mut seen = vec![false; self.keyword_rules.len()];
         for m in self.keywords.find_overlapping_iter(bytes) {
             let p = m.pattern().as_usize();
-            if seen[p] {
-                continue;
-            }
-            seen[p] = true;
+            let pos = m.start();
             for &r in &self.keyword_rules[p] {
-                if enabled[r] && !hit[r] {
-                    hit[r] = true;
-                    remaining -= 1;
+                if !enabled[r] {
+                    continue;
+                }
+                hits.rule[r] = true;
+                if self.windowed[r] {
+                    // Occurrences close together share a window.
+                    let at = &mut hits.at[r];
+                    if at.last().is_none_or(|&l| pos >= l + 64) {
+                        at.push(pos);
+                    }
                 }
             }
-            if remaining == 0 {
-                break;
-            }
         }
-        hit
+        hits
     }
 
-    /// Run the regex rules marked in `hit` over `bytes`.
-    fn regex_candidates(&self, rel: &str, text: &str, hit: &[bool], out: &mut Vec<Candidate>) {
+    /// Run the regex rules marked in `hits` over `text`: around their keywords (a few lines either side)
+    /// for rules that stay within lines, over the whole text for the others (PEM blocks).
+    fn regex_candidates(&self, rel: &str, text: &str, hits: &Hits, out: &mut Vec<Candidate>) {
         let bytes = text.as_bytes();
         for (i, rule) in self.rules.iter().enumerate() {
-            if !hit[i] || rule.path_allowed(rel) {
+            if !hits.rule[i] || rule.path_allowed(rel) {
                 continue;
             }
             let Matcher::Regex(lazy) = &rule.matcher else {
@@ -195,41 +209,50 @@ impl SecretsJob {
             let Ok((re, group)) = lazy.get() else {
                 continue;
             };
-            for caps in re.captures_iter(bytes) {
-                let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
-                    continue;
-                };
-                if m.is_empty() {
-                    continue;
+            let windows = if self.windowed[i] && !hits.at[i].is_empty() {
+                windows_around(bytes, &hits.at[i])
+            } else {
+                vec![(0, bytes.len())]
+            };
+            for (ws, we) in windows {
+                for caps in re.captures_iter(&bytes[ws..we]) {
+                    let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+                        continue;
+                    };
+                    if m.is_empty() {
+                        continue;
+                    }
+                    // ASCII classes can stop inside a multi-byte character: widen to whole characters.
+                    let (mut start, mut end) = (ws + m.start(), ws + m.end());
+                    while !text.is_char_boundary(start) {
+                        start -= 1;
+                    }
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    let secret = String::from_utf8_lossy(&bytes[start..end]);
+                    if rule.secret_allowed(&secret) || self.globally_allowed(&secret) {
+                        continue;
+                    }
+                    out.push(Candidate {
+                        rule: i,
+                        start,
+                        end,
+                        context: None,
+                        properties: BTreeMap::new(),
+                    });
                 }
-                // ASCII classes can stop inside a multi-byte character: widen to whole characters.
-                let (mut start, mut end) = (m.start(), m.end());
-                while !text.is_char_boundary(start) {
-                    start -= 1;
-                }
-                while !text.is_char_boundary(end) {
-                    end += 1;
-                }
-                let secret = String::from_utf8_lossy(m.as_bytes());
-                if rule.secret_allowed(&secret) || self.globally_allowed(&secret) {
-                    continue;
-                }
-                out.push(Candidate {
-                    rule: i,
-                    start,
-                    end,
-                    context: None,
-                    properties: BTreeMap::new(),
-                });
             }
         }
     }
 
     /// Specific (regex) rules that match inside a decoded value, e.g. a base64 Kubernetes `data:` entry.
     pub(crate) fn rules_matching_decoded(&self, decoded: &str, enabled: &[bool]) -> Option<usize> {
-        let hit = self.rules_hit(decoded.as_bytes(), enabled);
+        let mut hits = self.rules_hit(decoded.as_bytes(), enabled);
+        // A decoded value is small: look at all of it.
+        hits.at.iter_mut().for_each(Vec::clear);
         let mut found: Vec<Candidate> = Vec::new();
-        self.regex_candidates("", decoded, &hit, &mut found);
+        self.regex_candidates("", decoded, &hits, &mut found);
         found
             .iter()
             .map(|c| c.rule)
@@ -241,12 +264,13 @@ impl SecretsJob {
             return Vec::new();
         }
         let bytes = text.as_bytes();
-        let hit = self.rules_hit(bytes, enabled);
-        if !hit.iter().any(|h| *h) {
+        let hits = self.rules_hit(bytes, enabled);
+        if !hits.rule.iter().any(|h| *h) {
             return Vec::new();
         }
+        let hit = &hits.rule;
         let mut cands = Vec::new();
-        self.regex_candidates(rel, text, &hit, &mut cands);
+        self.regex_candidates(rel, text, &hits, &mut cands);
 
         // Generic detectors.
         let mut want_password = None;
@@ -383,6 +407,64 @@ impl SecretsJob {
         }
         out
     }
+}
+
+/// Keyword hits of one file.
+struct Hits {
+    /// Per rule: one of its keywords occurs.
+    rule: Vec<bool>,
+    /// Per windowed rule: where (byte offsets, ascending).
+    at: Vec<Vec<usize>>,
+}
+
+/// Lines of context around a keyword that a windowed rule's regex sees on either side.
+const WINDOW_LINES: usize = 2;
+
+/// Can a regex match across lines (so it must see the whole file)? `\s`, `\n`, `\r`, `(?s)`.
+fn crosses_lines(pattern: &str) -> bool {
+    pattern.contains("\\s")
+        || pattern.contains("\\n")
+        || pattern.contains("\\r")
+        || pattern.contains("(?s")
+        || pattern.contains("\\x0")
+}
+
+/// Merged byte ranges of whole lines: each position's line plus [`WINDOW_LINES`] lines on either side.
+fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &pos in positions {
+        if out.last().is_some_and(|&(_, e)| pos < e) {
+            continue;
+        }
+        let mut start = pos;
+        for _ in 0..=WINDOW_LINES {
+            start = bytes[..start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .unwrap_or(0);
+            if start == 0 {
+                break;
+            }
+        }
+        if start > 0 {
+            start += 1;
+        }
+        let mut end = pos;
+        for _ in 0..=WINDOW_LINES {
+            end = match bytes[end..].iter().position(|&b| b == b'\n') {
+                Some(i) => end + i + 1,
+                None => bytes.len(),
+            };
+            if end == bytes.len() {
+                break;
+            }
+        }
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
 }
 
 fn clip_key(key: &str) -> String {

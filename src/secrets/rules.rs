@@ -378,10 +378,11 @@ fn check_syntax(pattern: &str) -> std::result::Result<(), String> {
             .build()
             .parse(pattern)
             .map(|_| ())
+            .map_err(|e| e.to_string())
     };
     match parse(false) {
         Ok(()) => Ok(()),
-        Err(_) => parse(true).map_err(|e| e.to_string()),
+        Err(_) => parse(true),
     }
 }
 
