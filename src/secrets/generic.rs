@@ -355,6 +355,7 @@ const NOT_SECRET_LAST: &[&str] = &[
 
 /// Words anywhere in a name that make it not a credential.
 const NOT_SECRET_ANY: &[&str] = &[
+    "getpass",
     "public",
     "pub",
     "csrf",
@@ -683,6 +684,12 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>) {
     let netrc = is_netrc(rel);
+    let docs = {
+        let l = rel.to_ascii_lowercase();
+        [".md", ".markdown", ".txt", ".rst", ".adoc", ".html", ".htm"]
+            .iter()
+            .any(|e| l.ends_with(e))
+    };
     let mut last_ident_end = 0usize;
     for m in name_finder().find_iter(text) {
         if m.start() < last_ident_end {
@@ -846,6 +853,13 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                 && v.end < le
                 && matches!(text[v.end], b';' | b'"' | b'\'' | b'&');
             if !tight {
+                continue;
+            }
+        }
+        // Prose in documentation: `credentials`: Configures the header ...
+        if docs && !v.quoted {
+            let rest = skip_blanks(text, v.end, le);
+            if rest < le && text[rest] != b'#' {
                 continue;
             }
         }
@@ -1470,6 +1484,7 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// Substrings that mark a value as a placeholder or test value (lower-case).
 const STOPWORDS: &[&str] = &[
+    "…",
     "example",
     "sample",
     "dummy",
@@ -1729,6 +1744,10 @@ fn is_sequential(v: &str) -> bool {
 /// Is `value` (assigned to `key`, when known) a placeholder, reference or non-secret?
 pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bool {
     let v = value.trim();
+    // Labels and prompts: " Confirm: ", "Password:".
+    if v.len() != value.len() || v.ends_with(':') {
+        return true;
+    }
     let n = v.chars().count();
     let min = match class {
         Class::Password => 6,
@@ -1752,10 +1771,22 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
         return true;
     }
     // Words built around the name of what they stand for: somepassword, mysecretpassword, nopassword.
-    if v.bytes().all(|c| c.is_ascii_alphabetic())
-        && ["password", "passwd", "secret", "token", "apikey"]
-            .iter()
-            .any(|w| lower.contains(w))
+    // ... also with a few digits or separators: personal-access-token123, iamapassword1.
+    if v.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && v.bytes().filter(u8::is_ascii_digit).count() <= 4
+        && [
+            "password",
+            "passwd",
+            "passphrase",
+            "secret",
+            "token",
+            "apikey",
+            "api-key",
+            "api_key",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
     {
         return true;
     }
@@ -2014,7 +2045,7 @@ mod tests {
             "hunter22",
             "s3cr3tP4ss!",
             "Tr0ub4dor&3",
-            "mysecretpassw0rd",
+            "Sup3rS3cr3tPw!",
         ] {
             assert!(!is_placeholder(v, Class::Password, Some("password")), "{v}");
         }
