@@ -81,7 +81,11 @@ measure() {
 readall() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
 export -f readall
 
-tollgate_scan() { "$TG" scan "$1" --job secrets --format json --no-config --fail-on never --no-progress -j "$THREADS"; }
+tollgate_scan() {
+  local tree=$1
+  shift
+  "$TG" scan "$tree" --job secrets --format json --no-config --fail-on never --no-progress -j "$THREADS" "$@"
+}
 export -f tollgate_scan
 export TG THREADS
 
@@ -99,10 +103,14 @@ bench_tree() { # label tree with_ds
   readall "$tree" # warm the page cache
   read -r rw rc < <(measure bash -c "readall '$tree'")
   read -r tw tc < <(measure bash -c "tollgate_scan '$tree'")
+  # The same binary with every rule disabled: walk, binary check and reading, no matching.
+  read -r nw nc < <(measure bash -c "tollgate_scan '$tree' --ignore SEC-")
   echo "-- $label ($tree)"
   row "read (find | xargs cat)" "$size" "$rw" "$rc"
+  row "tollgate, all rules off (walk+read)" "$size" "$nw" "$nc"
   row "tollgate scan --job secrets" "$size" "$tw" "$tc"
-  echo "  tollgate / read time: $(ratio "$tw" "$rw")x wall"
+  echo "  tollgate / read time: $(ratio "$tw" "$rw")x wall, $(ratio "$tc" "$rc")x cpu (cat);" \
+    "$(ratio "$tw" "$nw")x wall, $(ratio "$tc" "$nc")x cpu (tollgate walk+read)"
   if [ "$with_ds" = yes ]; then
     # One run (it is slow); its report is kept for the recall comparison.
     local out tf

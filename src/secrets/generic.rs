@@ -1972,10 +1972,6 @@ fn is_identifier_like(v: &str) -> bool {
             return true;
         }
     }
-    // module.Path.Class
-    if has_sep && b.contains(&b'.') && !b.contains(&b'_') && !b.contains(&b'-') {
-        return true;
-    }
     false
 }
 
@@ -2045,6 +2041,7 @@ mod tests {
             "hunter22",
             "s3cr3tP4ss!",
             "Tr0ub4dor&3",
+            "CPOPclpwzu.kgz",
             "Sup3rS3cr3tPw!",
         ] {
             assert!(!is_placeholder(v, Class::Password, Some("password")), "{v}");
