@@ -317,3 +317,22 @@ fn multibyte_text_and_long_lines_never_panic() {
         }
     }
 }
+
+#[test]
+fn an_unreadable_file_is_a_notification_and_the_rest_is_scanned() {
+    let root = fixtures().join("recall");
+    let mut files = walk(&root);
+    files.push(SourceFile {
+        rel: "gone.env".into(),
+        abs: root.join("does-not-exist.env"),
+        size: 10,
+    });
+    let out = job().scan(&files, &ScanContext::new(root.clone()));
+    assert!(!out.failed);
+    assert_eq!(out.notifications.len(), 1, "{:?}", out.notifications);
+    let n = &out.notifications[0];
+    assert_eq!(n.code, "unreadable");
+    assert_eq!(n.path.as_deref(), Some("gone.env"));
+    assert!(out.findings.iter().any(|f| f.location.path == ".env"));
+    assert_eq!(out.files_scanned, files.len());
+}

@@ -86,7 +86,7 @@ fn is_netrc(rel: &str) -> bool {
 }
 
 /// Name fragments that make an identifier worth looking at (ASCII case-insensitive).
-const NAME_KEYWORDS: &[&str] = &[
+pub const NAME_KEYWORDS: &[&str] = &[
     "pass", "pwd", "pswd", "secret", "token", "key", "auth", "cred", "contrase", "private",
 ];
 
@@ -632,10 +632,31 @@ fn parse_value(text: &[u8], p: usize, end: usize, stop_amp: bool) -> Option<Valu
 
 /// Run the generic detectors over one file.
 pub fn detect(rel: &str, text: &str, password: bool, assignment: bool) -> Vec<GenericHit> {
+    detect_at(rel, text, password, assignment, None)
+}
+
+/// [`detect`], given where the [`NAME_KEYWORDS`] occur (byte ranges, ascending by start) when the
+/// caller's own keyword pass already found them.
+pub fn detect_at(
+    rel: &str,
+    text: &str,
+    password: bool,
+    assignment: bool,
+    names: Option<&[(usize, usize)]>,
+) -> Vec<GenericHit> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mode = file_mode(rel);
-    assignments(rel, bytes, mode, &mut out);
+    match names {
+        Some(n) => assignments(rel, bytes, mode, n.iter().copied(), &mut out),
+        None => assignments(
+            rel,
+            bytes,
+            mode,
+            name_finder().find_iter(bytes).map(|m| (m.start(), m.end())),
+            &mut out,
+        ),
+    }
     if text.contains("://") {
         url_passwords(text, &mut out);
     }
@@ -682,7 +703,13 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
-fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>) {
+fn assignments(
+    rel: &str,
+    text: &[u8],
+    mode: FileMode,
+    names: impl Iterator<Item = (usize, usize)>,
+    out: &mut Vec<GenericHit>,
+) {
     let netrc = is_netrc(rel);
     let docs = {
         let l = rel.to_ascii_lowercase();
@@ -691,21 +718,21 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             .any(|e| l.ends_with(e))
     };
     let mut last_ident_end = 0usize;
-    for m in name_finder().find_iter(text) {
-        if m.start() < last_ident_end {
+    for (m_start, m_end) in names {
+        if m_start < last_ident_end {
             continue;
         }
         // Expand to the whole identifier (bounded: a keyword inside a long base64 blob is no name).
-        let mut s = m.start();
-        while s > 0 && is_ident_byte(text[s - 1]) && m.start() - s <= MAX_NAME {
+        let mut s = m_start;
+        while s > 0 && is_ident_byte(text[s - 1]) && m_start - s <= MAX_NAME {
             s -= 1;
         }
-        let mut e = m.end();
+        let mut e = m_end;
         while e < text.len() && is_ident_byte(text[e]) {
             e += 1;
         }
         last_ident_end = e;
-        if m.start() - s > MAX_NAME || e - m.end() > MAX_NAME {
+        if m_start - s > MAX_NAME || e - m_end > MAX_NAME {
             continue;
         }
         // Leading dashes are a command-line flag; dots a member access (`self.password`).

@@ -49,6 +49,9 @@ pub struct SecretsJob {
     keyword_rules: Vec<Vec<usize>>,
     /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
     windowed: Vec<bool>,
+    /// Per keyword pattern: it is one of the generic detectors' name fragments, whose positions the
+    /// detectors take from this pass instead of scanning again (`None` when some fragment is missing).
+    name_patterns: Option<Vec<bool>>,
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
@@ -133,11 +136,21 @@ impl SecretsJob {
                 Matcher::Detector(_) => false,
             })
             .collect();
+        let name_patterns = generic::NAME_KEYWORDS
+            .iter()
+            .all(|k| patterns.iter().any(|p| p == k))
+            .then(|| {
+                patterns
+                    .iter()
+                    .map(|p| generic::NAME_KEYWORDS.contains(&p.as_str()))
+                    .collect()
+            });
         Ok(SecretsJob {
             rules,
             keywords,
             keyword_rules,
             windowed,
+            name_patterns,
             exclude,
             allow_values,
             stopwords: config.stopwords.iter().map(|s| s.to_lowercase()).collect(),
@@ -170,6 +183,7 @@ impl SecretsJob {
         let mut hits = Hits {
             rule: vec![false; self.rules.len()],
             at: vec![Vec::new(); self.rules.len()],
+            names: Vec::new(),
         };
         if !enabled.iter().any(|e| *e) {
             return hits;
@@ -177,6 +191,9 @@ impl SecretsJob {
         for m in self.keywords.find_overlapping_iter(bytes) {
             let p = m.pattern().as_usize();
             let pos = m.start();
+            if self.name_patterns.as_ref().is_some_and(|n| n[p]) {
+                hits.names.push((pos, m.end()));
+            }
             for &r in &self.keyword_rules[p] {
                 if !enabled[r] {
                     continue;
@@ -286,11 +303,14 @@ impl SecretsJob {
             }
         }
         if want_password.is_some() || want_assignment.is_some() {
-            let found = generic::detect(
+            let mut names = hits.names.clone();
+            names.sort_unstable();
+            let found = generic::detect_at(
                 rel,
                 text,
                 want_password.is_some(),
                 want_assignment.is_some(),
+                self.name_patterns.is_some().then_some(names.as_slice()),
             );
             for g in found {
                 let rule = match g.detector {
@@ -415,6 +435,8 @@ struct Hits {
     rule: Vec<bool>,
     /// Per windowed rule: where (byte offsets, ascending).
     at: Vec<Vec<usize>>,
+    /// Where the generic detectors' name fragments occur (byte ranges).
+    names: Vec<(usize, usize)>,
 }
 
 /// Lines of context around a keyword that a windowed rule's regex sees on either side.
