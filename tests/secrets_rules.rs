@@ -231,3 +231,32 @@ fn a_rules_dir_named_secrets_is_used_directly() {
     // A directory that does not exist is an error.
     assert!(SecretsJob::new(&Config::default(), &[dir.path().join("nope")]).is_err());
 }
+
+#[test]
+fn rule_help_never_shows_an_example_secret_whole() {
+    let job = SecretsJob::new(&Config::default(), &[]).unwrap();
+    for r in job.loaded_rules() {
+        let help = r.meta().help_markdown;
+        let Some(ex) = r.positive.first() else {
+            continue;
+        };
+        for f in job.scan_text(ex.path(), ex.text()) {
+            if f.rule_id != r.id || f.location.start_line != f.location.end_line {
+                continue;
+            }
+            let line = ex
+                .text()
+                .lines()
+                .nth(f.location.start_line as usize - 1)
+                .unwrap();
+            let (a, b) = (
+                f.location.start_column as usize - 1,
+                f.location.end_column as usize - 1,
+            );
+            if line.is_ascii() && b <= line.len() && b - a >= 8 {
+                let secret = &line[a..b];
+                assert!(!help.contains(secret), "{}: help shows {secret}", r.id);
+            }
+        }
+    }
+}

@@ -300,7 +300,18 @@ fn redact_example(rule: &Rule, ex: &Example) -> String {
         }
         out
     } else {
-        text
+        // Built-in detectors: redact what they find in the example.
+        let mut hits = super::generic::detect(ex.path(), &text, true, true);
+        hits.sort_by_key(|h| std::cmp::Reverse(h.start));
+        let mut out = text.clone();
+        for h in hits {
+            if let Some(s) = text.get(h.start..h.end) {
+                if h.end <= out.len() {
+                    out.replace_range(h.start..h.end, &crate::text::redact(s));
+                }
+            }
+        }
+        out
     }
 }
 
