@@ -663,7 +663,7 @@ pub fn detect_at(
     if text.contains("uthorization") || text.contains("UTHORIZATION") {
         auth_headers(text, &mut out);
     }
-    if text.contains("-u") || text.contains("--user") {
+    if text.contains("curl") || text.contains("CURL") || text.contains("--user") {
         curl_users(text, &mut out);
     }
     if [
