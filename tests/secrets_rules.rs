@@ -121,8 +121,11 @@ fn keywords_are_lowercase_and_regexes_compile() {
             );
         }
         match &r.matcher {
-            rules::Matcher::Regex { re, .. } => {
+            rules::Matcher::Regex(re) => {
                 assert!(!r.regex_source.is_empty());
+                let (re, _) = re
+                    .get()
+                    .unwrap_or_else(|e| panic!("{}: regex does not compile: {e}", r.id));
                 assert!(!re.is_match(b""), "{}: regex matches empty text", r.id);
             }
             rules::Matcher::Detector(_) => assert!(r.regex_source.is_empty()),
@@ -130,6 +133,13 @@ fn keywords_are_lowercase_and_regexes_compile() {
         assert!(!r.description.trim().is_empty(), "{}", r.id);
         assert!(!r.remediation.trim().is_empty(), "{}", r.id);
         assert!(!r.cwe.is_empty(), "{}: no CWE", r.id);
+        for a in &r.allow_regexes {
+            assert!(
+                a.get().is_ok(),
+                "{}: allowlist regex does not compile",
+                r.id
+            );
+        }
     }
 }
 
@@ -195,4 +205,58 @@ remediation: Rotate it in the ACME console.
         .expect("broken rule must fail")
         .to_string();
     assert!(err.contains("SEC-BROKEN.yaml:5: invalid regex"), "{err}");
+}
+
+#[test]
+fn a_rules_dir_named_secrets_is_used_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let sdir = dir.path().join("secrets");
+    std::fs::create_dir(&sdir).unwrap();
+    std::fs::write(
+        sdir.join("SEC-GITHUB-PAT.yaml"),
+        "id: SEC-GITHUB-PAT\ntitle: Overridden\nseverity: low\nkeywords: [ghp_]\nregex: '(ghp_[A-Za-z0-9]{36})'\ndescription: d\nremediation: r\n",
+    )
+    .unwrap();
+    // Given as `DIR/secrets` itself: the built-in rule of the same id is replaced.
+    let job = SecretsJob::new(&Config::default(), std::slice::from_ref(&sdir)).unwrap();
+    let f = job.scan_text("x.env", "T=ghp_gLKOmxgJTeKdNnFRIBXuDL7DxtpYlSXpfKtH\n");
+    let pat: Vec<_> = f.iter().filter(|f| f.rule_id == "SEC-GITHUB-PAT").collect();
+    assert_eq!(pat.len(), 1, "{f:?}");
+    assert_eq!(pat[0].severity, tollgate::Severity::Low);
+    assert!(
+        pat[0].message.starts_with("Overridden: ghp_"),
+        "{}",
+        pat[0].message
+    );
+    // A directory that does not exist is an error.
+    assert!(SecretsJob::new(&Config::default(), &[dir.path().join("nope")]).is_err());
+}
+
+#[test]
+fn rule_help_never_shows_an_example_secret_whole() {
+    let job = SecretsJob::new(&Config::default(), &[]).unwrap();
+    for r in job.loaded_rules() {
+        let help = r.meta().help_markdown;
+        let Some(ex) = r.positive.first() else {
+            continue;
+        };
+        for f in job.scan_text(ex.path(), ex.text()) {
+            if f.rule_id != r.id || f.location.start_line != f.location.end_line {
+                continue;
+            }
+            let line = ex
+                .text()
+                .lines()
+                .nth(f.location.start_line as usize - 1)
+                .unwrap();
+            let (a, b) = (
+                f.location.start_column as usize - 1,
+                f.location.end_column as usize - 1,
+            );
+            if line.is_ascii() && b <= line.len() && b - a >= 8 {
+                let secret = &line[a..b];
+                assert!(!help.contains(secret), "{}: help shows {secret}", r.id);
+            }
+        }
+    }
 }

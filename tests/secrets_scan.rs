@@ -284,3 +284,55 @@ fn config_allowlists_apply() {
         .iter()
         .any(|f| f.location.path == ".env" && f.location.start_line == 7));
 }
+
+#[test]
+fn multibyte_text_and_long_lines_never_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let sdir = dir.path().join("secrets");
+    std::fs::create_dir(&sdir).unwrap();
+    // An ASCII-class regex that can stop inside a multi-byte character.
+    std::fs::write(
+        sdir.join("SEC-TEST-BYTES.yaml"),
+        "id: SEC-TEST-BYTES\ntitle: Bytes\nseverity: low\nkeywords: [tokx]\nregex: '(?P<secret>tokx[^ ]{9})'\ndescription: d\nremediation: r\n",
+    )
+    .unwrap();
+    let j = SecretsJob::new(&Config::default(), &[dir.path().to_path_buf()]).unwrap();
+    for pad in 0..4 {
+        let mut t = "x".repeat(pad);
+        t.push_str(&"é".repeat(3000));
+        t.push_str(" password=Xk9mP2vL8qTz api_key=");
+        t.push_str(&"ü".repeat(3000));
+        t.push_str(" tokxéééééé ");
+        t.push_str(&"😀".repeat(2000));
+        t.push_str("\nDB_PASSWORD=Wm4Kx9Tq2Lz7\n");
+        let f = j.scan_text("long.env", &t);
+        assert!(f.iter().any(|f| f.rule_id == "SEC-TEST-BYTES"), "{f:?}");
+        assert!(f
+            .iter()
+            .any(|f| f.rule_id == "SEC-GENERIC-PASSWORD" && f.location.start_line == 2));
+        for x in &f {
+            let s = x.snippet.as_deref().unwrap();
+            assert!(s.chars().count() <= 200, "{s}");
+            assert!(!s.contains("Xk9mP2vL8qTz") && !s.contains("Wm4Kx9Tq2Lz7"));
+        }
+    }
+}
+
+#[test]
+fn an_unreadable_file_is_a_notification_and_the_rest_is_scanned() {
+    let root = fixtures().join("recall");
+    let mut files = walk(&root);
+    files.push(SourceFile {
+        rel: "gone.env".into(),
+        abs: root.join("does-not-exist.env"),
+        size: 10,
+    });
+    let out = job().scan(&files, &ScanContext::new(root.clone()));
+    assert!(!out.failed);
+    assert_eq!(out.notifications.len(), 1, "{:?}", out.notifications);
+    let n = &out.notifications[0];
+    assert_eq!(n.code, "unreadable");
+    assert_eq!(n.path.as_deref(), Some("gone.env"));
+    assert!(out.findings.iter().any(|f| f.location.path == ".env"));
+    assert_eq!(out.files_scanned, files.len());
+}

@@ -86,7 +86,7 @@ fn is_netrc(rel: &str) -> bool {
 }
 
 /// Name fragments that make an identifier worth looking at (ASCII case-insensitive).
-const NAME_KEYWORDS: &[&str] = &[
+pub const NAME_KEYWORDS: &[&str] = &[
     "pass", "pwd", "pswd", "secret", "token", "key", "auth", "cred", "contrase", "private",
 ];
 
@@ -126,13 +126,12 @@ fn words(ident: &str) -> Vec<String> {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = b[i - 1];
             let next_lower = b.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase()
+            if (prev.is_ascii_lowercase()
                 || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_lower)
+                || (prev.is_ascii_uppercase() && next_lower))
+                && !cur.is_empty()
             {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
+                out.push(std::mem::take(&mut cur));
             }
         }
         cur.push(c.to_ascii_lowercase() as char);
@@ -356,6 +355,7 @@ const NOT_SECRET_LAST: &[&str] = &[
 
 /// Words anywhere in a name that make it not a credential.
 const NOT_SECRET_ANY: &[&str] = &[
+    "getpass",
     "public",
     "pub",
     "csrf",
@@ -515,8 +515,15 @@ fn classify(ident: &str) -> Option<Class> {
 
 /// The byte range of the line containing `pos`, without the line break.
 fn line_bounds(text: &[u8], pos: usize) -> (usize, usize) {
-    let lo = pos.saturating_sub(LINE_WINDOW);
-    let hi = (pos + LINE_WINDOW).min(text.len());
+    let mut lo = pos.saturating_sub(LINE_WINDOW);
+    let mut hi = (pos + LINE_WINDOW).min(text.len());
+    // Keep the window on UTF-8 character boundaries (the text is valid UTF-8).
+    while lo > 0 && lo < text.len() && (text[lo] & 0xC0) == 0x80 {
+        lo -= 1;
+    }
+    while hi < text.len() && hi > pos && (text[hi] & 0xC0) == 0x80 {
+        hi -= 1;
+    }
     let start = text[lo..pos]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -563,6 +570,27 @@ fn parse_value(text: &[u8], p: usize, end: usize, stop_amp: bool) -> Option<Valu
         p = q;
     }
     let c = text[p];
+    // A string inside a JSON string (notebooks, JSON-in-JSON): `\"value\"`.
+    if c == b'\\' && p + 1 < end && matches!(text[p + 1], b'"' | b'\'') {
+        let q = text[p + 1];
+        let s = p + 2;
+        let mut i = s;
+        while i + 1 < end {
+            if text[i] == b'\\' && text[i + 1] == q {
+                return (i > s).then_some(Value {
+                    start: s,
+                    end: i,
+                    quoted: true,
+                });
+            }
+            if text[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+        return None;
+    }
     if c == b'"' || c == b'\'' || c == b'`' {
         let s = p + 1;
         let mut i = s;
@@ -604,20 +632,56 @@ fn parse_value(text: &[u8], p: usize, end: usize, stop_amp: bool) -> Option<Valu
 
 /// Run the generic detectors over one file.
 pub fn detect(rel: &str, text: &str, password: bool, assignment: bool) -> Vec<GenericHit> {
+    detect_at(rel, text, password, assignment, None)
+}
+
+/// [`detect`], given where the [`NAME_KEYWORDS`] occur (byte ranges, ascending by start) when the
+/// caller's own keyword pass already found them.
+pub fn detect_at(
+    rel: &str,
+    text: &str,
+    password: bool,
+    assignment: bool,
+    names: Option<&[(usize, usize)]>,
+) -> Vec<GenericHit> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mode = file_mode(rel);
-    assignments(rel, bytes, mode, &mut out);
+    match names {
+        Some(n) => assignments(rel, bytes, mode, n.iter().copied(), &mut out),
+        None => assignments(
+            rel,
+            bytes,
+            mode,
+            name_finder().find_iter(bytes).map(|m| (m.start(), m.end())),
+            &mut out,
+        ),
+    }
     if text.contains("://") {
         url_passwords(text, &mut out);
     }
-    auth_headers(text, &mut out);
-    if text.contains("-u") || text.contains("--user") {
+    if text.contains("uthorization") || text.contains("UTHORIZATION") {
+        auth_headers(text, &mut out);
+    }
+    if text.contains("curl") || text.contains("CURL") || text.contains("--user") {
         curl_users(text, &mut out);
     }
-    if ["mysql", "sshpass", "docker", "auth", "Auth"]
-        .iter()
-        .any(|k| text.contains(k))
+    if [
+        "mysql",
+        "sshpass",
+        "docker login",
+        "auth=",
+        "auth =",
+        "Auth(",
+        "IDENTIFIED",
+        "identified",
+        "PASSWORD '",
+        "password '",
+        "PASSWORD \"",
+        "password \"",
+    ]
+    .iter()
+    .any(|k| text.contains(k))
     {
         command_passwords(text, &mut out);
     }
@@ -639,24 +703,36 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
-fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>) {
+fn assignments(
+    rel: &str,
+    text: &[u8],
+    mode: FileMode,
+    names: impl Iterator<Item = (usize, usize)>,
+    out: &mut Vec<GenericHit>,
+) {
     let netrc = is_netrc(rel);
+    let docs = {
+        let l = rel.to_ascii_lowercase();
+        [".md", ".markdown", ".txt", ".rst", ".adoc", ".html", ".htm"]
+            .iter()
+            .any(|e| l.ends_with(e))
+    };
     let mut last_ident_end = 0usize;
-    for m in name_finder().find_iter(text) {
-        if m.start() < last_ident_end {
+    for (m_start, m_end) in names {
+        if m_start < last_ident_end {
             continue;
         }
         // Expand to the whole identifier (bounded: a keyword inside a long base64 blob is no name).
-        let mut s = m.start();
-        while s > 0 && is_ident_byte(text[s - 1]) && m.start() - s <= MAX_NAME {
+        let mut s = m_start;
+        while s > 0 && is_ident_byte(text[s - 1]) && m_start - s <= MAX_NAME {
             s -= 1;
         }
-        let mut e = m.end();
+        let mut e = m_end;
         while e < text.len() && is_ident_byte(text[e]) {
             e += 1;
         }
         last_ident_end = e;
-        if m.start() - s > MAX_NAME || e - m.end() > MAX_NAME {
+        if m_start - s > MAX_NAME || e - m_end > MAX_NAME {
             continue;
         }
         // Leading dashes are a command-line flag; dots a member access (`self.password`).
@@ -740,27 +816,25 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
             let next = text.get(p2 + 1).copied().unwrap_or(b'\n');
             let sep_len = match (c, next) {
                 (b':', b'=') | (b'=', b'>') | (b'?', b'=') | (b'+', b'=') => 2,
+                (b'|', b'|') | (b'?', b'?') if text.get(p2 + 2) == Some(&b'=') => 3,
                 (b'=', b'=') | (b'=', b'~') | (b':', b':') => 0,
                 (b'=', _) => 1,
                 // `define('DB_PASSWORD', '...')`, `setdefault("API_KEY", "...")`, `put("token", "...")`.
                 (b',', _) if quoted_name && call_argument(before) => 1,
-                (b':', _) => {
-                    // YAML/JSON/dict `key: value`; not `host:port`, `C:\`, `http://`.
+                // YAML/JSON/dict `key: value`; not `host:port`, `C:\`, `http://`.
+                (b':', _)
                     if matches!(next, b' ' | b'\t' | b'"' | b'\'' | b'\n' | b'\r')
                         || quoted_name
-                        || p2 + 1 == le
-                    {
-                        1
-                    } else {
-                        0
-                    }
+                        || p2 + 1 == le =>
+                {
+                    1
                 }
                 _ => 0,
             };
             if sep_len > 0 {
                 let after = p2 + sep_len;
                 let mut v = parse_value(text, after, le, stop_amp);
-                if c == b',' && v.as_ref().is_some_and(|v| !v.quoted) {
+                if matches!(c, b',' | b'|' | b'?') && v.as_ref().is_some_and(|v| !v.quoted) {
                     v = None;
                 }
                 // Python/TS annotations: `password: str = "..."`.
@@ -768,10 +842,20 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                     v = annotated_value(text, after, le);
                 }
                 value = v;
+            } else if c == b'(' && setter_call(ident, s, text) {
+                // `setPassword("...")`, `withApiKey("...")`, builder `.password("...")`.
+                value = parse_value(text, p2 + 1, le, false).filter(|v| {
+                    v.quoted && {
+                        let after = skip_blanks(text, v.end + 1, le);
+                        after < le && text[after] == b')'
+                    }
+                });
             } else if c == b' ' || c == b'\t' || p2 > p {
                 // Whitespace separator: Dockerfile `ENV NAME value`, `--password value`, `.netrc`.
                 let before_t = trim_ascii(before);
-                let env_legacy = before_t.eq_ignore_ascii_case(b"ENV");
+                let env_legacy = before_t.eq_ignore_ascii_case(b"ENV")
+                    || before_t.eq_ignore_ascii_case(b"#define")
+                    || before_t.eq_ignore_ascii_case(b"# define");
                 let netrc_line = netrc
                     || starts_with_ci(trim_ascii(&text[ls..le]), b"machine ")
                     || starts_with_ci(trim_ascii(&text[ls..le]), b"default ");
@@ -796,6 +880,13 @@ fn assignments(rel: &str, text: &[u8], mode: FileMode, out: &mut Vec<GenericHit>
                 && v.end < le
                 && matches!(text[v.end], b';' | b'"' | b'\'' | b'&');
             if !tight {
+                continue;
+            }
+        }
+        // Prose in documentation: `credentials`: Configures the header ...
+        if docs && !v.quoted {
+            let rest = skip_blanks(text, v.end, le);
+            if rest < le && text[rest] != b'#' {
                 continue;
             }
         }
@@ -826,6 +917,27 @@ fn push_value(text: &[u8], v: Value, class: Class, ident: &str, out: &mut Vec<Ge
         decoded: None,
         only_if_provider: false,
     });
+}
+
+/// `setPassword(`, `withToken(`, `.password(`: a setter or builder call whose argument is the value.
+fn setter_call(ident: &str, start: usize, text: &[u8]) -> bool {
+    // `ds.setPassword`: the method is the last dotted part.
+    let (method, dotted) = match ident.rfind('.') {
+        Some(i) => (&ident[i + 1..], true),
+        None => (ident, start > 0 && text[start - 1] == b'.'),
+    };
+    let ws = words(method);
+    let first = ws.first().map(String::as_str).unwrap_or("");
+    // Calls that take a secret to check or transform it, not to configure it.
+    const NOT_SETTERS: &[&str] = &[
+        "check", "verify", "validate", "hash", "compare", "match", "matches", "encode", "decode",
+        "encrypt", "decrypt", "get", "is", "has", "find", "load", "read", "fetch", "parse",
+        "reset", "clear", "remove", "delete", "generate", "create", "make", "new", "update",
+        "require", "assert", "expect", "test", "mask", "redact", "sign", "to", "from", "revoke",
+        "rotate",
+    ];
+    (ws.len() >= 2 && matches!(first, "set" | "with" | "use"))
+        || (dotted && !NOT_SETTERS.contains(&first))
 }
 
 /// Does the text before a quoted name end in a call's first argument (`define(`, `setdefault(`)?
@@ -1188,7 +1300,7 @@ fn command_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
         regex::bytes::RegexBuilder::new(
-            r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']"#,
+            r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user)\b[^;\n]{0,80}?\bpassword\s+)["'](?P<p5>[^"'\n]+)["']"#,
         )
         .unicode(false)
         .size_limit(super::rules::REGEX_SIZE_LIMIT)
@@ -1207,6 +1319,7 @@ fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
             ("p2", "sshpass -p"),
             ("p3", "docker login -p"),
             ("p4", "basic auth"),
+            ("p5", "SQL password"),
         ]
         .iter()
         .find_map(|(g, w)| caps.name(g).map(|m| (m, *w))) else {
@@ -1398,6 +1511,7 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 /// Substrings that mark a value as a placeholder or test value (lower-case).
 const STOPWORDS: &[&str] = &[
+    "…",
     "example",
     "sample",
     "dummy",
@@ -1657,6 +1771,10 @@ fn is_sequential(v: &str) -> bool {
 /// Is `value` (assigned to `key`, when known) a placeholder, reference or non-secret?
 pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bool {
     let v = value.trim();
+    // Labels and prompts: " Confirm: ", "Password:".
+    if v.len() != value.len() || v.ends_with(':') {
+        return true;
+    }
     let n = v.chars().count();
     let min = match class {
         Class::Password => 6,
@@ -1680,17 +1798,35 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
         return true;
     }
     // Words built around the name of what they stand for: somepassword, mysecretpassword, nopassword.
-    if v.bytes().all(|c| c.is_ascii_alphabetic())
-        && ["password", "passwd", "secret", "token", "apikey"]
-            .iter()
-            .any(|w| lower.contains(w))
+    // ... also with a few digits or separators: personal-access-token123, iamapassword1.
+    if v.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && v.bytes().filter(u8::is_ascii_digit).count() <= 4
+        && [
+            "password",
+            "passwd",
+            "passphrase",
+            "secret",
+            "token",
+            "apikey",
+            "api-key",
+            "api_key",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
     {
         return true;
     }
     // Attribute paths: settings.SECRET_KEY, request.POST, os.environ.
     if v.contains('.')
-        && v.split('.')
-            .all(|seg| !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_'))
+        && v.split('.').all(|seg| {
+            let b = seg.as_bytes();
+            let uppers = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+            let unders = b.iter().filter(|c| **c == b'_').count();
+            !seg.is_empty()
+                && b.iter().all(|c| c.is_ascii_alphabetic() || *c == b'_')
+                && (uppers * 4 <= b.len() || uppers + unders == b.len())
+        })
     {
         return true;
     }
@@ -1863,10 +1999,6 @@ fn is_identifier_like(v: &str) -> bool {
             return true;
         }
     }
-    // module.Path.Class
-    if has_sep && b.contains(&b'.') && !b.contains(&b'_') && !b.contains(&b'-') {
-        return true;
-    }
     false
 }
 
@@ -1936,7 +2068,8 @@ mod tests {
             "hunter22",
             "s3cr3tP4ss!",
             "Tr0ub4dor&3",
-            "mysecretpassw0rd",
+            "CPOPclpwzu.kgz",
+            "Sup3rS3cr3tPw!",
         ] {
             assert!(!is_placeholder(v, Class::Password, Some("password")), "{v}");
         }

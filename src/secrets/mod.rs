@@ -47,6 +47,11 @@ pub struct SecretsJob {
     keywords: AhoCorasick,
     /// For each keyword pattern, the rules it enables.
     keyword_rules: Vec<Vec<usize>>,
+    /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
+    windowed: Vec<bool>,
+    /// Per keyword pattern: it is one of the generic detectors' name fragments, whose positions the
+    /// detectors take from this pass instead of scanning again (`None` when some fragment is missing).
+    name_patterns: Option<Vec<bool>>,
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
@@ -92,6 +97,7 @@ impl SecretsJob {
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| crate::error::Error::Other(format!("secrets keyword prefilter: {e}")))?;
         let exclude =
@@ -123,10 +129,28 @@ impl SecretsJob {
                 ))
             })?);
         }
+        let windowed = rules
+            .iter()
+            .map(|r| match &r.matcher {
+                Matcher::Regex(re) => !crosses_lines(re.pattern()),
+                Matcher::Detector(_) => false,
+            })
+            .collect();
+        let name_patterns = generic::NAME_KEYWORDS
+            .iter()
+            .all(|k| patterns.iter().any(|p| p == k))
+            .then(|| {
+                patterns
+                    .iter()
+                    .map(|p| generic::NAME_KEYWORDS.contains(&p.as_str()))
+                    .collect()
+            });
         Ok(SecretsJob {
             rules,
             keywords,
             keyword_rules,
+            windowed,
+            name_patterns,
             exclude,
             allow_values,
             stopwords: config.stopwords.iter().map(|s| s.to_lowercase()).collect(),
@@ -154,69 +178,98 @@ impl SecretsJob {
         self.allow_values.iter().any(|r| r.is_match(secret))
     }
 
-    /// Which rules have a keyword in `bytes` (and are enabled).
-    fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Vec<bool> {
-        let mut hit = vec![false; self.rules.len()];
-        let mut remaining = enabled.iter().filter(|e| **e).count();
-        if remaining == 0 {
-            return hit;
+    /// Which rules have a keyword in `bytes` (and are enabled), and where (for windowed rules).
+    fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Hits {
+        let mut hits = Hits {
+            rule: vec![false; self.rules.len()],
+            at: vec![Vec::new(); self.rules.len()],
+            names: Vec::new(),
+        };
+        if !enabled.iter().any(|e| *e) {
+            return hits;
         }
-        let mut seen = vec![false; self.keyword_rules.len()];
         for m in self.keywords.find_overlapping_iter(bytes) {
             let p = m.pattern().as_usize();
-            if seen[p] {
-                continue;
+            let pos = m.start();
+            if self.name_patterns.as_ref().is_some_and(|n| n[p]) {
+                hits.names.push((pos, m.end()));
             }
-            seen[p] = true;
             for &r in &self.keyword_rules[p] {
-                if enabled[r] && !hit[r] {
-                    hit[r] = true;
-                    remaining -= 1;
+                if !enabled[r] {
+                    continue;
                 }
-            }
-            if remaining == 0 {
-                break;
+                hits.rule[r] = true;
+                if self.windowed[r] {
+                    // Occurrences close together share a window.
+                    let at = &mut hits.at[r];
+                    if at.last().is_none_or(|&l| pos >= l + 64) {
+                        at.push(pos);
+                    }
+                }
             }
         }
-        hit
+        hits
     }
 
-    /// Run the regex rules marked in `hit` over `bytes`.
-    fn regex_candidates(&self, rel: &str, bytes: &[u8], hit: &[bool], out: &mut Vec<Candidate>) {
+    /// Run the regex rules marked in `hits` over `text`: around their keywords (a few lines either side)
+    /// for rules that stay within lines, over the whole text for the others (PEM blocks).
+    fn regex_candidates(&self, rel: &str, text: &str, hits: &Hits, out: &mut Vec<Candidate>) {
+        let bytes = text.as_bytes();
         for (i, rule) in self.rules.iter().enumerate() {
-            if !hit[i] || rule.path_allowed(rel) {
+            if !hits.rule[i] || rule.path_allowed(rel) {
                 continue;
             }
-            let Matcher::Regex { re, group } = &rule.matcher else {
+            let Matcher::Regex(lazy) = &rule.matcher else {
                 continue;
             };
-            for caps in re.captures_iter(bytes) {
-                let Some(m) = caps.get(*group).or_else(|| caps.get(0)) else {
-                    continue;
-                };
-                if m.is_empty() {
-                    continue;
+            // Syntax was checked at load; a pattern over the size limits is reported by `scan`.
+            let Ok((re, group)) = lazy.get() else {
+                continue;
+            };
+            let windows = if self.windowed[i] && !hits.at[i].is_empty() {
+                windows_around(bytes, &hits.at[i])
+            } else {
+                vec![(0, bytes.len())]
+            };
+            for (ws, we) in windows {
+                for caps in re.captures_iter(&bytes[ws..we]) {
+                    let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+                        continue;
+                    };
+                    if m.is_empty() {
+                        continue;
+                    }
+                    // ASCII classes can stop inside a multi-byte character: widen to whole characters.
+                    let (mut start, mut end) = (ws + m.start(), ws + m.end());
+                    while !text.is_char_boundary(start) {
+                        start -= 1;
+                    }
+                    while !text.is_char_boundary(end) {
+                        end += 1;
+                    }
+                    let secret = String::from_utf8_lossy(&bytes[start..end]);
+                    if rule.secret_allowed(&secret) || self.globally_allowed(&secret) {
+                        continue;
+                    }
+                    out.push(Candidate {
+                        rule: i,
+                        start,
+                        end,
+                        context: None,
+                        properties: BTreeMap::new(),
+                    });
                 }
-                let secret = String::from_utf8_lossy(m.as_bytes());
-                if rule.secret_allowed(&secret) || self.globally_allowed(&secret) {
-                    continue;
-                }
-                out.push(Candidate {
-                    rule: i,
-                    start: m.start(),
-                    end: m.end(),
-                    context: None,
-                    properties: BTreeMap::new(),
-                });
             }
         }
     }
 
     /// Specific (regex) rules that match inside a decoded value, e.g. a base64 Kubernetes `data:` entry.
     pub(crate) fn rules_matching_decoded(&self, decoded: &str, enabled: &[bool]) -> Option<usize> {
-        let hit = self.rules_hit(decoded.as_bytes(), enabled);
+        let mut hits = self.rules_hit(decoded.as_bytes(), enabled);
+        // A decoded value is small: look at all of it.
+        hits.at.iter_mut().for_each(Vec::clear);
         let mut found: Vec<Candidate> = Vec::new();
-        self.regex_candidates("", decoded.as_bytes(), &hit, &mut found);
+        self.regex_candidates("", decoded, &hits, &mut found);
         found
             .iter()
             .map(|c| c.rule)
@@ -228,12 +281,13 @@ impl SecretsJob {
             return Vec::new();
         }
         let bytes = text.as_bytes();
-        let hit = self.rules_hit(bytes, enabled);
-        if !hit.iter().any(|h| *h) {
+        let hits = self.rules_hit(bytes, enabled);
+        if !hits.rule.iter().any(|h| *h) {
             return Vec::new();
         }
+        let hit = &hits.rule;
         let mut cands = Vec::new();
-        self.regex_candidates(rel, bytes, &hit, &mut cands);
+        self.regex_candidates(rel, text, &hits, &mut cands);
 
         // Generic detectors.
         let mut want_password = None;
@@ -245,15 +299,18 @@ impl SecretsJob {
             match r.matcher {
                 Matcher::Detector(Detector::GenericPassword) => want_password = Some(i),
                 Matcher::Detector(Detector::GenericSecretAssignment) => want_assignment = Some(i),
-                Matcher::Regex { .. } => {}
+                Matcher::Regex(_) => {}
             }
         }
         if want_password.is_some() || want_assignment.is_some() {
-            let found = generic::detect(
+            let mut names = hits.names.clone();
+            names.sort_unstable();
+            let found = generic::detect_at(
                 rel,
                 text,
                 want_password.is_some(),
                 want_assignment.is_some(),
+                self.name_patterns.is_some().then_some(names.as_slice()),
             );
             for g in found {
                 let rule = match g.detector {
@@ -261,16 +318,17 @@ impl SecretsJob {
                     Detector::GenericSecretAssignment => want_assignment,
                 };
                 let Some(mut rule) = rule else { continue };
-                let secret = &text[g.start..g.end];
+                let Some(secret) = text.get(g.start..g.end) else {
+                    continue;
+                };
                 let mut properties = BTreeMap::new();
                 if let Some(decoded) = &g.decoded {
                     // A base64 value: a provider rule matching the decoded text names it better.
                     if let Some(r) = self.rules_matching_decoded(decoded, enabled) {
                         rule = r;
                         properties.insert("decoded-match".into(), serde_json::json!(true));
-                    } else if g.only_if_provider {
-                        continue;
-                    } else if self.rules[rule].secret_allowed(decoded)
+                    } else if g.only_if_provider
+                        || self.rules[rule].secret_allowed(decoded)
                         || self.globally_allowed(decoded)
                     {
                         continue;
@@ -304,7 +362,7 @@ impl SecretsJob {
     /// One candidate per (rule, range); a generic candidate overlapping a specific one is dropped; of two
     /// generic candidates on the same value the first rule (by id) stays.
     fn dedupe(&self, mut cands: Vec<Candidate>) -> Vec<Candidate> {
-        cands.sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)));
+        cands.sort_by_key(|c| (c.start, c.end, c.rule));
         cands.dedup_by(|b, a| a.rule == b.rule && a.start == b.start && a.end == b.end);
         let overlaps = |a: &Candidate, b: &Candidate| a.start < b.end && b.start < a.end;
         let keep: Vec<bool> = cands
@@ -371,6 +429,66 @@ impl SecretsJob {
     }
 }
 
+/// Keyword hits of one file.
+struct Hits {
+    /// Per rule: one of its keywords occurs.
+    rule: Vec<bool>,
+    /// Per windowed rule: where (byte offsets, ascending).
+    at: Vec<Vec<usize>>,
+    /// Where the generic detectors' name fragments occur (byte ranges).
+    names: Vec<(usize, usize)>,
+}
+
+/// Lines of context around a keyword that a windowed rule's regex sees on either side.
+const WINDOW_LINES: usize = 2;
+
+/// Can a regex match across lines (so it must see the whole file)? `\s`, `\n`, `\r`, `(?s)`.
+fn crosses_lines(pattern: &str) -> bool {
+    pattern.contains("\\s")
+        || pattern.contains("\\n")
+        || pattern.contains("\\r")
+        || pattern.contains("(?s")
+        || pattern.contains("\\x0")
+}
+
+/// Merged byte ranges of whole lines: each position's line plus [`WINDOW_LINES`] lines on either side.
+fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &pos in positions {
+        if out.last().is_some_and(|&(_, e)| pos < e) {
+            continue;
+        }
+        let mut start = pos;
+        for _ in 0..=WINDOW_LINES {
+            start = bytes[..start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .unwrap_or(0);
+            if start == 0 {
+                break;
+            }
+        }
+        if start > 0 {
+            start += 1;
+        }
+        let mut end = pos;
+        for _ in 0..=WINDOW_LINES {
+            end = match bytes[end..].iter().position(|&b| b == b'\n') {
+                Some(i) => end + i + 1,
+                None => bytes.len(),
+            };
+            if end == bytes.len() {
+                break;
+            }
+        }
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
 fn clip_key(key: &str) -> String {
     if key.chars().count() > 60 {
         key.chars().take(59).collect::<String>() + "…"
@@ -392,8 +510,7 @@ fn first_paragraph(md: &str) -> String {
 /// How a secret is shown: its first characters (at most 4) and `****`; a PEM block keeps its header line,
 /// which names the key type and is not secret.
 pub fn display_secret(secret: &str) -> String {
-    if secret.starts_with("-----BEGIN") {
-        let rest = &secret[10..];
+    if let Some(rest) = secret.strip_prefix("-----BEGIN") {
         if let Some(i) = rest.find("-----") {
             let header = &secret[..10 + i + 5];
             if !header.contains(['\n', '\r', '\\']) {
@@ -513,6 +630,20 @@ impl Job for SecretsJob {
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         out.notifications.sort();
+        for r in &self.rules {
+            if let Matcher::Regex(lazy) = &r.matcher {
+                if let Some(e) = lazy.failed() {
+                    out.notifications.push(
+                        Notification::new(
+                            NoteLevel::Error,
+                            "rule-error",
+                            format!("{}: rule {} was skipped: {e}", r.source, r.id),
+                        )
+                        .at(r.source.clone(), None),
+                    );
+                }
+            }
+        }
         let active = enabled.iter().filter(|e| **e).count();
         out.properties.insert(
             "secrets-rules".into(),

@@ -118,14 +118,65 @@ impl Detector {
     }
 }
 
+/// A byte regex whose syntax was checked when its rule was loaded and that is compiled on first use:
+/// a scan pays only for the rules whose keywords occur in the scanned files (start-up stays fast with
+/// hundreds of rules).
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    cell: std::sync::OnceLock<std::result::Result<(regex::bytes::Regex, usize), String>>,
+}
+
+impl LazyRegex {
+    /// Check the syntax now; compile later.
+    pub fn new(pattern: &str) -> std::result::Result<Self, String> {
+        check_syntax(pattern)?;
+        Ok(LazyRegex {
+            pattern: pattern.to_string(),
+            cell: std::sync::OnceLock::new(),
+        })
+    }
+
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// The compiled regex and the capture group holding the secret (`secret` if named, else 1 if any
+    /// group, else 0).
+    pub fn get(&self) -> std::result::Result<(&regex::bytes::Regex, usize), &str> {
+        match self.cell.get_or_init(|| {
+            compile_regex(&self.pattern).map(|re| {
+                let group = match re.capture_names().position(|n| n == Some("secret")) {
+                    Some(i) => i,
+                    None if re.captures_len() > 1 => 1,
+                    None => 0,
+                };
+                (re, group)
+            })
+        }) {
+            Ok((re, g)) => Ok((re, *g)),
+            Err(e) => Err(e.as_str()),
+        }
+    }
+
+    /// The compile error, if the regex was used and did not compile (size limits).
+    pub fn failed(&self) -> Option<&str> {
+        match self.cell.get() {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        self.get().is_ok_and(|(re, _)| re.is_match(hay))
+    }
+}
+
 /// How a rule finds its secrets.
 #[derive(Debug, Clone)]
 pub enum Matcher {
-    /// A compiled byte regex (unicode off where possible) and the capture group holding the secret.
-    Regex {
-        re: regex::bytes::Regex,
-        group: usize,
-    },
+    /// A byte regex (unicode classes off where possible).
+    Regex(LazyRegex),
     Detector(Detector),
 }
 
@@ -144,7 +195,7 @@ pub struct Rule {
     pub regex_source: String,
     pub entropy: Option<f64>,
     pub min_length: Option<usize>,
-    pub allow_regexes: Vec<regex::Regex>,
+    pub allow_regexes: Vec<LazyRegex>,
     pub allow_paths: Option<GlobSet>,
     /// Lower-case.
     pub stopwords: Vec<String>,
@@ -186,7 +237,9 @@ impl Rule {
                 return true;
             }
         }
-        self.allow_regexes.iter().any(|r| r.is_match(secret))
+        self.allow_regexes
+            .iter()
+            .any(|r| r.is_match(secret.as_bytes()))
     }
 
     /// What `tollgate rules` and SARIF show.
@@ -232,10 +285,13 @@ impl Rule {
 /// Examples are real-looking credentials; documentation shows them redacted by the rule itself.
 fn redact_example(rule: &Rule, ex: &Example) -> String {
     let text = ex.text().trim_end().to_string();
-    if let Matcher::Regex { re, group } = &rule.matcher {
+    if let Matcher::Regex(lazy) = &rule.matcher {
+        let Ok((re, group)) = lazy.get() else {
+            return text;
+        };
         let mut out = text.clone();
         for caps in re.captures_iter(text.as_bytes()) {
-            if let Some(m) = caps.get(*group).or_else(|| caps.get(0)) {
+            if let Some(m) = caps.get(group).or_else(|| caps.get(0)) {
                 let s = String::from_utf8_lossy(m.as_bytes()).into_owned();
                 if !s.is_empty() {
                     out = out.replace(&s, &crate::text::redact(&s));
@@ -244,7 +300,18 @@ fn redact_example(rule: &Rule, ex: &Example) -> String {
         }
         out
     } else {
-        text
+        // Built-in detectors: redact what they find in the example.
+        let mut hits = super::generic::detect(ex.path(), &text, true, true);
+        hits.sort_by_key(|h| std::cmp::Reverse(h.start));
+        let mut out = text.clone();
+        for h in hits {
+            if let Some(s) = text.get(h.start..h.end) {
+                if h.end <= out.len() {
+                    out.replace_range(h.start..h.end, &crate::text::redact(s));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -308,6 +375,25 @@ pub(crate) fn compile_regex(pattern: &str) -> std::result::Result<regex::bytes::
     match build(false) {
         Ok(r) => Ok(r),
         Err(_) => build(true).map_err(|e| e.to_string()),
+    }
+}
+
+/// Parse a pattern as [`compile_regex`] would, without compiling it.
+fn check_syntax(pattern: &str) -> std::result::Result<(), String> {
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(false)
+            .multi_line(true)
+            .crlf(true)
+            .build()
+            .parse(pattern)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    match parse(false) {
+        Ok(()) => Ok(()),
+        Err(_) => parse(true),
     }
 }
 
@@ -399,17 +485,9 @@ pub fn parse_rule(name: &str, stem: &str, text: &str) -> Result<Rule> {
         }
         (Some(pattern), None) => {
             let line = key_line(text, "regex");
-            let re = compile_regex(pattern)
+            let re = LazyRegex::new(pattern)
                 .map_err(|e| err(line, format!("invalid regex: {}", one_line(&e))))?;
-            if re.is_match(b"") {
-                return Err(err(line, "regex matches the empty string".into()));
-            }
-            let group = match re.capture_names().position(|n| n == Some("secret")) {
-                Some(i) => i,
-                None if re.captures_len() > 1 => 1,
-                None => 0,
-            };
-            Matcher::Regex { re, group }
+            Matcher::Regex(re)
         }
         (None, Some(d)) => match Detector::parse(d) {
             Some(d) => Matcher::Detector(d),
@@ -439,20 +517,12 @@ pub fn parse_rule(name: &str, stem: &str, text: &str) -> Result<Rule> {
     let al_line = key_line(text, "allowlist");
     let mut allow_regexes = Vec::new();
     for r in &file.allowlist.regexes {
-        allow_regexes.push(
-            regex::RegexBuilder::new(r)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-                .map_err(|e| {
-                    err(
-                        al_line,
-                        format!(
-                            "invalid allowlist regex `{r}`: {}",
-                            one_line(&e.to_string())
-                        ),
-                    )
-                })?,
-        );
+        allow_regexes.push(LazyRegex::new(r).map_err(|e| {
+            err(
+                al_line,
+                format!("invalid allowlist regex `{r}`: {}", one_line(&e)),
+            )
+        })?);
     }
     let allow_paths = if file.allowlist.paths.is_empty() {
         None
@@ -633,7 +703,7 @@ examples:
         assert_eq!(r.id, "SEC-TEST-RULE");
         assert_eq!(r.severity, Severity::High);
         match &r.matcher {
-            Matcher::Regex { group, .. } => assert_eq!(*group, 1),
+            Matcher::Regex(re) => assert_eq!(re.get().unwrap().1, 1),
             _ => panic!("expected regex"),
         }
         assert_eq!(r.meta().name, "TestRule");
