@@ -119,6 +119,27 @@ impl SastJob {
         })
     }
 
+    /// Which rules run in a scan: selected, and not deferred to another rule that runs.
+    pub fn enabled_rules(&self, ctx: &ScanContext) -> Vec<bool> {
+        let selected: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
+            .collect();
+        self.rules
+            .iter()
+            .zip(&selected)
+            .map(|(r, &on)| {
+                on && !r.file.deferred_to.iter().any(|d| {
+                    self.rules
+                        .iter()
+                        .zip(&selected)
+                        .any(|(o, &o_on)| o_on && &o.file.id == d)
+                })
+            })
+            .collect()
+    }
+
     /// The loaded rules, sorted by id.
     pub fn loaded_rules(&self) -> &[LoadedRule] {
         &self.rules
@@ -384,11 +405,7 @@ impl Job for SastJob {
     }
 
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
-        let enabled: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
-            .collect();
+        let enabled = self.enabled_rules(ctx);
         let mut picked: Vec<&SourceFile> = files.iter().filter(|f| is_python_file(f)).collect();
         picked.sort();
         let mut out = JobOutput::default();
@@ -469,6 +486,25 @@ mod tests {
         let j = job();
         let enabled = vec![true; j.rules.len()];
         j.scan_source(&mut new_parser(), "app.py", src, &enabled)
+    }
+
+    #[test]
+    fn deferred_rules_run_only_when_their_replacement_does_not() {
+        let rule = |id: &str, extra: &str| {
+            let text = format!(
+                "id: {id}\ntitle: t\nseverity: high\ncwe: [89]\nkind: pattern\nmessage: m\n{extra}docs: {{what: a, why: b, fix: c}}\npattern: {{call: [eval]}}\n"
+            );
+            rules::parse_rule(&text, std::path::Path::new("x.yaml"), Some(id)).unwrap()
+        };
+        let job = SastJob::from_rules(vec![
+            rule("ACME-PRECISE", ""),
+            rule("ACME-FALLBACK", "deferred-to: [ACME-PRECISE]\n"),
+        ])
+        .unwrap();
+        let mut ctx = ScanContext::new(".".into());
+        assert_eq!(job.enabled_rules(&ctx), vec![true, false]);
+        ctx.selection.ignore = vec!["ACME-PRECISE".into()];
+        assert_eq!(job.enabled_rules(&ctx), vec![false, true]);
     }
 
     #[test]

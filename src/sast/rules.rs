@@ -78,6 +78,10 @@ pub struct RuleFile {
     pub ruff: Option<CodeRef>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Rules (usually taint rules) that decide the same question more precisely: while one of them is
+    /// loaded and enabled, this rule does not run (it is the fallback when they are turned off).
+    #[serde(default, rename = "deferred-to")]
+    pub deferred_to: Vec<String>,
     /// `kind: pattern`: the matcher (see [`crate::sast::pattern::PatternSpec`]).
     #[serde(default)]
     pub pattern: Option<crate::sast::pattern::PatternSpec>,
