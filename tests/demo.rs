@@ -41,9 +41,12 @@ fn marked_lines(marker: &str) -> BTreeSet<(String, u64)> {
         let text = std::fs::read_to_string(&entry).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         for (i, l) in lines.iter().enumerate() {
+            // a comment (alone on its line) that starts with the marker: `# PLANTED: ...`, `# safe: ...`
             let t = l.trim_start();
-            let is_comment = t.starts_with('#') || t.starts_with("//");
-            if !(is_comment && t.contains(marker)) {
+            let Some(body) = t.strip_prefix('#').or_else(|| t.strip_prefix("//")) else {
+                continue;
+            };
+            if !body.trim_start().starts_with(marker) {
                 continue;
             }
             // the next line that is not a comment
@@ -106,7 +109,7 @@ fn demo_scan_fails_the_gate_on_the_planted_problems() {
 #[test]
 fn every_planted_problem_is_found() {
     let (_, v) = scan_json();
-    let planted = marked_lines("PLANTED");
+    let planted = marked_lines("PLANTED:");
     assert!(planted.len() >= 12, "{planted:?}");
     for (path, line) in &planted {
         let hits = at(&v, path, *line);
@@ -120,7 +123,7 @@ fn every_planted_problem_is_found() {
 #[test]
 fn safe_look_alikes_stay_quiet() {
     let (_, v) = scan_json();
-    let safe = marked_lines("safe");
+    let safe = marked_lines("safe:");
     assert!(safe.len() >= 8, "{safe:?}");
     for (path, line) in &safe {
         let loud: Vec<String> = at(&v, path, *line)

@@ -119,24 +119,12 @@ impl SastJob {
         })
     }
 
-    /// Which rules run in a scan: selected, and not deferred to another rule that runs.
+    /// Which rules run in a scan: the selected ones. (A rule `deferred-to` a taint rule still runs; its
+    /// findings are filtered in [`SastJob::scan_source`].)
     pub fn enabled_rules(&self, ctx: &ScanContext) -> Vec<bool> {
-        let selected: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
-            .collect();
         self.rules
             .iter()
-            .zip(&selected)
-            .map(|(r, &on)| {
-                on && !r.file.deferred_to.iter().any(|d| {
-                    self.rules
-                        .iter()
-                        .zip(&selected)
-                        .any(|(o, &o_on)| o_on && &o.file.id == d)
-                })
-            })
+            .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
             .collect()
     }
 
@@ -185,6 +173,9 @@ impl SastJob {
         let bytes = source.as_bytes();
         let imports = imports::Imports::from_tree(&tree, bytes);
         let mut findings = Vec::new();
+        // (index in `findings`, inside a function that reads web input) of findings of rules deferred to
+        // a taint rule that runs
+        let mut deferred: Vec<(usize, bool)> = Vec::new();
         for m in self.engine.run(&tree, bytes, &imports, rel, enabled) {
             let rule = &self.rules[m.rule];
             let mut msg = m
@@ -201,6 +192,17 @@ impl SastJob {
                 f.severity = s;
             }
             f.fingerprint_key = fingerprint_key(&rule.file.id, m.node, bytes);
+            if !rule.file.deferred_to.is_empty() {
+                let active = rule.file.deferred_to.iter().any(|d| {
+                    self.rules
+                        .iter()
+                        .zip(enabled)
+                        .any(|(o, &on)| on && &o.file.id == d)
+                });
+                if active {
+                    deferred.push((findings.len(), handles_input(m.node, bytes)));
+                }
+            }
             if let Some(name) = m.name {
                 f.properties
                     .insert("name".into(), serde_json::Value::String(name));
@@ -248,6 +250,34 @@ impl SastJob {
                     .collect();
                 findings.push(f);
             }
+        }
+        // A pattern rule deferred to a taint rule stands down where the taint engine sees the whole flow:
+        // in a function that reads web input (the taint rule reports the real injections there and stays
+        // quiet on constants, sanitized and validated values), and on a line the taint rule reported.
+        // Elsewhere (library code, helpers taking parameters) the pattern still reports, as Bandit does.
+        if !deferred.is_empty() {
+            let mut drop = vec![false; findings.len()];
+            for (i, in_handler) in &deferred {
+                let rule_id = findings[*i].rule_id.clone();
+                let Some(rule) = self.rules.iter().find(|r| r.file.id == rule_id) else {
+                    continue;
+                };
+                let line = findings[*i].location.start_line;
+                let severity = findings[*i].severity;
+                // (a low-severity taint finding, e.g. from an environment variable, does not replace it)
+                let covered = findings.iter().any(|o| {
+                    rule.file.deferred_to.contains(&o.rule_id)
+                        && o.severity >= severity
+                        && o.location.start_line <= line
+                        && o.location.end_line >= line
+                });
+                drop[*i] = *in_handler || covered;
+            }
+            let mut i = 0;
+            findings.retain(|_| {
+                i += 1;
+                !drop[i - 1]
+            });
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
@@ -335,6 +365,62 @@ fn enclosing_function_of(node: Node, source: &[u8]) -> String {
     }
     names.reverse();
     names.join(".")
+}
+
+/// Whether the innermost function around `node` handles web input, so that the taint engine follows its
+/// data: a route decorator (`@app.route`, `@router.get`, `@api_view` ...), a first parameter named
+/// `request`/`req` or typed `...Request`, or a body that reads `request.`.
+fn handles_input(node: Node, source: &[u8]) -> bool {
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        if p.kind() == "function_definition" {
+            let text = |n: Node| n.utf8_text(source).unwrap_or("");
+            if let Some(d) = p.parent().filter(|d| d.kind() == "decorated_definition") {
+                let mut c = d.walk();
+                for dec in d.named_children(&mut c).filter(|x| x.kind() == "decorator") {
+                    let t = text(dec);
+                    if [
+                        ".route(",
+                        ".get(",
+                        ".post(",
+                        ".put(",
+                        ".patch(",
+                        ".delete(",
+                        ".api_route(",
+                        ".websocket(",
+                        "api_view",
+                        "require_http_methods",
+                        "require_GET",
+                        "require_POST",
+                        "action(",
+                    ]
+                    .iter()
+                    .any(|k| t.contains(k))
+                    {
+                        return true;
+                    }
+                }
+            }
+            if let Some(params) = p.child_by_field_name("parameters") {
+                let mut c = params.walk();
+                let first = params
+                    .named_children(&mut c)
+                    .map(|x| text(x).to_string())
+                    .find(|t| t != "self" && t != "cls");
+                if let Some(f) = first {
+                    let name = f.split([':', '=']).next().unwrap_or("").trim();
+                    if name == "request" || name == "req" || f.trim_end().ends_with("Request") {
+                        return true;
+                    }
+                }
+            }
+            return p
+                .child_by_field_name("body")
+                .is_some_and(|b| text(b).contains("request."));
+        }
+        cur = p.parent();
+    }
+    false
 }
 
 fn enclosing_function(tree: &Tree, byte: usize, source: &[u8]) -> String {
@@ -502,7 +588,7 @@ mod tests {
         ])
         .unwrap();
         let mut ctx = ScanContext::new(".".into());
-        assert_eq!(job.enabled_rules(&ctx), vec![true, false]);
+        assert_eq!(job.enabled_rules(&ctx), vec![true, true]);
         ctx.selection.ignore = vec!["ACME-PRECISE".into()];
         assert_eq!(job.enabled_rules(&ctx), vec![false, true]);
     }
