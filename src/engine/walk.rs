@@ -167,8 +167,9 @@ fn error_path(err: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
-/// Lockfiles of large projects are often several MiB; they are read whatever `--max-file-size` says, up
-/// to this size, because a missing lockfile would silently hide vulnerable dependencies.
+/// Lockfiles of large projects and API descriptions are often several MiB; they are read whatever
+/// `--max-file-size` says, up to this size, because skipping them would silently hide vulnerable
+/// dependencies or breaking API changes.
 pub const LOCKFILE_MAX_SIZE: u64 = 128 * 1024 * 1024;
 
 const LOCKFILES: &[&str] = &[
@@ -182,10 +183,19 @@ const LOCKFILES: &[&str] = &[
     "uv.lock",
 ];
 
+/// Lockfiles and API descriptions (`openapi*.json|yaml|yml`, `swagger*...`): large ones are normal.
 fn is_lockfile(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| LOCKFILES.contains(&n))
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if LOCKFILES.contains(&name) {
+        return true;
+    }
+    let lower = name.to_ascii_lowercase();
+    (lower.contains("openapi") || lower.contains("swagger"))
+        && [".json", ".yaml", ".yml"]
+            .iter()
+            .any(|e| lower.ends_with(e))
 }
 
 /// Size and UTF-8 validity of a file that should be scanned, or why not.
