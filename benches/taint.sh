@@ -16,30 +16,10 @@ BIN="$TARGET/release/examples/taint_scan"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# Semgrep taint rules equivalent to a part of tollgate's (Flask sources, five sink classes).
-cat > "$TMP/semgrep-taint.yaml" <<'YAML'
-rules:
-  - id: flask-taint
-    mode: taint
-    languages: [python]
-    severity: ERROR
-    message: user input reaches a sink
-    pattern-sources:
-      - pattern: flask.request.$ANY
-      - pattern: flask.request.$ANY.get(...)
-      - pattern: flask.request.$ANY[...]
-    pattern-sanitizers:
-      - pattern: html.escape(...)
-      - pattern: shlex.quote(...)
-      - pattern: int(...)
-    pattern-sinks:
-      - pattern: os.system(...)
-      - pattern: subprocess.$F(..., shell=True, ...)
-      - pattern: $C.execute($Q, ...)
-      - pattern: open(...)
-      - pattern: eval(...)
-      - pattern: requests.$M(...)
-YAML
+# Semgrep taint rules equivalent to tollgate's (same sinks and sanitizers, web/CLI/env sources), generated
+# from rules/python by benches/taint_semgrep_rules.py (needs PyYAML, which Semgrep's venv has).
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+"$PEERS/python" "$HERE/benches/taint_semgrep_rules.py" "$HERE/rules/python" "$TMP/semgrep-taint.yaml"
 
 measure() { # label command...
   local label=$1; shift
