@@ -131,3 +131,18 @@ fn help_and_version_exit_0() {
         .code(0)
         .stdout(predicate::str::contains("--fail-on"));
 }
+
+#[test]
+fn jobs_sets_threads_and_job_selects_jobs() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.py"), "import os\nos.system(input())\n").unwrap();
+    for threads in [["--jobs", "1"], ["--threads", "2"], ["-j", "1"]] {
+        tollgate()
+            .args(["scan", "--no-progress", "--format", "json", "--job", "sast"])
+            .args(threads)
+            .arg(d.path())
+            .assert()
+            .stdout(predicate::str::contains("\"sast\""))
+            .stdout(predicate::str::contains("\"secrets\"").not());
+    }
+}

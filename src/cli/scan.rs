@@ -32,8 +32,14 @@ pub struct ScanArgs {
     /// (critical, high, medium, low, info, never) [default: high].
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Only run these jobs (comma-separated: secrets, sast, sca, contract).
-    #[arg(long = "job", value_name = "JOB", value_delimiter = ',')]
+    /// Only run these jobs (comma-separated: secrets, sast, sca, contract). Not to be confused with
+    /// `--jobs N`, the number of threads.
+    #[arg(
+        long = "job",
+        visible_alias = "only",
+        value_name = "JOB",
+        value_delimiter = ','
+    )]
     pub jobs: Vec<JobKind>,
     /// Enable only these rules: ids, id prefixes (`SEC-AWS`), job names or ALL (comma-separated, repeatable).
     #[arg(long, value_name = "RULE_OR_PREFIX")]
@@ -52,7 +58,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
     pub max_file_size: Option<u64>,
     /// Worker threads [default: all cores].
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(
+        long = "jobs",
+        short = 'j',
+        visible_alias = "threads",
+        value_name = "N"
+    )]
     pub threads: Option<usize>,
 
     /// Offline OSV database directory (`DIR/<ECOSYSTEM>/all.zip`); overrides the config file.
