@@ -88,3 +88,18 @@ pub fn selector_matches(id: &str, job: JobKind, selector: &str) -> bool {
     }
     id.len() >= s.len() && id[..s.len()].eq_ignore_ascii_case(s)
 }
+
+/// A readable identifier for SARIF `name`: `PY-SQLI-FORMAT` -> `PySqliFormat`, `@types/node` -> `TypesNode`.
+pub fn pascal_case(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let lower = p.to_ascii_lowercase();
+            let mut c = lower.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}

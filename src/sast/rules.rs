@@ -110,7 +110,7 @@ impl LoadedRule {
         RuleMeta {
             id: f.id.clone(),
             job: JobKind::Sast,
-            name: pascal_name(&f.id),
+            name: crate::rule::pascal_case(&f.id),
             title: f.title.clone(),
             description: f.docs.what.trim().to_string(),
             help_markdown: help_markdown(f),
@@ -122,21 +122,6 @@ impl LoadedRule {
             security_severity: None,
         }
     }
-}
-
-/// `PY-SQLI-FORMAT` -> `PySqliFormat`.
-fn pascal_name(id: &str) -> String {
-    id.split(['-', '_'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let lower = p.to_ascii_lowercase();
-            let mut c = lower.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
 }
 
 fn help_markdown(f: &RuleFile) -> String {

@@ -886,7 +886,7 @@ fn advisory_rule(eco: Ecosystem, name: &str, g: &Group<'_>) -> RuleMeta {
         id: g.canonical.clone(),
         job: JobKind::Sca,
         // SARIF wants a readable identifier that is not the id: `VulnerableDependencyFlask`
-        name: format!("VulnerableDependency{}", pascal(name)),
+        name: format!("VulnerableDependency{}", crate::rule::pascal_case(name)),
         title,
         description: format!(
             "{}{}",
@@ -924,18 +924,4 @@ fn merge_rule(r: &mut RuleMeta, g: &Group<'_>) {
     if let Some(s) = g.cvss_score {
         r.security_severity = Some(r.security_severity.map_or(s, |x| x.max(s)));
     }
-}
-
-/// `@types/node` -> `TypesNode`, `pyyaml` -> `Pyyaml`: a name usable as a SARIF rule `name`.
-fn pascal(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
 }

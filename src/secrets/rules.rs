@@ -316,18 +316,7 @@ fn redact_example(rule: &Rule, ex: &Example) -> String {
 }
 
 fn pascal_name(id: &str) -> String {
-    id.trim_start_matches("SEC-")
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let lower = p.to_ascii_lowercase();
-            let mut c = lower.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    crate::rule::pascal_case(id.trim_start_matches("SEC-"))
 }
 
 fn first_paragraph(md: &str) -> String {

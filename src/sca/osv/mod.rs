@@ -177,19 +177,7 @@ pub fn normalize_name(eco: Ecosystem, name: &str) -> std::borrow::Cow<'_, str> {
             if already {
                 return std::borrow::Cow::Borrowed(name);
             }
-            let mut out = String::with_capacity(name.len());
-            let mut sep = false;
-            for c in name.trim().chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    sep = true;
-                } else {
-                    if sep && !out.is_empty() {
-                        out.push('-');
-                    }
-                    sep = false;
-                    out.extend(c.to_lowercase());
-                }
-            }
+            let out = crate::sca::manifests::pep503(name);
             std::borrow::Cow::Owned(out)
         }
         Ecosystem::Npm | Ecosystem::CratesIo => std::borrow::Cow::Borrowed(name.trim()),
