@@ -13,26 +13,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn source_files(root: &Path) -> Vec<SourceFile> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let size = p.metadata().unwrap().len();
-                out.push(SourceFile { rel, abs: p, size });
-            }
-        }
-    }
-    out.sort();
-    out
+    SourceFile::collect(root).unwrap()
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {

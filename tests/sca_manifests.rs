@@ -11,31 +11,8 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sca/manifests")
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(root, &p, out);
-        } else {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let size = p.metadata().unwrap().len();
-            out.push(SourceFile { rel, abs: p, size });
-        }
-    }
-}
-
 fn files_of(root: &Path) -> Vec<SourceFile> {
-    let mut v = Vec::new();
-    walk(root, root, &mut v);
-    v
+    SourceFile::collect(root).unwrap()
 }
 
 fn scan(sub: &str) -> ParseOutput {

@@ -16,29 +16,7 @@ fn job() -> SecretsJob {
 }
 
 fn walk(root: &Path) -> Vec<SourceFile> {
-    fn rec(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                rec(root, &p, out);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let size = std::fs::metadata(&p).unwrap().len();
-                out.push(SourceFile { rel, abs: p, size });
-            }
-        }
-    }
-    let mut out = Vec::new();
-    rec(root, root, &mut out);
-    out
+    SourceFile::collect(root).unwrap()
 }
 
 fn scan(root: &Path) -> Vec<Finding> {

@@ -34,6 +34,30 @@ impl SourceFile {
         }
     }
 
+    /// Every regular file below `root` (no ignore files, no size limit), sorted: for calling a job
+    /// directly, as the tests and benchmarks do. A scan uses the engine's walk instead.
+    pub fn collect(root: &std::path::Path) -> std::io::Result<Vec<SourceFile>> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir)? {
+                let p = e?.path();
+                let meta = std::fs::symlink_metadata(&p)?;
+                if meta.is_dir() {
+                    stack.push(p);
+                } else if meta.is_file() {
+                    out.push(SourceFile {
+                        rel: super::walk::rel_path(root, &p),
+                        abs: p,
+                        size: meta.len(),
+                    });
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// The file name (last path component).
     pub fn file_name(&self) -> &str {
         self.rel.rsplit('/').next().unwrap_or(&self.rel)
