@@ -59,6 +59,21 @@ fn markers(line: &str, job: JobKind, own_line: bool) -> Vec<Marker> {
             out.push(Marker::All("pragma: allowlist nextline secret"));
         }
     }
+    // Bandit's hardcoded-password checks (B105-B107) are secrets findings here: `# nosec` bare or naming
+    // one of them suppresses a secret on that line.
+    if job == JobKind::Secrets && own_line {
+        if let Some(pos) = lower.find("nosec") {
+            let rest = &lower[pos + 5..];
+            let ids: Vec<&str> = rest
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .take_while(|s| s.len() == 4 && s.starts_with('b'))
+                .collect();
+            if ids.is_empty() || ids.iter().any(|i| ["b105", "b106", "b107"].contains(i)) {
+                out.push(Marker::All("nosec"));
+            }
+        }
+    }
     if job == JobKind::Sast {
         if let Some(pos) = lower.find("nosec") {
             let rest = &line[pos + 5..];
@@ -187,5 +202,11 @@ mod tests {
         assert!(check(t, JobKind::Sast, "PY-ANY", 5).is_some());
         assert!(check(t, JobKind::Sast, "PY-OS-SYSTEM", 6).is_some());
         assert!(check(t, JobKind::Sast, "PY-EVAL", 6).is_none());
+        // Bandit's hardcoded-password codes suppress secrets too
+        let b =
+            "p = 'x'  # nosec B105 # used for testing\nq = 'y'  # nosec B602\nr = 'z'  # nosec\n";
+        assert!(check(b, JobKind::Secrets, "SEC-GENERIC-PASSWORD", 1).is_some());
+        assert!(check(b, JobKind::Secrets, "SEC-GENERIC-PASSWORD", 2).is_none());
+        assert!(check(b, JobKind::Secrets, "SEC-GENERIC-PASSWORD", 3).is_some());
     }
 }

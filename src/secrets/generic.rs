@@ -692,7 +692,27 @@ pub fn detect_at(
         Detector::GenericPassword => password,
         Detector::GenericSecretAssignment => assignment,
     });
+    // Minified or generated code (a bundle's one 50 KB line) is full of `password=this.x` shapes that are
+    // not assignments of literals; provider rules still scan such files.
+    out.retain(|h| line_len_at(text, h.start) <= MAX_GENERIC_LINE);
     out
+}
+
+/// Longest line the generic detectors look at (minified bundles have far longer ones).
+const MAX_GENERIC_LINE: usize = 1000;
+
+fn line_len_at(text: &str, at: usize) -> usize {
+    let b = text.as_bytes();
+    let at = at.min(b.len());
+    let start = b[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = b[at..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |i| at + i);
+    end - start
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -2005,6 +2025,17 @@ fn is_identifier_like(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minified_lines_are_left_to_provider_rules() {
+        let short = "db_password = \"Zq8vK2mP9xW4tL7n\"\n";
+        assert_eq!(detect("app.py", short, true, true).len(), 1);
+        let long = format!(
+            "var a=1;{}db_password=\"Zq8vK2mP9xW4tL7n\";\n",
+            "x=1;".repeat(400)
+        );
+        assert!(detect("bundle.js", &long, true, true).is_empty());
+    }
 
     fn hits(rel: &str, text: &str) -> Vec<(Detector, String)> {
         detect(rel, text, true, true)
