@@ -177,7 +177,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     if show_progress {
         progress.set_style(
             indicatif::ProgressStyle::with_template(
-                "{spinner} {msg}: {pos}/{len} jobs done, {elapsed}",
+                "{spinner} {msg}; {pos} file checks, {elapsed}",
             )
             .expect("valid template"),
         );
@@ -240,7 +240,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    if args.output.is_some() && args.format != Format::Text && !args.quiet {
+    // The report went to a file: still tell the person at the terminal the verdict.
+    if args.output.is_some() && !args.quiet {
         eprintln!("{}", verdict.reason);
     }
     Ok(verdict.exit_code())

@@ -187,18 +187,24 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     };
 
     let outputs: Mutex<Vec<(JobKind, JobOutput)>> = Mutex::new(Vec::new());
-    opts.progress.set_length(jobs.len() as u64);
+    let n_files = walked.files.len();
+    let n_jobs = jobs.len();
+    let jobs_done = std::sync::atomic::AtomicUsize::new(0);
     opts.progress
-        .set_message(format!("scanning {} files", walked.files.len()));
+        .set_message(format!("scanning {n_files} files, 0/{n_jobs} jobs done"));
     pool.install(|| {
         rayon::scope(|s| {
             for job in jobs {
                 let ctx = &ctx;
                 let files = &walked.files;
                 let outputs = &outputs;
+                let jobs_done = &jobs_done;
                 s.spawn(move |_| {
                     let out = job.scan(files, ctx);
-                    ctx.progress.inc(1);
+                    let done = jobs_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    ctx.progress.set_message(format!(
+                        "scanning {n_files} files, {done}/{n_jobs} jobs done"
+                    ));
                     outputs.lock().unwrap().push((job.kind(), out));
                 });
             }
