@@ -23,6 +23,37 @@ fn table<'a, 'i>(t: &'a DeTable<'i>, path: &[&str]) -> Option<&'a DeTable<'i>> {
 }
 
 /// A Poetry version constraint: `1.2.3` and `==1.2.3` are exact; `^`, `~`, `*`, ranges are not.
+/// A dependency given as a table (Poetry's `{ git = ..., version = ... }`, Pipfile's `{ path = ... }`):
+/// git, path and URL sources are skipped with a reason, else its `version` is the spec.
+fn table_source(
+    d: &DeTable<'_>,
+    url_key: &str,
+    spec_of: impl Fn(&str) -> Resolved,
+) -> (Resolved, String) {
+    let s = |key: &str| {
+        get(d, key)
+            .and_then(|v| v.get_ref().as_str())
+            .map(str::to_string)
+    };
+    for (key, what) in [
+        ("git", "git source"),
+        ("path", "local path"),
+        (url_key, "direct URL"),
+    ] {
+        if let Some(v) = s(key) {
+            return (
+                skipped(format!(
+                    "{what}, not a registry package: {}",
+                    redact_url(&v)
+                )),
+                String::new(),
+            );
+        }
+    }
+    let spec = s("version").unwrap_or_else(|| "*".into());
+    (spec_of(&spec), spec)
+}
+
 fn poetry_spec(spec: &str) -> Resolved {
     let s = spec.trim();
     let v = s.strip_prefix("==").unwrap_or(s).trim();
@@ -160,41 +191,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             }
             let (resolved, spec) = match v.get_ref() {
                 DeValue::String(s) => (poetry_spec(s), s.to_string()),
-                DeValue::Table(d) => {
-                    let s = |key: &str| {
-                        get(d, key)
-                            .and_then(|v| v.get_ref().as_str())
-                            .map(str::to_string)
-                    };
-                    if let Some(g) = s("git") {
-                        (
-                            skipped(format!(
-                                "git source, not a registry package: {}",
-                                redact_url(&g)
-                            )),
-                            String::new(),
-                        )
-                    } else if let Some(p) = s("path") {
-                        (
-                            skipped(format!(
-                                "local path, not a registry package: {}",
-                                redact_url(&p)
-                            )),
-                            String::new(),
-                        )
-                    } else if let Some(u) = s("url") {
-                        (
-                            skipped(format!(
-                                "direct URL, not a registry package: {}",
-                                redact_url(&u)
-                            )),
-                            String::new(),
-                        )
-                    } else {
-                        let spec = s("version").unwrap_or_else(|| "*".into());
-                        (poetry_spec(&spec), spec)
-                    }
-                }
+                DeValue::Table(d) => table_source(d, "url", poetry_spec),
                 DeValue::Array(_) => (
                     unpinned("several constraints (by environment)"),
                     String::new(),
@@ -256,41 +253,7 @@ pub(crate) fn parse_pipfile_manifest(rel: &str, text: &str) -> FileOut {
             };
             let (resolved, spec) = match v.get_ref() {
                 DeValue::String(s) => (spec_of(s), s.to_string()),
-                DeValue::Table(d) => {
-                    let s = |key: &str| {
-                        get(d, key)
-                            .and_then(|v| v.get_ref().as_str())
-                            .map(str::to_string)
-                    };
-                    if let Some(g) = s("git") {
-                        (
-                            skipped(format!(
-                                "git source, not a registry package: {}",
-                                redact_url(&g)
-                            )),
-                            String::new(),
-                        )
-                    } else if let Some(p) = s("path") {
-                        (
-                            skipped(format!(
-                                "local path, not a registry package: {}",
-                                redact_url(&p)
-                            )),
-                            String::new(),
-                        )
-                    } else if let Some(u) = s("file") {
-                        (
-                            skipped(format!(
-                                "direct URL, not a registry package: {}",
-                                redact_url(&u)
-                            )),
-                            String::new(),
-                        )
-                    } else {
-                        let spec = s("version").unwrap_or_else(|| "*".into());
-                        (spec_of(&spec), spec)
-                    }
-                }
+                DeValue::Table(d) => table_source(d, "file", spec_of),
                 _ => {
                     out.notes.push(b.error_at(
                         v.span().start,
