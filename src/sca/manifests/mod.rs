@@ -250,6 +250,16 @@ impl<'a> Builder<'a> {
         let (line, col) = self.idx.position(off);
         error_note(NoteLevel::Error, self.rel, line, what).with_column(Some(col))
     }
+
+    /// The file as a JSON object, or the error notification (`invalid JSON`, `<what> is not a JSON object`).
+    pub fn json_object(&self, text: &str, what: &str) -> Result<json::JNode, Notification> {
+        let root =
+            json::parse(text).map_err(|e| self.error_at(e.off, format!("invalid JSON: {e}")))?;
+        if root.as_obj().is_none() {
+            return Err(self.error_at(root.off, format!("{what} is not a JSON object")));
+        }
+        Ok(root)
+    }
 }
 
 pub(crate) fn exact(v: impl Into<String>) -> Resolved {

@@ -102,19 +102,13 @@ pub(crate) fn classify(name: &str, spec: &str) -> (String, Resolved) {
 pub(crate) fn parse_package_json(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::Npm);
     let mut out = FileOut::default();
-    let root = match json::parse(text) {
+    let root = match b.json_object(text, "package.json") {
         Ok(v) => v,
-        Err(e) => {
-            out.notes
-                .push(b.error_at(e.off, format!("invalid JSON: {e}")));
+        Err(n) => {
+            out.notes.push(n);
             return out;
         }
     };
-    if root.as_obj().is_none() {
-        out.notes
-            .push(b.error_at(root.off, "package.json is not a JSON object"));
-        return out;
-    }
     let ws = root.get("workspaces");
     let ws = ws.and_then(|w| w.get("packages")).or(ws);
     if let Some(json::JValue::Arr(a)) = ws.map(|w| &w.v) {
@@ -179,19 +173,13 @@ fn lock_non_registry(version: &str, resolved: Option<&str>) -> Option<String> {
 pub(crate) fn parse_package_lock(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::Npm);
     let mut out = FileOut::default();
-    let root = match json::parse(text) {
+    let root = match b.json_object(text, "lockfile") {
         Ok(v) => v,
-        Err(e) => {
-            out.notes
-                .push(b.error_at(e.off, format!("invalid JSON: {e}")));
+        Err(n) => {
+            out.notes.push(n);
             return out;
         }
     };
-    if root.as_obj().is_none() {
-        out.notes
-            .push(b.error_at(root.off, "lockfile is not a JSON object"));
-        return out;
-    }
     out.dev_known = true;
     let version = root.get("lockfileVersion").and_then(|v| match &v.v {
         json::JValue::Num(n) => n.parse::<u32>().ok(),

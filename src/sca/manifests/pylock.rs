@@ -1,6 +1,5 @@
 //! Python lockfiles: `poetry.lock`, `Pipfile.lock`, `uv.lock`.
 
-use super::json;
 use super::requirements::redact_url;
 use super::{exact, skipped, unpinned, Builder, FileOut};
 use crate::sca::model::Ecosystem;
@@ -237,19 +236,13 @@ pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
 pub(crate) fn parse_pipfile(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::PyPI);
     let mut out = FileOut::default();
-    let root = match json::parse(text) {
+    let root = match b.json_object(text, "Pipfile.lock") {
         Ok(v) => v,
-        Err(e) => {
-            out.notes
-                .push(b.error_at(e.off, format!("invalid JSON: {e}")));
+        Err(n) => {
+            out.notes.push(n);
             return out;
         }
     };
-    if root.as_obj().is_none() {
-        out.notes
-            .push(b.error_at(root.off, "Pipfile.lock is not a JSON object"));
-        return out;
-    }
     out.dev_known = true;
     for (section, dev) in [("default", false), ("develop", true)] {
         let Some(sec) = root.get(section) else {
