@@ -39,6 +39,26 @@ pub struct GenericHit {
     pub only_if_provider: bool,
 }
 
+impl GenericHit {
+    fn new(
+        detector: Detector,
+        start: usize,
+        end: usize,
+        key: Option<String>,
+        kind: Option<&'static str>,
+    ) -> Self {
+        GenericHit {
+            detector,
+            start,
+            end,
+            key,
+            kind,
+            decoded: None,
+            only_if_provider: false,
+        }
+    }
+}
+
 /// What a name says about its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Class {
@@ -1149,14 +1169,7 @@ fn starts_with_ci(b: &[u8], prefix: &[u8]) -> bool {
 fn url_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        regex::bytes::RegexBuilder::new(
-            r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\,]{1,256})@[a-z0-9\[\]\-_.%$]"#,
-        )
-        .unicode(false)
-        .size_limit(super::rules::REGEX_SIZE_LIMIT)
-        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
-        .build()
-        .expect("static regex")
+        bytes_regex(r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\,]{1,256})@[a-z0-9\[\]\-_.%$]"#)
     })
 }
 
@@ -1176,15 +1189,13 @@ fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
             continue;
         }
         // A short password is still a password in a URL; placeholders are handled above.
-        out.push(GenericHit {
-            detector: Detector::GenericPassword,
-            start: pass.start(),
-            end: pass.end(),
-            key: Some("URL".into()),
-            kind: Some("url-password"),
-            decoded: None,
-            only_if_provider: false,
-        });
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            pass.start(),
+            pass.end(),
+            Some("URL".into()),
+            Some("url-password"),
+        ));
     }
 }
 
@@ -1214,14 +1225,7 @@ fn percent_decode(s: &str) -> String {
 fn auth_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        regex::bytes::RegexBuilder::new(
-            r#"(?i)authorization["']?\s*[:=,]\s*["']?(?P<scheme>basic|bearer|token)\s+(?P<cred>[A-Za-z0-9+/=._~\-]{8,})"#,
-        )
-        .unicode(false)
-        .size_limit(super::rules::REGEX_SIZE_LIMIT)
-        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
-        .build()
-        .expect("static regex")
+        bytes_regex(r#"(?i)authorization["']?\s*[:=,]\s*["']?(?P<scheme>basic|bearer|token)\s+(?P<cred>[A-Za-z0-9+/=._~\-]{8,})"#)
     })
 }
 
@@ -1243,44 +1247,42 @@ fn auth_headers(text: &str, out: &mut Vec<GenericHit>) {
             if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
                 continue;
             }
-            out.push(GenericHit {
-                detector: Detector::GenericPassword,
-                start: cred.start(),
-                end: cred.end(),
-                key: Some("Authorization: Basic".into()),
-                kind: Some("basic-auth"),
-                decoded: None,
-                only_if_provider: false,
-            });
+            out.push(GenericHit::new(
+                Detector::GenericPassword,
+                cred.start(),
+                cred.end(),
+                Some("Authorization: Basic".into()),
+                Some("basic-auth"),
+            ));
         } else {
             if is_placeholder(value, Class::Secret, None) {
                 continue;
             }
-            out.push(GenericHit {
-                detector: Detector::GenericSecretAssignment,
-                start: cred.start(),
-                end: cred.end(),
-                key: Some("Authorization: Bearer".into()),
-                kind: Some("bearer-token"),
-                decoded: None,
-                only_if_provider: false,
-            });
+            out.push(GenericHit::new(
+                Detector::GenericSecretAssignment,
+                cred.start(),
+                cred.end(),
+                Some("Authorization: Bearer".into()),
+                Some("bearer-token"),
+            ));
         }
     }
+}
+
+/// A built-in byte regex: no Unicode classes, the same size limits as rule regexes.
+fn bytes_regex(pattern: &str) -> regex::bytes::Regex {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(super::rules::REGEX_SIZE_LIMIT)
+        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
+        .build()
+        .expect("static regex")
 }
 
 fn curl_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        regex::bytes::RegexBuilder::new(
-            r#"(?:^|[\s'"])(?:-u|--user)(?:\s+|=)["']?(?P<user>[^\s:"'$]{1,128}):(?P<pass>[^\s"']{1,256})"#,
-        )
-        .unicode(false)
-        .multi_line(true)
-        .size_limit(super::rules::REGEX_SIZE_LIMIT)
-        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
-        .build()
-        .expect("static regex")
+        bytes_regex(r#"(?m)(?:^|[\s'"])(?:-u|--user)(?:\s+|=)["']?(?P<user>[^\s:"'$]{1,128}):(?P<pass>[^\s"']{1,256})"#)
     })
 }
 
@@ -1304,29 +1306,20 @@ fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
         if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
             continue;
         }
-        out.push(GenericHit {
-            detector: Detector::GenericPassword,
-            start: pass.start(),
-            end: pass.end(),
-            key: Some("curl -u".into()),
-            kind: Some("curl-user"),
-            decoded: None,
-            only_if_provider: false,
-        });
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            pass.start(),
+            pass.end(),
+            Some("curl -u".into()),
+            Some("curl-user"),
+        ));
     }
 }
 
 fn command_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        regex::bytes::RegexBuilder::new(
-            r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user)\b[^;\n]{0,80}?\bpassword\s+)["'](?P<p5>[^"'\n]+)["']"#,
-        )
-        .unicode(false)
-        .size_limit(super::rules::REGEX_SIZE_LIMIT)
-        .dfa_size_limit(super::rules::DFA_SIZE_LIMIT)
-        .build()
-        .expect("static regex")
+        bytes_regex(r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user)\b[^;\n]{0,80}?\bpassword\s+)["'](?P<p5>[^"'\n]+)["']"#)
     })
 }
 
@@ -1351,15 +1344,13 @@ fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
         if is_placeholder(pw, Class::Password, None) {
             continue;
         }
-        out.push(GenericHit {
-            detector: Detector::GenericPassword,
-            start: m.start(),
-            end: m.end(),
-            key: Some(what.into()),
-            kind: Some("command-password"),
-            decoded: None,
-            only_if_provider: false,
-        });
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            m.start(),
+            m.end(),
+            Some(what.into()),
+            Some("command-password"),
+        ));
     }
 }
 
