@@ -40,11 +40,11 @@ impl Job for FakeJob {
             })
             .collect()
     }
-    fn scan(&self, files: &[SourceFile], _ctx: &ScanContext) -> JobOutput {
+    fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
         let mut out = JobOutput::default();
         for f in files {
             out.files_scanned += 1;
-            let text = match f.read_text() {
+            let text = match ctx.read_text(f) {
                 Ok(t) => t,
                 Err(n) => {
                     out.notifications.push(n);

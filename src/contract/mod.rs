@@ -429,7 +429,7 @@ impl Job for ContractJob {
                     ctx.progress.inc(1);
                     return None;
                 }
-                let text = match f.read_text() {
+                let text = match ctx.read_text(f) {
                     Ok(t) => t,
                     Err(n) => {
                         ctx.progress.inc(1);

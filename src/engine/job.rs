@@ -17,13 +17,19 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// The file's text. Invalid UTF-8 is replaced (the engine has already told the user about it); an
-    /// unreadable file gives a notification the job should add to its output.
+    /// The file's text, with invalid UTF-8 replaced; an unreadable file gives a notification the job
+    /// should add to its output. In a scan, prefer [`ScanContext::read_text`], which also tells the user
+    /// about invalid UTF-8.
     pub fn read_text(&self) -> Result<String, Notification> {
+        self.read_text_checked().map(|(s, _)| s)
+    }
+
+    /// [`SourceFile::read_text`], and whether bytes had to be replaced.
+    pub fn read_text_checked(&self) -> Result<(String, bool), Notification> {
         match std::fs::read(&self.abs) {
             Ok(bytes) => Ok(match String::from_utf8(bytes) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Ok(s) => (s, false),
+                Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
             }),
             Err(e) => Err(Notification::new(
                 crate::finding::NoteLevel::Warning,
@@ -123,6 +129,8 @@ pub struct ScanContext {
     pub extra_rule_dirs: Vec<PathBuf>,
     /// Advances by one per file a job has finished with (hidden when there is no progress bar).
     pub progress: indicatif::ProgressBar,
+    /// Files read with invalid UTF-8 replaced (reported once by the engine).
+    lossy: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl ScanContext {
@@ -132,7 +140,23 @@ impl ScanContext {
             selection: RuleSelection::default(),
             extra_rule_dirs: Vec::new(),
             progress: indicatif::ProgressBar::hidden(),
+            lossy: Default::default(),
         }
+    }
+
+    /// Read a file of the scan as text: invalid UTF-8 is replaced and remembered, so the engine says so
+    /// once, whichever jobs read the file.
+    pub fn read_text(&self, file: &SourceFile) -> Result<String, Notification> {
+        let (text, lossy) = file.read_text_checked()?;
+        if lossy {
+            self.lossy.lock().unwrap().insert(file.rel.clone());
+        }
+        Ok(text)
+    }
+
+    /// Files read so far that were not valid UTF-8.
+    pub fn lossy_files(&self) -> Vec<String> {
+        self.lossy.lock().unwrap().iter().cloned().collect()
     }
 
     pub fn rule_enabled(&self, id: &str, job: JobKind) -> bool {

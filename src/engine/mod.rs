@@ -141,17 +141,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         let rel = walk::rel_path(&root, &opts.path);
         let mut w = walk::WalkResult::default();
         match walk::classify(&opts.path, opts.max_file_size) {
-            Ok((size, utf8)) => {
-                if !utf8 {
-                    w.notifications.push(
-                        Notification::new(
-                            NoteLevel::Note,
-                            "invalid-utf8",
-                            format!("{rel}: not valid UTF-8; scanned with invalid bytes replaced"),
-                        )
-                        .at(rel.clone(), None),
-                    );
-                }
+            Ok(size) => {
                 w.files.push(SourceFile {
                     rel,
                     abs: opts.path.clone(),
@@ -179,12 +169,10 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         (opts.path.clone(), w)
     };
 
-    let ctx = ScanContext {
-        root: root.clone(),
-        selection: opts.selection.clone(),
-        extra_rule_dirs: opts.extra_rule_dirs.clone(),
-        progress: opts.progress.clone(),
-    };
+    let mut ctx = ScanContext::new(root.clone());
+    ctx.selection = opts.selection.clone();
+    ctx.extra_rule_dirs = opts.extra_rule_dirs.clone();
+    ctx.progress = opts.progress.clone();
 
     let outputs: Mutex<Vec<(JobKind, JobOutput)>> = Mutex::new(Vec::new());
     let n_files = walked.files.len();
@@ -216,6 +204,16 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
 
     let mut findings = Vec::new();
     let mut notifications = walked.notifications;
+    for rel in ctx.lossy_files() {
+        notifications.push(
+            Notification::new(
+                NoteLevel::Note,
+                "invalid-utf8",
+                format!("{rel}: not valid UTF-8; scanned with invalid bytes replaced"),
+            )
+            .at(rel, None),
+        );
+    }
     let mut rules: BTreeMap<String, RuleMeta> = BTreeMap::new();
     let mut properties = BTreeMap::new();
     let mut stats = ScanStats {

@@ -109,21 +109,8 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Result<WalkResult> {
             let path = entry.path().to_path_buf();
             let rel = rel_path(root, &path);
             match classify(&path, max) {
-                Ok((size, utf8)) => {
-                    let mut o = out.lock().unwrap();
-                    if !utf8 {
-                        o.notifications.push(
-                            Notification::new(
-                                NoteLevel::Note,
-                                "invalid-utf8",
-                                format!(
-                                    "{rel}: not valid UTF-8; scanned with invalid bytes replaced"
-                                ),
-                            )
-                            .at(rel.clone(), None),
-                        );
-                    }
-                    o.files.push(SourceFile {
+                Ok(size) => {
+                    out.lock().unwrap().files.push(SourceFile {
                         rel,
                         abs: path,
                         size,
@@ -198,8 +185,10 @@ fn is_lockfile(path: &Path) -> bool {
             .any(|e| lower.ends_with(e))
 }
 
-/// Size and UTF-8 validity of a file that should be scanned, or why not.
-pub fn classify(path: &Path, max: u64) -> std::result::Result<(u64, bool), (SkipReason, String)> {
+/// Size of a file that should be scanned, or why not. Only the first 8 KiB are read (a NUL byte there
+/// means binary): the jobs read the file themselves, once. Invalid UTF-8 is noticed when they do
+/// ([`super::ScanContext::read_text`]).
+pub fn classify(path: &Path, max: u64) -> std::result::Result<u64, (SkipReason, String)> {
     let meta = std::fs::metadata(path)
         .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
     let size = meta.len();
@@ -214,14 +203,14 @@ pub fn classify(path: &Path, max: u64) -> std::result::Result<(u64, bool), (Skip
             format!("skipped: {size} bytes is over the --max-file-size limit of {max} bytes"),
         ));
     }
-    let mut f = std::fs::File::open(path)
+    let f = std::fs::File::open(path)
         .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
-    let mut buf = Vec::with_capacity(size as usize + 1);
-    f.read_to_end(&mut buf)
+    let mut head = Vec::with_capacity(8192);
+    f.take(8192)
+        .read_to_end(&mut head)
         .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
-    let head = &buf[..buf.len().min(8192)];
     if head.contains(&0) {
         return Err((SkipReason::Binary, "skipped: binary file".to_string()));
     }
-    Ok((size, std::str::from_utf8(&buf).is_ok()))
+    Ok(size)
 }

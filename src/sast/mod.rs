@@ -513,7 +513,7 @@ impl Job for SastJob {
         let results: Vec<(Vec<Finding>, Vec<Notification>)> = picked
             .par_iter()
             .map_init(new_parser, |parser, file| {
-                let r = match file.read_text() {
+                let r = match ctx.read_text(file) {
                     Ok(text) => self.scan_source(parser, &file.rel, &text, &enabled),
                     Err(note) => (Vec::new(), vec![note]),
                 };

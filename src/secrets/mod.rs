@@ -612,7 +612,7 @@ impl Job for SecretsJob {
         let results: Vec<(Vec<Finding>, Option<Notification>)> = files
             .par_iter()
             .map(|f| {
-                let r = match f.read_text() {
+                let r = match ctx.read_text(f) {
                     Ok(text) => (self.scan_file(&f.rel, &text, &enabled), None),
                     Err(n) => (Vec::new(), Some(n)),
                 };
