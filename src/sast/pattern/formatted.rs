@@ -365,6 +365,9 @@ pub(super) fn is_safe_conversion(name: &str) -> bool {
     matches!(
         lower.as_str(),
         "int" | "float" | "len" | "bool" | "abs" | "round" | "hex" | "ord" | "id"
+    // translations of constant messages (`_("...")`, `gettext_lazy("...")`)
+            | "_" | "gettext" | "gettext_lazy" | "ngettext" | "pgettext" | "ugettext" | "ugettext_lazy"
+            | "gettext_noop" | "pgettext_lazy" | "ngettext_lazy" | "lazy_gettext"
     ) || lower.contains("quote")
         || lower.contains("escape")
         || lower == "identifier"
@@ -527,4 +530,73 @@ pub(super) fn context_matches(subject: Node, source: &[u8], re: &Regex) -> bool 
         cur = p.parent();
     }
     false
+}
+
+/// Is this program name a command shell (`sh`, `/bin/bash`, `C:\\Windows\\System32\\cmd.exe`, `pwsh`)?
+pub fn is_shell_program(name: &str) -> bool {
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    matches!(
+        base,
+        "sh" | "bash"
+            | "zsh"
+            | "dash"
+            | "ksh"
+            | "mksh"
+            | "ash"
+            | "csh"
+            | "tcsh"
+            | "fish"
+            | "busybox"
+            | "cmd"
+            | "powershell"
+            | "pwsh"
+    )
+}
+
+/// Is this argument the flag after which a shell takes a command string (`-c`, `-lc`, `-ec`, `/c`, `/k`,
+/// `-Command`)?
+pub fn is_shell_command_flag(flag: &str) -> bool {
+    let f = flag.to_ascii_lowercase();
+    if f == "/c" || f == "/k" || f == "-command" || f == "-encodedcommand" {
+        return true;
+    }
+    f.strip_prefix('-').is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() <= 4
+            && rest.contains('c')
+            && rest.chars().all(|c| c.is_ascii_alphabetic())
+    })
+}
+
+/// `["sh", "-c", cmd]`, `("bash", "-lc", f"... {x}")`, `["cmd.exe", "/c", cmd]`: a list or tuple literal with
+/// a shell program, its command flag, and a dynamic element after them.
+pub(super) fn is_shell_command_list(n: Node, source: &[u8]) -> bool {
+    if !matches!(n.kind(), "list" | "tuple") {
+        return false;
+    }
+    let mut c = n.walk();
+    let elems: Vec<Node> = n
+        .named_children(&mut c)
+        .filter(|e| e.kind() != "comment")
+        .collect();
+    let Some(shell) = elems
+        .iter()
+        .position(|e| string_value(*e, source).is_some_and(|s| is_shell_program(&s)))
+    else {
+        return false;
+    };
+    let Some(flag) = elems[shell + 1..]
+        .iter()
+        .position(|e| string_value(*e, source).is_some_and(|s| is_shell_command_flag(&s)))
+    else {
+        return false;
+    };
+    elems[shell + 1 + flag + 1..]
+        .iter()
+        .any(|e| risky(*e, source))
 }

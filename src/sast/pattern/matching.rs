@@ -486,6 +486,15 @@ pub(super) fn eval_pred(p: &Pred, value: Option<Node>, uncertain: bool, env: &En
                     .imports
                     .resolve_node(v, env.source)
                     .is_some_and(|q| set.matches(&q)),
+                Pred::Is(kind)
+                    if v.kind() == "identifier"
+                        && !matches!(
+                            kind,
+                            ValueKind::Literal | ValueKind::NonLiteral | ValueKind::StringLiteral
+                        ) =>
+                {
+                    is_through_definitions(*kind, v, env.source, 0)
+                }
                 Pred::Is(kind) => match kind {
                     ValueKind::Literal => is_constant(v),
                     ValueKind::NonLiteral => !is_constant(v),
@@ -495,6 +504,7 @@ pub(super) fn eval_pred(p: &Pred, value: Option<Node>, uncertain: bool, env: &En
                     ValueKind::FormattedSqlValue => {
                         is_formatted_string(v, env.source) && sql_value_formatted(v, env.source)
                     }
+                    ValueKind::ShellCommand => is_shell_command_list(v, env.source),
                 },
                 Pred::Truthy(want) => {
                     let t = match literal(v, env.source) {
@@ -562,4 +572,147 @@ pub(super) fn select_argument<'t>(
         }
     }
     (found, uncertain && found.is_none())
+}
+
+/// `is:` on a variable: the test holds for any value assigned to it earlier in the same function
+/// (`q = f"... {x}"` ... `cur.execute(q)`; `q += " AND b = '" + y + "'"`), following up to three
+/// name-to-name hops. A parameter, or a name the function never assigns, is dynamic and nothing else.
+fn is_through_definitions(kind: ValueKind, v: Node, source: &[u8], hops: u32) -> bool {
+    let holds = |n: Node| match kind {
+        ValueKind::FormattedString => is_formatted_string(n, source),
+        ValueKind::FormattedSqlValue => {
+            is_formatted_string(n, source) && sql_value_formatted(n, source)
+        }
+        ValueKind::ShellCommand => is_shell_command_list(n, source),
+        _ => risky(n, source),
+    };
+    let (defs, parameter) = definitions(v, source);
+    if defs.is_empty() || parameter {
+        return kind == ValueKind::Dynamic && risky(v, source);
+    }
+    let name = text(v, source);
+    defs.into_iter().any(|d| {
+        let d = unparen(d);
+        if d.kind() == "identifier" && hops < 3 {
+            return is_through_definitions(kind, d, source, hops + 1);
+        }
+        if !holds(d) {
+            return false;
+        }
+        // `sql = f"CASE WHEN {sql} THEN 1 END"`: when the only variable part is the name itself, it is
+        // as dynamic as the name was before
+        match self_reference(d, name, source) {
+            Some(earlier) if hops < 3 => {
+                is_through_definitions(ValueKind::Dynamic, earlier, source, hops + 1)
+            }
+            _ => true,
+        }
+    })
+}
+
+/// The right-hand sides of the assignments (`=`, `+=`) to the variable `v` that come before it in its
+/// function (or module), not counting nested functions and classes; and whether it is a parameter.
+fn definitions<'t>(v: Node<'t>, source: &[u8]) -> (Vec<Node<'t>>, bool) {
+    let name = text(v, source);
+    let mut scope = v;
+    while let Some(p) = scope.parent() {
+        scope = p;
+        if matches!(scope.kind(), "function_definition" | "lambda") {
+            break;
+        }
+    }
+    let mut parameter = false;
+    if let Some(params) = scope.child_by_field_name("parameters") {
+        let mut c = params.walk();
+        for p in params.named_children(&mut c) {
+            let id = if p.kind() == "identifier" {
+                Some(p)
+            } else {
+                p.child_by_field_name("name")
+                    .or_else(|| p.named_child(0))
+                    .filter(|n| n.kind() == "identifier")
+            };
+            if id.is_some_and(|id| text(id, source) == name) {
+                parameter = true;
+            }
+        }
+    }
+    let mut defs = Vec::new();
+    let mut cursor = scope.walk();
+    let mut budget = 20_000u32;
+    'walk: loop {
+        let n = cursor.node();
+        budget = budget.saturating_sub(1);
+        let nested = n.id() != scope.id()
+            && matches!(
+                n.kind(),
+                "function_definition" | "class_definition" | "lambda"
+            );
+        if n.start_byte() >= v.start_byte() || budget == 0 {
+            break;
+        }
+        if matches!(n.kind(), "assignment" | "augmented_assignment")
+            && n.end_byte() <= v.start_byte()
+        {
+            if let (Some(l), Some(r)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) {
+                if l.kind() == "identifier" && text(l, source) == name {
+                    defs.push(r);
+                }
+            }
+        }
+        if !nested && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() || cursor.node().id() == scope.id() {
+                break 'walk;
+            }
+        }
+    }
+    (defs, parameter)
+}
+
+/// When every identifier inside `d` (a bounded walk) that can carry text is `name`, one of them.
+fn self_reference<'t>(d: Node<'t>, name: &str, source: &[u8]) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut stack = vec![d];
+    let mut budget = 2_000u32;
+    while let Some(n) = stack.pop() {
+        budget = budget.checked_sub(1)?;
+        match n.kind() {
+            "identifier" => {
+                let t = text(n, source);
+                if t == name {
+                    found = Some(n);
+                } else if !is_const_name(t) {
+                    return None;
+                }
+            }
+            // a call's callee is no text (`_()`, `str()`), its arguments are
+            "call" => {
+                if let Some(a) = n.child_by_field_name("arguments") {
+                    stack.push(a);
+                }
+                if let Some(f) = n.child_by_field_name("function") {
+                    if f.kind() == "attribute" {
+                        if let Some(o) = f.child_by_field_name("object") {
+                            stack.push(o);
+                        }
+                    }
+                }
+            }
+            "attribute" => return None,
+            _ => {
+                let mut c = n.walk();
+                stack.extend(n.named_children(&mut c));
+            }
+        }
+    }
+    found
 }

@@ -25,6 +25,7 @@ mod syntax;
 use compile::*;
 pub use compile::{Engine, Match};
 use formatted::*;
+pub use formatted::{is_shell_command_flag, is_shell_program};
 pub use syntax::string_value;
 use syntax::*;
 
@@ -90,6 +91,10 @@ pub enum ValueKind {
     /// (after `=`, `<`, `>`, `LIKE`, `IN (`, `VALUES (`, `LIMIT`, `OFFSET`, or inside quotes), not where
     /// an identifier (table, column) or keyword goes, which cannot be passed as a parameter anyway.
     FormattedSqlValue,
+    /// An argv list literal that runs a command string through a shell: a shell program (`sh`, `bash`,
+    /// `/bin/sh`, `cmd.exe`, `powershell` ...), then its command flag (`-c`, `-lc`, `/c`, `-Command`), then a
+    /// dynamic element (as `dynamic`).
+    ShellCommand,
 }
 
 /// `args: {min, max}`: how many positional arguments a call has.

@@ -4,6 +4,7 @@
 use super::{SinkSpec, TaintHit, TaintRule};
 use crate::finding::Severity;
 use crate::sast::imports::Imports;
+use crate::sast::pattern::is_shell_program;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
@@ -215,19 +216,6 @@ const EXIT_CALLS: [&str; 8] = [
     "os._exit",
     "fastapi.HTTPException",
     "werkzeug.exceptions.abort",
-];
-
-const SHELLS: [&str; 10] = [
-    "sh",
-    "bash",
-    "zsh",
-    "dash",
-    "ksh",
-    "cmd",
-    "cmd.exe",
-    "powershell",
-    "pwsh",
-    "powershell.exe",
 ];
 
 const ROUTE_METHODS: [&str; 10] = [

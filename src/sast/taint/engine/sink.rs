@@ -52,7 +52,11 @@ impl<'a, 't> Cx<'a, 't> {
             }
         }
         let mut vals: Vec<&Val> = Vec::new();
-        if spec.all_args {
+        let shell_program = spec.shell_args
+            && pos
+                .first()
+                .is_some_and(|p| matches!(&p.1.konst, Some(K::Str(s)) if is_shell_program(s)));
+        if spec.all_args || shell_program {
             vals.extend(pos.iter().map(|p| &p.1));
             vals.extend(kw.iter().map(|k| &k.2));
         }
@@ -73,29 +77,23 @@ impl<'a, 't> Cx<'a, 't> {
         }
         let mut t: T = None;
         for v in vals {
+            if spec.strings_only && v.kind != Kind::Str {
+                continue;
+            }
             if spec.safe_if_fixed_prefix && v.prefix.as_deref().map(fixed_prefix).unwrap_or(false) {
                 continue;
             }
             let vt = if spec.first_element {
                 match &v.parts {
                     Some(p) => {
-                        let first = p.get("0");
-                        let shell = first
-                            .and_then(|f| match &f.konst {
-                                Some(K::Str(s)) => {
-                                    Some(s.rsplit('/').next().unwrap_or(s).to_string())
-                                }
-                                _ => None,
-                            })
-                            .map(|s| SHELLS.contains(&s.as_str()))
-                            .unwrap_or(false);
-                        if shell {
-                            v.all()
-                        } else if let Some(f) = first {
-                            // index 0 is known (a literal, or a literal with more appended)
-                            f.all()
-                        } else {
-                            v.all()
+                        // a shell anywhere in the argv (`sh -c`, `env bash -lc`, `sudo sh -c`): every
+                        // element matters; otherwise only the program
+                        let shell = p
+                            .values()
+                            .any(|f| matches!(&f.konst, Some(K::Str(s)) if is_shell_program(s)));
+                        match p.get("0") {
+                            Some(first) if !shell => first.all(),
+                            _ => v.all(),
                         }
                     }
                     None => v.all(),
