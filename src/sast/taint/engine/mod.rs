@@ -27,7 +27,9 @@ use value::*;
 // The interpreter
 // ---------------------------------------------------------------------------------------------------------
 
-const MAX_DEPTH: u32 = 120;
+/// Nesting of statements and expressions the interpreter follows (real code stays under 30); beyond it a
+/// value is unknown. Bounded so that the recursion fits a 2 MiB thread stack even in a debug build.
+const MAX_DEPTH: u32 = 64;
 const MAX_INLINE: u32 = 2;
 
 struct FnDef<'t> {
