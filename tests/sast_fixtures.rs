@@ -61,4 +61,5 @@ fixture! {
     xxe_as_python_behaves => "xxe.py",
     shell_through_argv_lists => "shell_argv.py",
     sql_outside_handlers_and_through_drivers => "sql_drivers.py",
+    checked_input_stays_silent => "checked_input.py",
 }

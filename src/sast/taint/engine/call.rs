@@ -108,7 +108,20 @@ impl<'a, 't> Cx<'a, 't> {
                 reported.push(self.c.rules[r].self_id);
             }
         }
-        let mut result = self.call_result(n, f, &callee, method, recv, &pos, &kw, &splat, env);
+        // `COLUMNS.get(user, "name")` on a constant table (an ALL_CAPS name this function does not taint):
+        // the result is one of the table's values or the default, never the key
+        let table_lookup = method == Some("get")
+            && recv.as_ref().is_some_and(|(o, v)| {
+                o.kind() == "identifier" && is_const_table_name(self.text(*o)) && !v.is_tainted()
+            });
+        let mut result = if table_lookup {
+            pos.get(1)
+                .map(|p| p.1.clone())
+                .or_else(|| kw.iter().find(|k| k.0 == "default").map(|k| k.2.clone()))
+                .unwrap_or_else(Val::clean)
+        } else {
+            self.call_result(n, f, &callee, method, recv, &pos, &kw, &splat, env)
+        };
         for id in reported {
             result.t = add_san(&result.t, id);
         }
@@ -547,4 +560,13 @@ impl<'a, 't> Cx<'a, 't> {
         }
         Some(r)
     }
+}
+
+/// An ALL_CAPS module-level name (`SORT_COLUMNS`, `ALLOWED`): a constant table by convention.
+pub(super) fn is_const_table_name(name: &str) -> bool {
+    name.len() > 1
+        && name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
