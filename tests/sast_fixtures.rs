@@ -62,4 +62,5 @@ fixture! {
     shell_through_argv_lists => "shell_argv.py",
     sql_outside_handlers_and_through_drivers => "sql_drivers.py",
     checked_input_stays_silent => "checked_input.py",
+    ssrf_from_request => "ssrf.py",
 }

@@ -91,8 +91,17 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
         }
-        // sinks
-        let sinks = self.c.sinks_for(&callee);
+        // sinks, also by the class of the receiver (`client.get` of `client = httpx.Client()`)
+        let mut sinks = self.c.sinks_for(&callee);
+        if let (Some((o, rv)), Some(m)) = (&recv, method) {
+            if let (Some(class), "identifier") = (&rv.class, o.kind()) {
+                for x in self.c.sinks_for(&format!("{class}.{m}")) {
+                    if !sinks.contains(&x) {
+                        sinks.push(x);
+                    }
+                }
+            }
+        }
         let mut reported: Vec<SanId> = Vec::new();
         for (r, s) in sinks {
             if self.check_sink(
@@ -130,6 +139,20 @@ impl<'a, 't> Cx<'a, 't> {
             .next()
             .unwrap_or(&callee)
             .to_ascii_lowercase();
+        // a constructor of an imported class (`httpx.Client()`, `aiohttp.ClientSession()`), or
+        // `requests.session()`
+        if result.class.is_none()
+            && callee.contains('.')
+            && !callee.starts_with('?')
+            && !env.contains_key(callee.split('.').next().unwrap_or(""))
+        {
+            let seg = callee.rsplit('.').next().unwrap_or("");
+            if seg.starts_with(|c: char| c.is_ascii_uppercase()) {
+                result.class = Some(callee.as_str().into());
+            } else if callee == "requests.session" {
+                result.class = Some("requests.Session".into());
+            }
+        }
         if is_predicate(&last) {
             let mut ids = Vec::new();
             self.validated_in(n, env, &mut ids);

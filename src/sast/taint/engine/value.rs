@@ -56,6 +56,9 @@ pub(super) struct Val {
     pub(super) obj: Option<usize>,
     pub(super) origin: Option<Rc<str>>,
     pub(super) prefix: Option<Rc<str>>,
+    /// The class an object was made from (`httpx.Client` for `client = httpx.Client()`), so that its
+    /// methods can be sinks (`client.get(url)` is `httpx.Client.get`).
+    pub(super) class: Option<Rc<str>>,
 }
 
 impl Val {
@@ -265,6 +268,7 @@ pub(super) fn join_val(a: &Val, b: &Val) -> Val {
         } else {
             None
         },
+        class: a.class.clone().or_else(|| b.class.clone()),
     }
 }
 
