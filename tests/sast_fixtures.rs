@@ -63,4 +63,5 @@ fixture! {
     sql_outside_handlers_and_through_drivers => "sql_drivers.py",
     checked_input_stays_silent => "checked_input.py",
     ssrf_from_request => "ssrf.py",
+    templates_and_safe_html => "templates.py",
 }

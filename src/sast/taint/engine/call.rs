@@ -211,7 +211,15 @@ impl<'a, 't> Cx<'a, 't> {
             // str-like constants survive `str(CONST)`
             return Val::clean();
         }
-        if let Some(id) = c.sanitizer(callee) {
+        // a method of an object whose class is known (`Markup("<b>{}</b>").format(x)`)
+        let typed = match (recv.as_ref().and_then(|r| r.1.class.clone()), method) {
+            (Some(class), Some(m)) => Some(format!("{class}.{m}")),
+            _ => None,
+        };
+        if let Some(id) = c
+            .sanitizer(callee)
+            .or_else(|| typed.as_deref().and_then(|t| c.sanitizer(t)))
+        {
             let t = join_t(
                 &args_t(),
                 &recv.as_ref().and_then(|r| join_t(&r.1.all(), &r.1.latent)),
