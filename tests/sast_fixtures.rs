@@ -64,4 +64,5 @@ fixture! {
     checked_input_stays_silent => "checked_input.py",
     ssrf_from_request => "ssrf.py",
     templates_and_safe_html => "templates.py",
+    sources_beyond_flask_django_fastapi => "sources_more.py",
 }

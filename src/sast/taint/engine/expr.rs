@@ -419,6 +419,29 @@ impl<'a, 't> Cx<'a, 't> {
         let Some(obj) = n.child_by_field_name("object") else {
             return Val::clean();
         };
+        // Airflow: `dag_run.conf`, `context["dag_run"].conf`, `kwargs.get("dag_run").conf` is what the
+        // user who triggered the DAG passed
+        if attr == "conf" && self.c.route_params_bit != 0 {
+            let o = self.text(obj);
+            if o == "dag_run"
+                || o.ends_with(".dag_run")
+                || o.ends_with("[\"dag_run\"]")
+                || o.ends_with("['dag_run']")
+                || o.ends_with("get(\"dag_run\")")
+                || o.ends_with("get('dag_run')")
+            {
+                let t = Rc::new(Taint {
+                    label: self.short(n).into(),
+                    what: "DAG run configuration".into(),
+                    range: range(n),
+                    severity: None,
+                    sets: self.c.route_params_bit,
+                    steps: Rc::new(Vec::new()),
+                    san: Rc::new(Vec::new()),
+                });
+                return Val::tainted(Some(t));
+            }
+        }
         // Names that are not local variables resolve through the imports (`os.environ`).
         if let Some(root) = self.root_ident(n) {
             if !env.contains_key(self.text(root)) {

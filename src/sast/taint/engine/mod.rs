@@ -66,8 +66,24 @@ fn might_have_sources(c: &Compiled, source: &str) -> bool {
     // route handlers: a decorator `@x.route(` / `@x.get(` ... on some line
     source.lines().any(|l| {
         let t = l.trim_start();
-        t.starts_with('@') && ROUTE_METHODS.iter().any(|m| t.contains(&format!(".{m}(")))
-    })
+        t.starts_with('@')
+            && (ROUTE_METHODS.iter().any(|m| t.contains(&format!(".{m}(")))
+                || TASK_DECORATORS.iter().any(|m| t.contains(m))
+                || BARE_ROUTES.iter().any(|m| t.starts_with(&format!("@{m}("))))
+    }) || source.contains("(event, context)")
+        || source.contains("dag_run")
+}
+
+/// Decorators of task functions whose arguments come from a message queue (Celery): sources at `low`.
+const TASK_DECORATORS: [&str; 3] = [".task", "shared_task", "@task"];
+
+/// Bottle's module-level route decorators (`@route("/hello/<name>")`, `@get(...)`).
+const BARE_ROUTES: [&str; 6] = ["route", "get", "post", "put", "delete", "patch"];
+
+/// An AWS Lambda handler: parameters `(event, context)`; `event` is the whole request (API Gateway query
+/// and body, SQS/SNS messages, S3 keys).
+fn is_lambda_handler(params: &[&str]) -> bool {
+    params.len() == 2 && params[0] == "event" && params[1] == "context"
 }
 
 pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<TaintHit> {
@@ -291,9 +307,31 @@ impl<'a, 't> Cx<'a, 't> {
             _ => Vec::new(),
         };
         let mut is_route = false;
+        let mut is_task = false;
         let mut route_text = String::new();
         for d in &decorators {
             if let Some(e) = named(*d).first() {
+                let head = match e.kind() {
+                    "call" => e.child_by_field_name("function"),
+                    _ => Some(*e),
+                };
+                if let Some(h) = head {
+                    let resolved = dotted_name(h, self.src)
+                        .map(|d| self.imports.resolve(&d))
+                        .unwrap_or_default();
+                    let last = resolved.rsplit('.').next().unwrap_or("");
+                    if last == "task" || last == "shared_task" || resolved == "celery.shared_task" {
+                        is_task = true;
+                    }
+                    // Bottle: `from bottle import route` ... `@route("/hello/<name>")`
+                    if e.kind() == "call"
+                        && resolved.starts_with("bottle.")
+                        && BARE_ROUTES.contains(&last)
+                    {
+                        is_route = true;
+                        route_text.push_str(self.text(*e));
+                    }
+                }
                 let callee = if e.kind() == "call" {
                     e.child_by_field_name("function")
                 } else {
@@ -320,6 +358,12 @@ impl<'a, 't> Cx<'a, 't> {
             .map(named)
             .unwrap_or_default();
         let mut positional = 0usize;
+        let plain: Vec<&str> = params
+            .iter()
+            .filter(|p| p.kind() == "identifier")
+            .map(|p| self.text(*p))
+            .collect();
+        let lambda = plain.len() == params.len() && is_lambda_handler(&plain);
         for p in params {
             let (name_node, ann, default) = match p.kind() {
                 "identifier" => (Some(p), None, None),
@@ -380,6 +424,27 @@ impl<'a, 't> Cx<'a, 't> {
                         },
                     );
                 }
+                continue;
+            }
+            if (lambda && name == "event") || (is_task && self.c.route_params_bit != 0) {
+                if self.c.route_params_bit == 0 {
+                    continue;
+                }
+                let (label, severity) = if lambda {
+                    ("Lambda event".to_string(), None)
+                } else {
+                    (format!("task argument {name}"), Some(Severity::Low))
+                };
+                let t = Rc::new(Taint {
+                    label: label.into(),
+                    what: if lambda { "User input" } else { "Queued input" }.into(),
+                    range: range(nn),
+                    severity,
+                    sets: self.c.route_params_bit,
+                    steps: Rc::new(Vec::new()),
+                    san: Rc::new(Vec::new()),
+                });
+                env.insert(name, Val::tainted(Some(t)));
                 continue;
             }
             if is_route && self.c.route_params_bit != 0 {
