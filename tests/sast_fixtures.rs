@@ -65,4 +65,5 @@ fixture! {
     ssrf_from_request => "ssrf.py",
     templates_and_safe_html => "templates.py",
     sources_beyond_flask_django_fastapi => "sources_more.py",
+    crypto_and_tls => "crypto_tls.py",
 }
