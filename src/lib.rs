@@ -20,6 +20,7 @@ pub mod report;
 pub mod sast;
 pub mod sca;
 pub mod secrets;
+pub mod server;
 pub mod text;
 
 pub use error::{Error, Result};
