@@ -1013,3 +1013,42 @@ async fn documented_operations_answer_and_nothing_else_does() {
     problem(r, 405, "method-not-allowed").await;
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_and_nesting_limits() {
+    let s = TestServer::start(|c| {
+        c.workers = 0;
+        c.limits.max_queued = 1;
+    })
+    .await;
+    let small = serde_json::json!({"files": [{"path": "a.py", "content": "x = 1\n"}]});
+    let r = s
+        .client
+        .post(s.url("/v1/scans?async=true"))
+        .json(&small)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let r = s
+        .client
+        .post(s.url("/v1/scans?async=true"))
+        .json(&small)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["retry-after"], "1");
+    problem(r, 429, "too-busy").await;
+    // a JSON body nested past the parser's depth limit is a 400, not a crash
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = s
+        .client
+        .post(s.url("/v1/scans"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"files\": {deep}}}"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 400, "invalid-request").await;
+    s.stop().await;
+}
