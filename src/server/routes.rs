@@ -381,14 +381,17 @@ fn row_json(row: &ScanRow) -> Value {
     v
 }
 
-/// `GET /v1/scans/{id}`
-async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Response, Problem> {
-    let row = st
-        .store
-        .get(&id)
+async fn scan_row(st: &Shared, id: &str) -> Result<ScanRow, Problem> {
+    st.store
+        .get(id)
         .await
         .map_err(db_error)?
-        .ok_or_else(|| Problem::not_found(format!("no scan {id}")))?;
+        .ok_or_else(|| Problem::not_found(format!("no scan {id}")))
+}
+
+/// `GET /v1/scans/{id}`
+async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let row = scan_row(&st, &id).await?;
     let mut v = row_json(&row);
     if row.status == "done" {
         if let Some(rep) = st.store.body(&id, false).await.map_err(db_error)? {
@@ -403,12 +406,7 @@ async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Re
 
 /// `GET /v1/scans/{id}/sarif`
 async fn get_sarif(State(st): State<Shared>, Path(id): Path<String>) -> Result<Response, Problem> {
-    let row = st
-        .store
-        .get(&id)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| Problem::not_found(format!("no scan {id}")))?;
+    let row = scan_row(&st, &id).await?;
     if row.status != "done" {
         return Err(Problem::conflict(format!(
             "scan {id} is {}: SARIF exists only for a finished scan",
