@@ -2,7 +2,10 @@
 //! Exit codes: 0 gate passed, 1 gate failed, 2 usage or runtime error.
 
 pub mod db;
+pub mod dbauto;
 pub mod diff;
+pub mod diffbase;
+pub mod history;
 pub mod rules;
 pub mod scan;
 

@@ -103,6 +103,19 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Only findings that are not in a scan of this git ref count for the gate (the ref is checked out
+    /// in a temporary worktree and scanned with the same configuration); OpenAPI documents are also diffed
+    /// against it unless --contract-base says otherwise.
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// Scan the lines added by each commit of RANGE for secrets, instead of the tree [default RANGE: the
+    /// pull request's commits, `origin/$GITHUB_BASE_REF..HEAD`, else those on top of the default branch].
+    #[arg(long, value_name = "RANGE", num_args = 0..=1, default_missing_value = "", conflicts_with = "diff_base")]
+    pub history: Option<String>,
+    /// Never download anything: no advisory database download or refresh.
+    #[arg(long, env = "TOLLGATE_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
 }
 
 fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
@@ -139,6 +152,13 @@ fn effective_config(args: &ScanArgs) -> anyhow::Result<Config> {
     if let Some(base) = &args.contract_base {
         cfg.contract.base = Some(base.clone());
     }
+    // One flag serves both: --diff-base is the contract base unless one is given.
+    if let (Some(base), None) = (&args.diff_base, &cfg.contract.base) {
+        cfg.contract.base = Some(base.clone());
+    }
+    if args.offline {
+        cfg.sca.offline = true;
+    }
     Ok(cfg)
 }
 
@@ -166,11 +186,27 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         );
     }
     let cfg = effective_config(args)?;
+    if args.history.is_none() {
+        let quiet = args.quiet || args.no_progress;
+        super::dbauto::ensure_for_scan(&args.path, &cfg, quiet)?;
+    }
     let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
-    let baseline = match &args.baseline {
+    let mut baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p)?),
         None => None,
     };
+    let diff_base = match &args.diff_base {
+        Some(r) => Some(super::diffbase::scan_base(
+            &args.path,
+            &cfg,
+            r,
+            args.threads.unwrap_or(0),
+        )?),
+        None => None,
+    };
+    if let Some(b) = &diff_base {
+        baseline = Some(super::diffbase::combine(baseline, b));
+    }
 
     let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
     let progress = indicatif::ProgressBar::hidden();
@@ -205,7 +241,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         baseline,
         progress,
     };
-    let result = engine::scan(&jobs, &opts)?;
+    let mut result = match &args.history {
+        Some(range) => super::history::scan(
+            &args.path,
+            Some(range.as_str()),
+            &cfg,
+            opts.threads,
+            opts.baseline.as_ref(),
+        )?,
+        None => engine::scan(&jobs, &opts)?,
+    };
+    if let Some(b) = &diff_base {
+        result.properties.insert("diff_base".into(), b.property());
+    }
     let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
     let report = Report {
         result: &result,

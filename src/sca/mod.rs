@@ -50,6 +50,14 @@ pub struct Config {
     /// Advisories to ignore: `[[sca.ignore]] id = "GHSA-...", reason = "...", until = "2027-01-31"`.
     #[serde(default)]
     pub ignore: Vec<IgnoreRule>,
+    /// Never download the advisory database (`--offline`): without one the SCA job fails as before.
+    #[serde(default)]
+    pub offline: bool,
+    /// Where the automatic download fetches `<url>/<ECOSYSTEM>/all.zip` (default osv.dev's bucket, or
+    /// `TOLLGATE_OSV_DUMP_URL`).
+    pub dump_url: Option<String>,
+    /// Refresh the automatically downloaded database when it is older than this (`12h`, `7d`; default 24h).
+    pub db_max_age: Option<String>,
 }
 
 /// One `[[sca.ignore]]` entry. Any id of a vulnerability (its canonical id or an alias) matches it.
