@@ -269,6 +269,18 @@ fn sparse_text(lines: &[(u32, String)]) -> String {
     out
 }
 
+/// Is `rel` (or a directory above it) left out by the excludes, as the walk would leave it out?
+fn excluded(excludes: &ignore::overrides::Override, rel: &str) -> bool {
+    let full = Path::new("/").join(rel);
+    if excludes.matched(&full, false).is_ignore() {
+        return true;
+    }
+    full.ancestors()
+        .skip(1)
+        .take_while(|a| *a != Path::new("/"))
+        .any(|a| excludes.matched(a, true).is_ignore())
+}
+
 /// A path from the log that stays inside the scratch directory.
 fn safe_relative(rel: &str) -> bool {
     !rel.is_empty()
@@ -310,6 +322,7 @@ pub fn scan(
     cfg: &Config,
     threads: usize,
     baseline: Option<&Baseline>,
+    quiet: bool,
 ) -> anyhow::Result<ScanResult> {
     let top = toplevel(path)?;
     let dir = dir_of(path);
@@ -369,10 +382,7 @@ pub fn scan(
         let root = scratch.join(&c.sha);
         let mut files = Vec::new();
         for (rel, lines) in &c.files {
-            if excludes
-                .matched(Path::new("/").join(rel), false)
-                .is_ignore()
-            {
+            if excluded(&excludes, rel) {
                 continue;
             }
             let text = sparse_text(lines);
@@ -454,6 +464,12 @@ pub fn scan(
             "--history: git log {}: {}",
             range.args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    if !quiet {
+        eprintln!(
+            "tollgate: --history: scanned the lines added by {commits} commits of {}",
+            range.description
         );
     }
     notifications.push(Notification::new(

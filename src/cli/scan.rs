@@ -248,6 +248,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             &cfg,
             opts.threads,
             opts.baseline.as_ref(),
+            args.quiet,
         )?,
         None => engine::scan(&jobs, &opts)?,
     };
