@@ -154,7 +154,7 @@ pub fn ensure(
     let mut done = Vec::new();
     for &eco in ecosystems {
         let have = offline::has_ecosystem(dir, eco);
-        let stale = have && age(dir, eco).is_some_and(|a| a > max_age);
+        let stale = have && age(dir, eco).is_some_and(|a| a >= max_age);
         if have && !stale {
             done.push((eco, Action::Fresh));
             continue;
@@ -230,7 +230,7 @@ pub fn ensure_for_scan(path: &Path, cfg: &Config, quiet: bool) -> anyhow::Result
     let all = [Ecosystem::PyPI, Ecosystem::Npm, Ecosystem::CratesIo];
     let all_fresh = all
         .iter()
-        .all(|&e| offline::has_ecosystem(&dir, e) && age(&dir, e).is_none_or(|a| a <= max_age));
+        .all(|&e| offline::has_ecosystem(&dir, e) && age(&dir, e).is_none_or(|a| a < max_age));
     if all_fresh {
         return Ok(());
     }
