@@ -6,6 +6,7 @@ pub mod dbauto;
 pub mod diff;
 pub mod diffbase;
 pub mod history;
+pub mod paths;
 pub mod rules;
 pub mod scan;
 

@@ -14,6 +14,13 @@ pub struct ScanArgs {
     /// Directory or file to scan.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// More files to scan with the first (e.g. the staged files pre-commit passes); paths are kept as given.
+    #[arg(value_name = "MORE_FILES", conflicts_with_all = ["diff_base", "history"])]
+    pub more_paths: Vec<PathBuf>,
+    /// The paths are files to scan as a set, reported with the paths as given even when there is one
+    /// (what the pre-commit hook passes).
+    #[arg(long, conflicts_with_all = ["diff_base", "history"])]
+    pub files: bool,
 
     /// Output format on stdout.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
@@ -186,9 +193,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         );
     }
     let cfg = effective_config(args)?;
+    // Several files: scanned as one tree of copies at their relative paths.
+    let staged = if args.more_paths.is_empty() && !args.files {
+        None
+    } else {
+        let mut all = vec![args.path.clone()];
+        all.extend(args.more_paths.iter().cloned());
+        Some(super::paths::stage(&all)?)
+    };
     if args.history.is_none() {
         let quiet = args.quiet || args.no_progress;
-        super::dbauto::ensure_for_scan(&args.path, &cfg, quiet)?;
+        let scanned = staged
+            .as_ref()
+            .map_or(args.path.as_path(), |s| s.dir.as_path());
+        super::dbauto::ensure_for_scan(scanned, &cfg, quiet)?;
     }
     let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
     let mut baseline = match &args.baseline {
@@ -229,7 +247,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     }
 
     let opts = ScanOptions {
-        path: args.path.clone(),
+        path: staged
+            .as_ref()
+            .map_or_else(|| args.path.clone(), |s| s.dir.clone()),
         excludes: cfg.exclude.clone(),
         max_file_size: cfg.max_file_size.unwrap_or(engine::DEFAULT_MAX_FILE_SIZE),
         threads: args.threads.unwrap_or(0),
@@ -254,6 +274,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     };
     if let Some(b) = &diff_base {
         result.properties.insert("diff_base".into(), b.property());
+    }
+    if staged.is_some() {
+        result.root = PathBuf::from(".");
     }
     let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
     let report = Report {
