@@ -134,6 +134,10 @@ fn only_new_findings_count_and_the_worktree_is_removed() {
     let props = &s["runs"][0]["properties"]["diff_base"];
     assert_eq!(props["ref"], "main");
     assert_eq!(props["commit"], git(r, &["rev-parse", "main"]));
+    assert!(
+        s.to_string().contains("compared with main"),
+        "the report says what it was compared with"
+    );
     assert_eq!(worktrees(r), 1, "the base worktree must be removed");
 
     // A new secret (committed or not) counts.

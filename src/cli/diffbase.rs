@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::engine::{self, baseline::Baseline, RuleSelection, ScanOptions};
-use crate::finding::JobKind;
+use crate::finding::{JobKind, NoteLevel, Notification};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,6 +25,32 @@ pub struct BaseScan {
 }
 
 impl BaseScan {
+    /// What the report says about the comparison.
+    pub fn notifications(&self) -> Vec<Notification> {
+        let short = &self.commit[..self.commit.len().min(12)];
+        let mut notes = vec![Notification::new(
+            NoteLevel::Note,
+            "diff-base",
+            format!(
+                "compared with {} ({short}): {} findings there; only findings not among them count",
+                self.reference, self.findings
+            ),
+        )];
+        if !self.failed_jobs.is_empty() {
+            let names: Vec<&str> = self.failed_jobs.iter().map(|j| j.as_str()).collect();
+            notes.push(Notification::new(
+                NoteLevel::Warning,
+                "diff-base-incomplete",
+                format!(
+                    "the {} job could not run on {} ({short}): all of its findings count as new",
+                    names.join(", "),
+                    self.reference
+                ),
+            ));
+        }
+        notes
+    }
+
     /// Run-level facts for SARIF `run.properties` / the JSON report.
     pub fn property(&self) -> serde_json::Value {
         serde_json::json!({

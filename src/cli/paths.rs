@@ -22,7 +22,10 @@ fn relative(cwd: &Path, path: &Path) -> anyhow::Result<PathBuf> {
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     if plain && path.is_relative() {
-        return Ok(path.components().collect());
+        return Ok(path
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect());
     }
     let abs =
         std::fs::canonicalize(path).with_context(|| format!("cannot scan {}", path.display()))?;

@@ -274,6 +274,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     };
     if let Some(b) = &diff_base {
         result.properties.insert("diff_base".into(), b.property());
+        result.notifications.extend(b.notifications());
+        result.notifications.sort();
     }
     if staged.is_some() {
         result.root = PathBuf::from(".");

@@ -118,6 +118,11 @@ def action(root, bin_path):
     gate = steps[-1]
     if gate.get("if") != "always()" or "exit 1" not in gate.get("run", ""):
         fail("the action's last step is not the gate (always run, exit 1 on a failed verdict)")
+    wf = yaml.safe_load(open(os.path.join(root, "examples/ci/github-actions.yml")))
+    for name, job in wf["jobs"].items():
+        for s in job.get("steps", []):
+            if "${{" in s.get("run", ""):
+                fail(f"examples/ci/github-actions.yml job {name}: expressions in run scripts invite injection")
     flags, formats = scan_flags(bin_path)
     files = ["action.yml"] + [os.path.join("examples/ci", f) for f in sorted(os.listdir(os.path.join(root, "examples/ci")))]
     used_formats = set()
