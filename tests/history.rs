@@ -219,3 +219,44 @@ fn bad_ranges_are_errors() {
         .code(2)
         .stderr(predicate::str::contains("git"));
 }
+
+#[test]
+fn a_shallow_clone_is_an_error_by_default_and_a_warning_for_a_range() {
+    let (d, _) = repo();
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", d.path().display());
+    let out = std::process::Command::new("git")
+        .args(["clone", "-q", "--depth", "1", "--branch", "feature", &url])
+        .arg(clone.path().join("c"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The default range cannot be trusted: an error, never a pass.
+    tollgate()
+        .args(["scan", "--no-config", "--history"])
+        .current_dir(clone.path().join("c"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fetch-depth: 0"));
+    // An explicit range is scanned, with a warning.
+    let out = tollgate()
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "sarif",
+            "--history",
+            "HEAD",
+        ])
+        .arg(clone.path().join("c"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shallow"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("history-shallow"));
+}

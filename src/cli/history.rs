@@ -326,6 +326,15 @@ pub fn scan(
 ) -> anyhow::Result<ScanResult> {
     let top = toplevel(path)?;
     let dir = dir_of(path);
+    let shallow = git(&top, &["rev-parse", "--is-shallow-repository"]).is_ok_and(|s| s == "true");
+    let explicit = range.map(str::trim).is_some_and(|r| !r.is_empty());
+    if shallow && !explicit {
+        bail!(
+            "--history: this clone is shallow, so the commits to scan are not all here; fetch the whole \
+             history first (actions/checkout with `fetch-depth: 0`, GIT_DEPTH: 0, `git fetch --unshallow`) \
+             or give a RANGE that is"
+        );
+    }
     let range = match range.map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) if r.starts_with('-') => bail!("--history {r}: not a range of commits"),
         Some(r) => Range {
@@ -471,6 +480,26 @@ pub fn scan(
             "tollgate: --history: scanned the lines added by {commits} commits of {}",
             range.description
         );
+    }
+    // A shallow clone (CI's default) hides the commits below its depth: say so rather than pass quietly.
+    if shallow {
+        let msg = "history: this clone is shallow, so older commits were not scanned; fetch the whole \
+                   history first (actions/checkout with `fetch-depth: 0`, GIT_DEPTH: 0, `git fetch --unshallow`)";
+        if !quiet {
+            eprintln!("tollgate: warning: {msg}");
+        }
+        notifications.push(Notification::new(
+            NoteLevel::Warning,
+            "history-shallow",
+            msg,
+        ));
+    }
+    if commits == 0 {
+        notifications.push(Notification::new(
+            NoteLevel::Warning,
+            "history-empty",
+            format!("history: {} holds no commit to scan", range.description),
+        ));
     }
     notifications.push(Notification::new(
         NoteLevel::Note,
