@@ -226,6 +226,7 @@ fn an_old_copy_is_refreshed_conditionally_and_kept_when_the_server_fails() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(finds_alphapkg(&out));
     assert!(stderr.contains("cannot refresh"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("osv-db-stale"));
     assert_eq!(env.requests().len(), 3);
 }
 
@@ -266,4 +267,8 @@ fn a_failed_first_download_is_an_error_that_says_what_to_do() {
     assert!(stderr.contains("HTTP 404"), "{stderr}");
     assert!(stderr.contains("--osv-db"), "{stderr}");
     assert!(!env.zip().exists());
+    // The report is still written, and says why the SCA job could not run.
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("osv-db-download"), "{report}");
+    assert!(report.contains("\"error\""), "{report}");
 }

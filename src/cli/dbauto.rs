@@ -5,10 +5,9 @@
 
 use super::db::{self, DumpMeta, UpdateOutcome};
 use crate::config::Config;
-use crate::finding::JobKind;
+use crate::finding::{JobKind, NoteLevel, Notification};
 use crate::sca::model::Ecosystem;
 use crate::sca::osv::offline;
-use anyhow::bail;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -137,6 +136,8 @@ pub enum Action {
     NotModified,
     /// The refresh failed; the older copy is used.
     KeptStale(String),
+    /// The first download failed: the SCA job will find no database and fail the scan (exit 2).
+    Failed(String),
     /// `--offline`: nothing fetched.
     Offline,
 }
@@ -198,25 +199,34 @@ pub fn ensure(
                 );
                 done.push((eco, Action::KeptStale(format!("{e:#}"))));
             }
-            Err(e) => bail!(
-                "no {} advisory database, and downloading it failed: {e:#}\n  (download it elsewhere \
-                 with `tollgate db update` and pass --osv-db DIR, or use --online)",
-                eco.as_str()
-            ),
+            Err(e) => {
+                // The scan goes on (the other jobs still report); the SCA job fails without a database.
+                let msg = format!(
+                    "no {} advisory database, and downloading it failed: {e:#} (download it elsewhere with \
+                     `tollgate db update` and pass --osv-db DIR, or use --online)",
+                    eco.as_str()
+                );
+                eprintln!("tollgate: error: {msg}");
+                done.push((eco, Action::Failed(msg)));
+            }
         }
     }
     Ok(done)
 }
 
 /// Before a scan: when the SCA job will run against the automatically managed database, fetch or refresh
-/// what the tree needs.
-pub fn ensure_for_scan(path: &Path, cfg: &Config, quiet: bool) -> anyhow::Result<()> {
+/// what the tree needs. Returns what the report should say about it (failed downloads and refreshes).
+pub fn ensure_for_scan(
+    path: &Path,
+    cfg: &Config,
+    quiet: bool,
+) -> anyhow::Result<Vec<Notification>> {
     let runs_sca = cfg.jobs.as_ref().is_none_or(|j| j.contains(&JobKind::Sca));
     if !runs_sca || cfg.sca.online {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let Some(dir) = managed_dir(cfg) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let max_age = match cfg
         .sca
@@ -232,11 +242,11 @@ pub fn ensure_for_scan(path: &Path, cfg: &Config, quiet: bool) -> anyhow::Result
         .iter()
         .all(|&e| offline::has_ecosystem(&dir, e) && age(&dir, e).is_none_or(|a| a < max_age));
     if all_fresh {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let needed = needed_ecosystems(path, &cfg.exclude);
     if needed.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let base_url = cfg
         .sca
@@ -244,8 +254,22 @@ pub fn ensure_for_scan(path: &Path, cfg: &Config, quiet: bool) -> anyhow::Result
         .clone()
         .or_else(|| std::env::var(DUMP_URL_ENV).ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| crate::sca::DEFAULT_DUMP_URL.to_string());
-    ensure(&dir, &needed, &base_url, max_age, cfg.sca.offline, quiet)?;
-    Ok(())
+    let done = ensure(&dir, &needed, &base_url, max_age, cfg.sca.offline, quiet)?;
+    Ok(done
+        .into_iter()
+        .filter_map(|(eco, a)| match a {
+            Action::Failed(m) => Some(Notification::new(NoteLevel::Error, "osv-db-download", m)),
+            Action::KeptStale(e) => Some(Notification::new(
+                NoteLevel::Warning,
+                "osv-db-stale",
+                format!(
+                    "the {} advisory database could not be refreshed ({e}); the cached copy was used",
+                    eco.as_str()
+                ),
+            )),
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]

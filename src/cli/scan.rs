@@ -201,12 +201,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         all.extend(args.more_paths.iter().cloned());
         Some(super::paths::stage(&all)?)
     };
+    let mut db_notes = Vec::new();
     if args.history.is_none() {
         let quiet = args.quiet || args.no_progress;
         let scanned = staged
             .as_ref()
             .map_or(args.path.as_path(), |s| s.dir.as_path());
-        super::dbauto::ensure_for_scan(scanned, &cfg, quiet)?;
+        db_notes = super::dbauto::ensure_for_scan(scanned, &cfg, quiet)?;
     }
     let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
     let mut baseline = match &args.baseline {
@@ -279,6 +280,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     }
     if staged.is_some() {
         result.root = PathBuf::from(".");
+    }
+    if !db_notes.is_empty() {
+        result.notifications.extend(db_notes);
+        result.notifications.sort();
     }
     let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
     let report = Report {
