@@ -251,6 +251,8 @@ def helm_checks(chart_dir, workdir):
         ({"replicaCount": 3}, "PostgreSQL"),
         ({"replicaCount": 2, "database": {"enabled": True, "url": "postgres://x"}}, "ReadWriteOnce"),
         ({"database": {"enabled": True}}, "existingSecret"),
+        ({"replicaCont": 3}, "replicaCont"),
+        ({"osvDatabase": {"ecosystems": ["Maven"]}}, "ecosystems"),
     ]:
         try:
             render(chart_dir, os.path.join(workdir, "bad"), values=bad)
