@@ -338,3 +338,47 @@ fn unknown_refs_and_plain_directories_are_clear_errors() {
         .code(2)
         .stderr(predicate::str::contains("git"));
 }
+
+#[test]
+fn a_vulnerable_dependency_already_at_the_base_does_not_count_a_new_one_does() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    git(r, &["init", "-q"]);
+    write(r, "requirements.txt", "alphapkg==1.0.0\n");
+    commit_all(r, "base");
+    // A line added above: the old finding moves, and is still not new.
+    write(r, "requirements.txt", "# pinned\nalphapkg==1.0.0\n");
+    tollgate()
+        .args(["scan", "--job", "sca", "--no-config", "--diff-base", "HEAD"])
+        .args(["--fail-on", "low"])
+        .arg(r)
+        .assert()
+        .code(0);
+    // A newly added vulnerable dependency counts.
+    write(
+        r,
+        "requirements.txt",
+        "# pinned\nalphapkg==1.0.0\nbeta-pkg==2.0.1\n",
+    );
+    let out = tollgate()
+        .args(["scan", "--job", "sca", "--no-config", "--format", "json"])
+        .args(["--diff-base", "HEAD", "--fail-on", "low"])
+        .arg(r)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let new: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["baseline_state"] == "new")
+        .collect();
+    assert!(!new.is_empty());
+    assert!(
+        new.iter()
+            .all(|f| f["message"].as_str().unwrap().contains("Beta_Pkg")
+                || f["message"].as_str().unwrap().contains("beta")),
+        "{new:#?}"
+    );
+}
