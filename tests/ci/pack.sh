@@ -49,6 +49,8 @@ say "action.yml and CI examples: inputs, outputs, flags"
 say "action.yml: shellcheck of the run scripts"
 "$PY" tests/ci/pack_check.py action-scripts "$ROOT" "$WORK/action"
 "$VENV/bin/shellcheck" -s bash "$WORK"/action/*.sh
+say "action.yml: its bash steps run with a fake runner environment"
+bash tests/ci/pack_action_run.sh "$WORK/action" "$BIN" "$ROOT"
 
 say "pre-commit manifest and example config (pre-commit's validators)"
 "$VENV/bin/pre-commit" validate-manifest .pre-commit-hooks.yaml

@@ -158,7 +158,7 @@ def action_scripts(root, outdir):
             with open(os.path.join(outdir, f"step{i}.sh"), "w") as fh:
                 fh.write("#!/usr/bin/env bash\n")
                 for k in s.get("env", {}):
-                    fh.write(f': "${{{k}:?}}"\n')
+                    fh.write(f': "${{{k}?}}"\n')
                 fh.write(s["run"])
             n += 1
     print(f"action.yml: {n} run scripts")
