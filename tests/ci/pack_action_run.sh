@@ -16,6 +16,7 @@ cp -r "$ROOT/fixtures/demo/." "$W/repo/"
 sed -i "s|osv-db = \"../demo-osv\"|osv-db = \"$ROOT/fixtures/demo-osv\"|" "$W/repo/tollgate.toml"
 (cd "$W/repo" && git init -q && git add -A && git -c user.name=t -c user.email=t@e -c commit.gpgsign=false commit -qm demo)
 
+# shellcheck disable=SC2016 # a literal pattern
 scan_step=$(grep -l 'tollgate "${args\[@\]}"' "$STEPS"/*.sh)
 gate_step=$(grep -l 'the gate passed' "$STEPS"/*.sh)
 summary_step=$(grep -l 'GITHUB_STEP_SUMMARY' "$STEPS"/*.sh | grep -v "$scan_step" | head -1)
