@@ -9,6 +9,7 @@ pub mod history;
 pub mod paths;
 pub mod rules;
 pub mod scan;
+pub mod scan_extras;
 
 use clap::{Parser, Subcommand};
 

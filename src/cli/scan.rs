@@ -193,39 +193,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         );
     }
     let cfg = effective_config(args)?;
-    // Several files: scanned as one tree of copies at their relative paths.
-    let staged = if args.more_paths.is_empty() && !args.files {
-        None
-    } else {
-        let mut all = vec![args.path.clone()];
-        all.extend(args.more_paths.iter().cloned());
-        Some(super::paths::stage(&all)?)
-    };
-    let mut db_notes = Vec::new();
-    if args.history.is_none() {
-        let quiet = args.quiet || args.no_progress;
-        let scanned = staged
-            .as_ref()
-            .map_or(args.path.as_path(), |s| s.dir.as_path());
-        db_notes = super::dbauto::ensure_for_scan(scanned, &cfg, quiet)?;
-    }
     let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
-    let mut baseline = match &args.baseline {
+    let baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p)?),
         None => None,
     };
-    let diff_base = match &args.diff_base {
-        Some(r) => Some(super::diffbase::scan_base(
-            &args.path,
-            &cfg,
-            r,
-            args.threads.unwrap_or(0),
-        )?),
-        None => None,
-    };
-    if let Some(b) = &diff_base {
-        baseline = Some(super::diffbase::combine(baseline, b));
-    }
+    let (extras, baseline) = super::scan_extras::Extras::prepare(args, &cfg, baseline)?;
 
     let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
     let progress = indicatif::ProgressBar::hidden();
@@ -248,9 +221,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     }
 
     let opts = ScanOptions {
-        path: staged
-            .as_ref()
-            .map_or_else(|| args.path.clone(), |s| s.dir.clone()),
+        path: extras.scan_path(args),
         excludes: cfg.exclude.clone(),
         max_file_size: cfg.max_file_size.unwrap_or(engine::DEFAULT_MAX_FILE_SIZE),
         threads: args.threads.unwrap_or(0),
@@ -262,29 +233,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         baseline,
         progress,
     };
-    let mut result = match &args.history {
-        Some(range) => super::history::scan(
-            &args.path,
-            Some(range.as_str()),
-            &cfg,
-            opts.threads,
-            opts.baseline.as_ref(),
-            args.quiet,
-        )?,
+    let mut result = match super::scan_extras::Extras::history(args, &cfg, opts.baseline.as_ref()) {
+        Some(r) => r?,
         None => engine::scan(&jobs, &opts)?,
     };
-    if let Some(b) = &diff_base {
-        result.properties.insert("diff_base".into(), b.property());
-        result.notifications.extend(b.notifications());
-        result.notifications.sort();
-    }
-    if staged.is_some() {
-        result.root = PathBuf::from(".");
-    }
-    if !db_notes.is_empty() {
-        result.notifications.extend(db_notes);
-        result.notifications.sort();
-    }
+    extras.finish(&mut result);
     let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
     let report = Report {
         result: &result,
