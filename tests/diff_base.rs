@@ -382,3 +382,40 @@ fn a_vulnerable_dependency_already_at_the_base_does_not_count_a_new_one_does() {
         "{new:#?}"
     );
 }
+
+#[test]
+fn worktrees_left_by_an_interrupted_run_are_cleaned_up() {
+    let d = repo();
+    let r = d.path();
+    // What a killed run leaves: a registered worktree named after a process that is gone.
+    let stale = std::env::temp_dir().join(format!(
+        "tollgate-base-{}-999999999-1",
+        &git(r, &["rev-parse", "main"])[..12]
+    ));
+    git(
+        r,
+        &[
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            stale.to_str().unwrap(),
+            "main",
+        ],
+    );
+    assert_eq!(worktrees(r), 2);
+    tollgate()
+        .args([
+            "scan",
+            "--job",
+            "secrets",
+            "--no-config",
+            "--diff-base",
+            "main",
+        ])
+        .arg(r)
+        .assert()
+        .code(0);
+    assert_eq!(worktrees(r), 1);
+    assert!(!stale.exists());
+}

@@ -135,8 +135,41 @@ struct Worktree {
     dir: PathBuf,
 }
 
+/// Remove the base worktrees an interrupted run left behind (`tollgate-base-<commit>-<pid>-<n>` in the
+/// temp directory, whose process is gone), so that they do not pile up.
+fn remove_stale(repo: &Path) {
+    let Ok(list) = git(repo, &["worktree", "list", "--porcelain"]) else {
+        return;
+    };
+    let tmp = std::env::temp_dir();
+    for path in list.lines().filter_map(|l| l.strip_prefix("worktree ")) {
+        let p = Path::new(path);
+        let Some(name) = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .filter(|_| p.parent() == Some(tmp.as_path()))
+        else {
+            continue;
+        };
+        let Some(rest) = name.strip_prefix("tollgate-base-") else {
+            continue;
+        };
+        let pid = rest.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| {
+            pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if pid.is_some() && !alive && Path::new("/proc/self").exists() {
+            drop(Worktree {
+                repo: repo.to_path_buf(),
+                dir: p.to_path_buf(),
+            });
+        }
+    }
+}
+
 impl Worktree {
     fn add(repo: &Path, commit: &str) -> anyhow::Result<Worktree> {
+        remove_stale(repo);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
