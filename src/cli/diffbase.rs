@@ -3,7 +3,7 @@
 //! only findings the change introduces count for the gate (Semgrep's `--baseline-commit`).
 
 use crate::config::Config;
-use crate::engine::{self, baseline::Baseline, RuleSelection, ScanOptions};
+use crate::engine::{self, baseline::Baseline};
 use crate::finding::{JobKind, NoteLevel, Notification};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -274,19 +274,10 @@ pub fn scan_base(
             failed_jobs: Vec::new(),
         });
     }
-    let bcfg = base_config(cfg);
-    let jobs = engine::build_jobs(&bcfg, &bcfg.rules)?;
-    let mut opts = ScanOptions::new(base_path);
-    opts.excludes = bcfg.exclude.clone();
-    opts.max_file_size = bcfg.max_file_size.unwrap_or(engine::DEFAULT_MAX_FILE_SIZE);
-    opts.threads = threads;
-    opts.selection = RuleSelection {
-        select: bcfg.select.clone(),
-        ignore: bcfg.ignore.clone(),
-    };
-    opts.extra_rule_dirs = bcfg.rules.clone();
-    let result = engine::scan(&jobs, &opts)
-        .with_context(|| format!("scanning the base {reference} ({commit})"))?;
+    let mut req = engine::ScanRequest::new(engine::ScanInput::Path(base_path), base_config(cfg));
+    req.threads = threads;
+    let result =
+        engine::run(req).with_context(|| format!("scanning the base {reference} ({commit})"))?;
     drop(wt);
     let fingerprints = result
         .findings

@@ -1,4 +1,4 @@
-//! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`.
+//! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`, `tollgate serve`.
 //! Exit codes: 0 gate passed, 1 gate failed, 2 usage or runtime error.
 
 pub mod db;
@@ -10,6 +10,7 @@ pub mod paths;
 pub mod rules;
 pub mod scan;
 pub mod scan_extras;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +39,8 @@ pub enum Command {
     /// Manage the offline OSV advisory database.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Run the HTTP scan API (see openapi.yaml).
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Entry point of the binary; returns the exit code.
@@ -58,6 +61,7 @@ pub fn main() -> i32 {
         Command::Rules(a) => rules::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Db(c) => db::run(c),
+        Command::Serve(a) => serve::run(a),
     };
     match res {
         Ok(code) => code,
