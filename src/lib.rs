@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod gate;
+pub mod github;
 pub mod report;
 pub mod rule;
 pub mod sast;

@@ -3,7 +3,9 @@
 
 pub mod db;
 pub mod diff;
+pub mod github;
 pub mod rules;
+pub mod sarif;
 pub mod scan;
 
 use clap::{Parser, Subcommand};
@@ -33,10 +35,17 @@ pub enum Command {
     /// Manage the offline OSV advisory database.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// GitHub code scanning: upload SARIF.
+    #[command(subcommand)]
+    Github(github::GithubCommand),
+    /// Work with SARIF files: merge the shards of a scan.
+    #[command(subcommand)]
+    Sarif(sarif::SarifCommand),
 }
 
 /// Entry point of the binary; returns the exit code.
 pub fn main() -> i32 {
+    crate::github::install_crypto_provider();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -53,6 +62,8 @@ pub fn main() -> i32 {
         Command::Rules(a) => rules::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Db(c) => db::run(c),
+        Command::Github(c) => github::run(c),
+        Command::Sarif(c) => sarif::run(c),
     };
     match res {
         Ok(code) => code,
