@@ -33,6 +33,14 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// [`escape`] for element text, where line breaks and tabs can stay as they are.
+pub fn escape_text(s: &str) -> String {
+    escape(s)
+        .replace("&#10;", "\n")
+        .replace("&#9;", "\t")
+        .replace("&#13;", "\r")
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Status {
     Failure,
@@ -177,7 +185,7 @@ pub fn render(report: &Report) -> String {
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
                     escape(&f.message),
                     f.severity,
-                    escape(&d)
+                    escape_text(&d)
                 )
             }
             Status::Skipped => {
@@ -189,12 +197,12 @@ pub fn render(report: &Report) -> String {
                 };
                 format!(
                     "      <skipped message=\"{why}\"/>\n      <system-out>{}</system-out>\n",
-                    escape(&d)
+                    escape_text(&d)
                 )
             }
             Status::Passed => format!(
                 "      <system-out>{}</system-out>\n",
-                escape(&format!("below the gate threshold: {d}"))
+                escape_text(&format!("below the gate threshold: {d}"))
             ),
         };
         suite.cases.push(case(&name, &classname, &body));
