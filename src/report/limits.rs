@@ -243,11 +243,19 @@ pub fn apply(doc: &mut Value, limits: &Limits) {
             continue;
         }
         let run = &mut doc["runs"][run_i];
-        if run.get("invocations").and_then(Value::as_array).is_none() {
+        let usable = run
+            .get("invocations")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .is_some_and(Value::is_object);
+        if !usable {
             run["invocations"] = json!([{ "executionSuccessful": true }]);
         }
         let inv = &mut run["invocations"][0];
-        if inv.get("toolExecutionNotifications").is_none() {
+        if !inv
+            .get("toolExecutionNotifications")
+            .is_some_and(Value::is_array)
+        {
             inv["toolExecutionNotifications"] = json!([]);
         }
         if let Some(list) = inv["toolExecutionNotifications"].as_array_mut() {

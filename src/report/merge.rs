@@ -278,6 +278,7 @@ pub fn merge(docs: &[Value], names: &[String]) -> Result<Value, String> {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
+            .filter(|r| r.is_object())
         {
             results.push((sort_key(r), r.clone()));
         }
@@ -396,6 +397,9 @@ pub fn merge(docs: &[Value], names: &[String]) -> Result<Value, String> {
         props.insert(k, v);
     }
 
+    if !first.get("tool").is_some_and(Value::is_object) || !docs[0].is_object() {
+        return Err(format!("{}: not a SARIF run", runs[0].0));
+    }
     let mut run = first.clone();
     run["tool"]["driver"]["rules"] = Value::Array(rules.into_values().collect());
     run["invocations"] = json!([{
