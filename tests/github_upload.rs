@@ -471,3 +471,35 @@ fn scan_uploads_the_sarif_it_writes() {
         std::fs::read_to_string(&sarif).unwrap()
     );
 }
+
+#[test]
+fn a_sarif_over_githubs_size_limit_is_refused_before_sending() {
+    let (base, log) = serve(Box::new(|r, _| match r.method.as_str() {
+        "POST" => accepted(),
+        _ => complete(),
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    // 16 MB of text that gzip cannot shrink below 10 MiB, in one message
+    let mut x: u64 = 7;
+    let noise: String = (0..16_000_000)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            char::from(b'!' + ((x >> 33) % 90) as u8)
+        })
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
+    let doc = json!({ "version": "2.1.0", "runs": [{ "tool": { "driver": { "name": "other" } },
+        "results": [{ "message": { "text": noise } }] }] });
+    let file = dir.path().join("big.sarif");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let out = tollgate(&base)
+        .args(["github", "upload"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over GitHub's limit"));
+    assert!(log.lock().unwrap().is_empty(), "nothing sent");
+}

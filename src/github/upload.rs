@@ -179,12 +179,15 @@ pub enum UploadError {
     Processing { id: String, errors: Vec<String> },
 }
 
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).expect("writing to memory");
+    enc.finish().expect("writing to memory")
+}
+
 /// Gzip then base64, as the REST API wants the `sarif` field.
 pub fn encode_sarif(sarif: &[u8]) -> String {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(sarif).expect("writing to memory");
-    let gz = enc.finish().expect("writing to memory");
-    base64::engine::general_purpose::STANDARD.encode(gz)
+    base64::engine::general_purpose::STANDARD.encode(gzip(sarif))
 }
 
 /// Set `automationDetails.id` of every run to `CATEGORY/`.
@@ -333,10 +336,19 @@ pub fn upload(sarif: &str, target: &Target, settings: &Settings) -> Result<Outco
             sarif.to_string()
         }
     };
+    let gz = gzip(sarif.as_bytes());
+    let limit = crate::report::limits::Limits::GITHUB.gzip_bytes;
+    if gz.len() as u64 > limit {
+        return Err(UploadError::Config(format!(
+            "the SARIF is {} bytes gzip'd, over GitHub's limit of {limit}; tollgate's own SARIF stays under \
+             it (write it again with this version), another tool's must be split",
+            gz.len()
+        )));
+    }
     let mut body = json!({
         "commit_sha": target.commit_sha,
         "ref": target.git_ref,
-        "sarif": encode_sarif(sarif.as_bytes()),
+        "sarif": base64::engine::general_purpose::STANDARD.encode(gz),
         "tool_name": target.tool_name,
     });
     if let Some(c) = &target.checkout_uri {
