@@ -466,10 +466,18 @@ fn scan_uploads_the_sarif_it_writes() {
         "{stderr}"
     );
     let reqs = log.lock().unwrap().clone();
-    assert_eq!(
-        check_post(&reqs[0]),
-        std::fs::read_to_string(&sarif).unwrap()
-    );
+    // the same SARIF, with paths from the repository root (here: the working directory)
+    let sent: Value = serde_json::from_str(&check_post(&reqs[0])).unwrap();
+    let mut written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let uri = |v: &Value| {
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .clone()
+    };
+    assert_eq!(uri(&written), "app.py");
+    assert_eq!(uri(&sent), "fixtures/report/app.py");
+    tollgate::report::sarif::prefix_uris(&mut written, "fixtures/report");
+    assert_eq!(sent, written);
 }
 
 #[test]

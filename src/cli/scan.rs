@@ -299,7 +299,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         eprintln!("{}", verdict.reason);
     }
     if args.github_upload {
-        let sarif = report::render(&report, Format::Sarif, false);
+        let mut sarif = report::render(&report, Format::Sarif, false);
+        // GitHub maps paths from the repository root (the working directory in a workflow).
+        let prefix = report::workspace_path(&result, "");
+        if !prefix.is_empty() && !prefix.starts_with('/') && !prefix.starts_with("..") {
+            let mut doc: serde_json::Value = serde_json::from_str(&sarif)?;
+            report::sarif::prefix_uris(&mut doc, &prefix);
+            sarif = report::sarif::to_string(&doc);
+        }
         let (code, lines) =
             super::github::upload_sarif(&sarif, &args.github, args.category.clone())?;
         for l in lines {

@@ -28,6 +28,33 @@ pub fn to_string(doc: &Value) -> String {
     s
 }
 
+/// Put `prefix/` before every relative `artifactLocation.uri` of a document: a scan of a subdirectory
+/// names files relative to it, GitHub wants them relative to the repository.
+pub fn prefix_uris(doc: &mut Value, prefix: &str) {
+    let prefix = prefix.trim_matches('/');
+    if prefix.is_empty() {
+        return;
+    }
+    match doc {
+        Value::Object(o) => {
+            if let Some(Value::String(uri)) =
+                o.get_mut("artifactLocation").and_then(|a| a.get_mut("uri"))
+            {
+                if !uri.starts_with('/') && !uri.contains("://") {
+                    *uri = format!("{}/{uri}", uri_encode(prefix));
+                }
+            }
+            for (k, v) in o.iter_mut() {
+                if k != "artifactLocation" {
+                    prefix_uris(v, prefix);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| prefix_uris(v, prefix)),
+        _ => {}
+    }
+}
+
 /// Percent-encode a relative path for `artifactLocation.uri` (RFC 3986: keep unreserved and `/`).
 pub fn uri_encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
