@@ -299,3 +299,28 @@ fn a_scanned_file_gets_line_hashes_too() {
         .iter()
         .all(|r| r["partialFingerprints"]["primaryLocationLineHash"].is_string()));
 }
+
+#[test]
+fn sarif_with_line_hashes_validates_against_the_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(ROOT).join("tests/schemas/sarif-schema-2.1.0.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&render("sarif")).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // and a document cut to GitHub's limits, with its notification
+    let mut cut = v.clone();
+    tollgate::report::limits::apply(
+        &mut cut,
+        &tollgate::report::limits::Limits {
+            results: 2,
+            ..tollgate::report::limits::Limits::GITHUB
+        },
+    );
+    assert_eq!(cut["runs"][0]["results"].as_array().unwrap().len(), 2);
+    let errors: Vec<String> = validator.iter_errors(&cut).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
