@@ -130,8 +130,11 @@ pub fn render(report: &Report, links: &Links) -> String {
     );
     let _ = writeln!(
         out,
-        "{} files scanned; {} suppressed, {} in baseline.\n",
-        r.stats.files, v.suppressed, v.baselined
+        "{} file{} scanned; {} suppressed, {} in baseline.\n",
+        r.stats.files,
+        if r.stats.files == 1 { "" } else { "s" },
+        v.suppressed,
+        v.baselined
     );
 
     let mut top: Vec<&Finding> = r.findings.iter().filter(|f| f.counts_for_gate()).collect();
