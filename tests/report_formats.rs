@@ -324,3 +324,23 @@ fn sarif_with_line_hashes_validates_against_the_schema() {
     let errors: Vec<String> = validator.iter_errors(&cut).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+#[test]
+fn ci_paths_are_relative_to_the_working_directory_even_for_an_absolute_root() {
+    let abs = Path::new(ROOT).join("fixtures/report");
+    let out = tollgate()
+        .args([
+            "scan",
+            "--no-progress",
+            "--job",
+            "sast",
+            "--format",
+            "github",
+        ])
+        .arg(&abs)
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("file=fixtures/report/app.py,"), "{s}");
+    assert!(!s.contains(ROOT));
+}
