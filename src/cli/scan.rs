@@ -249,7 +249,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             serde_json::json!(s.to_string()),
         );
     }
-    let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
+    let policy = gate_policy(&cfg, args.fail_on);
+    // The policy goes into the reports, so `sarif merge` recomputes the verdict exactly.
+    result.properties.insert(
+        report::merge::POLICY_PROPERTY.to_string(),
+        report::merge::policy_value(&policy),
+    );
+    let verdict = gate::evaluate(&policy, &result);
     let report = Report {
         result: &result,
         verdict: &verdict,

@@ -135,7 +135,26 @@ fn gate_finding(r: &Value) -> Finding {
     f
 }
 
-/// The gate policy from the per-job thresholds a run records: the most common one is the default.
+/// The run property with the gate policy a scan applied (`{"fail_on": "high", "jobs": {"sca": "critical"}}`).
+pub const POLICY_PROPERTY: &str = "gate.policy";
+
+pub fn policy_value(p: &GatePolicy) -> Value {
+    let jobs: BTreeMap<JobKind, String> =
+        p.per_job.iter().map(|(j, t)| (*j, t.to_string())).collect();
+    json!({ "fail_on": p.fail_on.to_string(), "jobs": jobs })
+}
+
+fn policy_from_value(v: &Value) -> Option<GatePolicy> {
+    let fail_on = v.get("fail_on")?.as_str()?.parse().ok()?;
+    let mut per_job = BTreeMap::new();
+    for (k, t) in v.get("jobs")?.as_object()? {
+        per_job.insert(k.parse().ok()?, t.as_str()?.parse().ok()?);
+    }
+    Some(GatePolicy { fail_on, per_job })
+}
+
+/// The gate policy from the per-job thresholds a run records, when it did not record the policy itself:
+/// the most common threshold is the default.
 fn policy(thresholds: &BTreeMap<JobKind, String>) -> GatePolicy {
     let mut freq: BTreeMap<&str, usize> = BTreeMap::new();
     for t in thresholds.values() {
@@ -374,7 +393,8 @@ pub fn merge(docs: &[Value], names: &[String]) -> Result<Value, String> {
         jobs: thresholds.keys().copied().collect(),
         failed_jobs: failed_jobs.iter().copied().collect(),
     };
-    let verdict = gate::evaluate(&policy(&thresholds), &scan);
+    let recorded = extra.get(POLICY_PROPERTY).and_then(policy_from_value);
+    let verdict = gate::evaluate(&recorded.unwrap_or_else(|| policy(&thresholds)), &scan);
 
     let mut props = Map::new();
     props.insert("verdict".into(), json!(verdict.outcome));
