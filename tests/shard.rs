@@ -155,7 +155,11 @@ fn the_merged_verdict_uses_the_recorded_gate_policy() {
     let tree = tmp.path().join("tree");
     std::fs::create_dir_all(tree.join("web")).unwrap();
     for f in ["app.py", "settings.py", "web/package.json"] {
-        std::fs::copy(Path::new(ROOT).join("fixtures/report").join(f), tree.join(f)).unwrap();
+        std::fs::copy(
+            Path::new(ROOT).join("fixtures/report").join(f),
+            tree.join(f),
+        )
+        .unwrap();
     }
     std::fs::write(
         tree.join("tollgate.toml"),
@@ -168,14 +172,21 @@ fn the_merged_verdict_uses_the_recorded_gate_policy() {
     let dir = tree.to_str().unwrap();
     let full = tmp.path().join("full.sarif");
     assert_eq!(scan(dir, None, &full), 0);
-    let shards: Vec<PathBuf> = (1..=2).map(|i| tmp.path().join(format!("s{i}.sarif"))).collect();
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|i| tmp.path().join(format!("s{i}.sarif")))
+        .collect();
     for (i, p) in shards.iter().enumerate() {
         scan(dir, Some(&format!("{}/2", i + 1)), p);
     }
     let merged = tmp.path().join("merged.sarif");
     assert_eq!(merge(&shards, &merged).0, 0);
     let v = read(&merged);
-    let reason = v["runs"][0]["properties"]["verdictReason"].as_str().unwrap();
-    assert!(reason.contains("(critical; secrets never, sast never, sca never)"), "{reason}");
+    let reason = v["runs"][0]["properties"]["verdictReason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("(critical; secrets never, sast never, sca never)"),
+        "{reason}"
+    );
     assert!(std::fs::read(&full).unwrap() == std::fs::read(&merged).unwrap());
 }

@@ -1,4 +1,4 @@
-//! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`.
+//! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`, `tollgate serve`.
 //! Exit codes: 0 gate passed, 1 gate failed, 2 usage or runtime error.
 
 pub mod db;
@@ -7,6 +7,7 @@ pub mod github;
 pub mod rules;
 pub mod sarif;
 pub mod scan;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,8 @@ pub enum Command {
     /// Work with SARIF files: merge the shards of a scan.
     #[command(subcommand)]
     Sarif(sarif::SarifCommand),
+    /// Run the HTTP scan API (see openapi.yaml).
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Entry point of the binary; returns the exit code.
@@ -64,6 +67,7 @@ pub fn main() -> i32 {
         Command::Db(c) => db::run(c),
         Command::Github(c) => github::run(c),
         Command::Sarif(c) => sarif::run(c),
+        Command::Serve(a) => serve::run(a),
     };
     match res {
         Ok(code) => code,

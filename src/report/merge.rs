@@ -4,12 +4,12 @@
 //! up, the verdict recomputed from the results with the same thresholds, GitHub's limits applied again.
 
 use crate::config::FailOn;
-use crate::engine::ScanResult;
 use crate::finding::{
     BaselineState, Finding, JobKind, Location, NoteLevel, Notification, Severity, Suppression,
     SuppressionKind,
 };
 use crate::gate::{self, GatePolicy};
+use crate::model::ScanResult;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -11,8 +11,8 @@ pub mod merge;
 pub mod sarif;
 pub mod text;
 
-use crate::engine::ScanResult;
 use crate::gate::Verdict;
+use crate::model::ScanResult;
 use std::path::{Path, PathBuf};
 
 /// What every writer gets.
