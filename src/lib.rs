@@ -15,6 +15,7 @@ pub mod contract;
 pub mod engine;
 pub mod error;
 pub mod gate;
+pub mod github;
 pub mod model;
 pub mod report;
 pub mod sast;

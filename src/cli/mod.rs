@@ -5,9 +5,11 @@ pub mod db;
 pub mod dbauto;
 pub mod diff;
 pub mod diffbase;
+pub mod github;
 pub mod history;
 pub mod paths;
 pub mod rules;
+pub mod sarif;
 pub mod scan;
 pub mod scan_extras;
 pub mod serve;
@@ -39,12 +41,19 @@ pub enum Command {
     /// Manage the offline OSV advisory database.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// GitHub code scanning: upload SARIF.
+    #[command(subcommand)]
+    Github(github::GithubCommand),
+    /// Work with SARIF files: merge the shards of a scan.
+    #[command(subcommand)]
+    Sarif(sarif::SarifCommand),
     /// Run the HTTP scan API (see openapi.yaml).
     Serve(Box<serve::ServeArgs>),
 }
 
 /// Entry point of the binary; returns the exit code.
 pub fn main() -> i32 {
+    crate::github::install_crypto_provider();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -61,6 +70,8 @@ pub fn main() -> i32 {
         Command::Rules(a) => rules::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Db(c) => db::run(c),
+        Command::Github(c) => github::run(c),
+        Command::Sarif(c) => sarif::run(c),
         Command::Serve(a) => serve::run(a),
     };
     match res {

@@ -35,6 +35,32 @@ pub struct ScanArgs {
     /// Also write JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json_out: Option<PathBuf>,
+    /// Also write JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit_out: Option<PathBuf>,
+    /// Also write the markdown summary to FILE (it goes to $GITHUB_STEP_SUMMARY by itself when set).
+    #[arg(long, value_name = "FILE")]
+    pub markdown_out: Option<PathBuf>,
+    /// Also write GitHub workflow commands (annotations) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub github_out: Option<PathBuf>,
+    /// Also write FORMAT to FILE (any format: text, json, sarif, github, junit, markdown); repeatable.
+    #[arg(long = "out", value_name = "FORMAT=FILE", value_parser = parse_out)]
+    pub out: Vec<(Format, PathBuf)>,
+    /// Do not append the markdown summary to $GITHUB_STEP_SUMMARY.
+    #[arg(long)]
+    pub no_step_summary: bool,
+
+    /// Scan only shard I of N (a stable split of the files by path, for CI matrix jobs; SCA and contract
+    /// run in shard 1 only). Put the shards together with `tollgate sarif merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<crate::engine::shard::Shard>,
+    /// Upload the SARIF to GitHub code scanning (token, repository, commit and ref from the Actions
+    /// environment or the --github-* flags) and wait until it is processed.
+    #[arg(long)]
+    pub github_upload: bool,
+    #[command(flatten)]
+    pub github: super::github::UploadFlags,
 
     /// Fail the gate on findings at or above this severity
     /// (critical, high, medium, low, info, never) [default: high].
@@ -124,6 +150,16 @@ pub struct ScanArgs {
     /// Never download anything: no advisory database download or refresh.
     #[arg(long, env = "TOLLGATE_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
+}
+
+fn parse_out(s: &str) -> Result<(Format, PathBuf), String> {
+    let (f, p) = s
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(|| {
+            format!("invalid --out `{s}` (expected FORMAT=FILE, e.g. junit=report.xml)")
+        })?;
+    Ok((f.parse()?, PathBuf::from(p)))
 }
 
 fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
@@ -239,9 +275,21 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             progress,
             cancel: Default::default(),
             jobs: None,
+            shard: args.shard,
         })?,
     };
     extras.finish(&mut result);
+    if let Some(s) = args.shard {
+        result.properties.insert(
+            report::merge::SHARD_PROPERTY.to_string(),
+            serde_json::json!(s.to_string()),
+        );
+    }
+    // The policy goes into the reports, so `sarif merge` recomputes the verdict exactly.
+    result.properties.insert(
+        report::merge::POLICY_PROPERTY.to_string(),
+        report::merge::policy_value(&policy),
+    );
     let verdict = gate::evaluate(&policy, &result);
     let report = Report {
         result: &result,
@@ -253,12 +301,23 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     if let Some(p) = &args.write_baseline {
         Baseline::write(p, &result.findings)?;
     }
-    if let Some(p) = &args.sarif_out {
-        write_file(p, &report::render(&report, Format::Sarif, false))?;
+    let mut outs: Vec<(Format, &PathBuf)> = Vec::new();
+    for (flag, format) in [
+        (&args.sarif_out, Format::Sarif),
+        (&args.json_out, Format::Json),
+        (&args.junit_out, Format::Junit),
+        (&args.markdown_out, Format::Markdown),
+        (&args.github_out, Format::Github),
+    ] {
+        if let Some(p) = flag {
+            outs.push((format, p));
+        }
     }
-    if let Some(p) = &args.json_out {
-        write_file(p, &report::render(&report, Format::Json, false))?;
+    outs.extend(args.out.iter().map(|(f, p)| (*f, p)));
+    for (format, p) in &outs {
+        write_file(p, &report::render(&report, *format, false))?;
     }
+    step_summary(args, &report)?;
     match &args.output {
         Some(p) => write_file(p, &report::render(&report, args.format, false))?,
         None => {
@@ -280,5 +339,47 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     if args.output.is_some() && !args.quiet {
         eprintln!("{}", verdict.reason);
     }
+    if args.github_upload {
+        let mut sarif = report::render(&report, Format::Sarif, false);
+        // GitHub maps paths from the repository root (the working directory in a workflow).
+        let prefix = report::workspace_path(&result, "");
+        if !prefix.is_empty() && !prefix.starts_with('/') && !prefix.starts_with("..") {
+            let mut doc: serde_json::Value = serde_json::from_str(&sarif)?;
+            report::sarif::prefix_uris(&mut doc, &prefix);
+            sarif = report::sarif::to_string(&doc);
+        }
+        let (code, lines) =
+            super::github::upload_sarif(&sarif, &args.github, args.category.clone())?;
+        for l in lines {
+            eprintln!("{l}");
+        }
+        if code != 0 {
+            return Ok(code);
+        }
+    }
     Ok(verdict.exit_code())
+}
+
+/// In a GitHub workflow, append the markdown summary to the job's page (`$GITHUB_STEP_SUMMARY`).
+fn step_summary(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
+    if args.no_step_summary {
+        return Ok(());
+    }
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| {
+            format!(
+                "cannot write $GITHUB_STEP_SUMMARY ({})",
+                Path::new(&path).display()
+            )
+        })?;
+    f.write_all(report::render(report, Format::Markdown, false).as_bytes())
+        .with_context(|| "cannot write $GITHUB_STEP_SUMMARY".to_string())?;
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod baseline;
 mod diff;
 mod run;
+pub mod shard;
 pub mod suppress;
 pub mod walk;
 
@@ -42,6 +43,8 @@ pub struct ScanOptions {
     pub baseline: Option<baseline::Baseline>,
     pub progress: Progress,
     pub cancel: CancelToken,
+    /// `--shard I/N`: only this shard's files (see [`shard::Shard`]); applied after the walk.
+    pub shard: Option<shard::Shard>,
 }
 
 impl ScanOptions {
@@ -56,6 +59,7 @@ impl ScanOptions {
             baseline: None,
             progress: Progress::none(),
             cancel: CancelToken::default(),
+            shard: None,
         }
     }
 }
@@ -97,6 +101,12 @@ pub fn build_jobs(config: &Config, extra_rule_dirs: &[PathBuf]) -> Result<Vec<Bo
 
 /// Run a scan.
 pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
+    // --shard: whole-tree jobs run in shard 1 only (the files are split after the walk, below).
+    let jobs: Vec<&dyn Job> = jobs
+        .iter()
+        .map(|j| j.as_ref())
+        .filter(|j| opts.shard.is_none_or(|s| s.runs(j.kind())))
+        .collect();
     let meta = std::fs::metadata(&opts.path)
         .map_err(|e| Error::Usage(format!("cannot scan {}: {e}", opts.path.display())))?;
     let threads = if opts.threads == 0 {
@@ -157,17 +167,29 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     ctx.cancel = opts.cancel.clone();
     check_cancel(&opts.cancel)?;
 
+    // --shard: this shard's files for the jobs that look at files one by one.
+    let shard_files: Option<Vec<SourceFile>> = opts.shard.map(|s| {
+        walked
+            .files
+            .iter()
+            .filter(|f| s.keeps(&f.rel))
+            .cloned()
+            .collect()
+    });
     let outputs: Mutex<Vec<(JobKind, JobOutput)>> = Mutex::new(Vec::new());
-    let n_files = walked.files.len();
+    let n_files = shard_files.as_ref().unwrap_or(&walked.files).len();
     let n_jobs = jobs.len();
     let jobs_done = std::sync::atomic::AtomicUsize::new(0);
     opts.progress
         .set_message(format!("scanning {n_files} files, 0/{n_jobs} jobs done"));
     pool.install(|| {
         rayon::scope(|s| {
-            for job in jobs {
+            for job in &jobs {
                 let ctx = &ctx;
-                let files = &walked.files;
+                let files = match &shard_files {
+                    Some(own) if !shard::Shard::whole_tree(job.kind()) => own,
+                    _ => &walked.files,
+                };
                 let outputs = &outputs;
                 let jobs_done = &jobs_done;
                 s.spawn(move |_| {
@@ -201,7 +223,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     let mut rules: BTreeMap<String, RuleMeta> = BTreeMap::new();
     let mut properties = BTreeMap::new();
     let mut stats = ScanStats {
-        files: walked.files.len(),
+        files: n_files,
         skipped: walked
             .skipped
             .iter()
@@ -210,7 +232,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         files_per_job: BTreeMap::new(),
     };
     let mut failed_jobs = Vec::new();
-    for job in jobs {
+    for job in &jobs {
         for r in job.rules() {
             rules.entry(r.id.clone()).or_insert(r);
         }

@@ -40,6 +40,8 @@ pub struct ScanRequest {
     /// Jobs built earlier for the same configuration (the service keeps them between scans); built from
     /// `config` when `None`.
     pub jobs: Option<Arc<Vec<Box<dyn Job>>>>,
+    /// `--shard I/N`: only this shard's files (see [`super::shard::Shard`]).
+    pub shard: Option<super::shard::Shard>,
 }
 
 impl ScanRequest {
@@ -52,6 +54,7 @@ impl ScanRequest {
             progress: Progress::none(),
             cancel: CancelToken::default(),
             jobs: None,
+            shard: None,
         }
     }
 }
@@ -77,6 +80,7 @@ pub fn run(req: ScanRequest) -> Result<ScanResult> {
         baseline: req.baseline,
         progress: req.progress,
         cancel: req.cancel,
+        shard: req.shard,
     };
     match req.input {
         ScanInput::Path(p) => {

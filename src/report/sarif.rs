@@ -1,21 +1,57 @@
 //! SARIF 2.1.0 as GitHub code scanning accepts it: one run, the rules that produced results (or all),
 //! results with rule index, level, location relative to `%SRCROOT%`, partial fingerprints, code flows,
 //! suppressions and baseline state, and every notification in `invocations[0]`.
-//! Same input, same bytes: no timestamps, everything sorted.
+//! Same input, same bytes: no timestamps, everything sorted. Every result carries GitHub's
+//! `primaryLocationLineHash` beside our own fingerprint when its file can be read, and the document is kept
+//! within GitHub's upload limits ([`super::limits`]).
 
 use super::Report;
 use crate::finding::{Finding, FlowStep, Location, Notification};
 use crate::rule::RuleMeta;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::model::FINGERPRINT_KEY;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 pub fn render(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(&to_value(report)).expect("SARIF serializes");
+    let mut doc = to_value(report);
+    super::limits::apply(&mut doc, &super::limits::Limits::GITHUB);
+    to_string(&doc)
+}
+
+/// The bytes of a SARIF document as tollgate writes it (pretty, final newline).
+pub fn to_string(doc: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(doc).expect("SARIF serializes");
     s.push('\n');
     s
+}
+
+/// Put `prefix/` before every relative `artifactLocation.uri` of a document: a scan of a subdirectory
+/// names files relative to it, GitHub wants them relative to the repository.
+pub fn prefix_uris(doc: &mut Value, prefix: &str) {
+    let prefix = prefix.trim_matches('/');
+    if prefix.is_empty() {
+        return;
+    }
+    match doc {
+        Value::Object(o) => {
+            if let Some(Value::String(uri)) =
+                o.get_mut("artifactLocation").and_then(|a| a.get_mut("uri"))
+            {
+                if !uri.starts_with('/') && !uri.contains("://") {
+                    *uri = format!("{}/{uri}", uri_encode(prefix));
+                }
+            }
+            for (k, v) in o.iter_mut() {
+                if k != "artifactLocation" {
+                    prefix_uris(v, prefix);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| prefix_uris(v, prefix)),
+        _ => {}
+    }
 }
 
 /// Percent-encode a relative path for `artifactLocation.uri` (RFC 3986: keep unreserved and `/`).
@@ -115,14 +151,19 @@ fn code_flow(steps: &[FlowStep]) -> Value {
     json!([{ "threadFlows": [{ "locations": locations }] }])
 }
 
-fn result_value(f: &Finding, rule_index: usize) -> Value {
+fn result_value(f: &Finding, rule_index: usize, line_hash: Option<&String>) -> Value {
+    let mut fingerprints = Map::new();
+    if let Some(h) = line_hash {
+        fingerprints.insert(super::linehash::KEY.into(), json!(h));
+    }
+    fingerprints.insert(FINGERPRINT_KEY.into(), json!(f.fingerprint));
     let mut v = json!({
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
         "level": f.severity.sarif_level(),
         "message": { "text": f.message },
         "locations": [physical(&f.location, f.snippet.as_deref())],
-        "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint },
+        "partialFingerprints": fingerprints,
     });
     if !f.code_flow.is_empty() {
         v["codeFlows"] = code_flow(&f.code_flow);
@@ -152,7 +193,7 @@ fn result_value(f: &Finding, rule_index: usize) -> Value {
     v
 }
 
-fn notification_value(n: &Notification) -> Value {
+pub(crate) fn notification_value(n: &Notification) -> Value {
     let mut v = json!({
         "level": match n.level {
             crate::finding::NoteLevel::Error => "error",
@@ -190,10 +231,25 @@ pub fn to_value(report: &Report) -> Value {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
+    // GitHub's line hash of each result's start line (SARIF `region.startLine`), from the files below the
+    // scan root.
+    let mut wanted: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
+    for f in &result.findings {
+        wanted
+            .entry(f.location.path.clone())
+            .or_default()
+            .insert(f.location.start_line.max(1));
+    }
+    let hashes = super::linehash::for_files(&super::files_root(result), &wanted);
     let results: Vec<Value> = result
         .findings
         .iter()
-        .map(|f| result_value(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0)))
+        .map(|f| {
+            let h = hashes
+                .get(&f.location.path)
+                .and_then(|m| m.get(&f.location.start_line.max(1)));
+            result_value(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0), h)
+        })
         .collect();
     let category = report
         .category
@@ -206,6 +262,9 @@ pub fn to_value(report: &Report) -> Value {
     properties.insert("verdictReason".into(), json!(report.verdict.reason));
     properties.insert("thresholds".into(), json!(report.verdict.thresholds));
     properties.insert("stats".into(), json!(result.stats));
+    if !result.failed_jobs.is_empty() {
+        properties.insert("failedJobs".into(), json!(result.failed_jobs));
+    }
     for (k, v) in &result.properties {
         properties.insert(k.clone(), v.clone());
     }

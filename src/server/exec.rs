@@ -228,17 +228,23 @@ pub fn execute(
         progress,
         cancel,
         jobs: Some(jobs),
+        shard: None,
     })?;
     drop(base_dir);
     Ok(finish(result, &policy, &params, ignored_keys))
 }
 
 fn finish(
-    result: ScanResult,
+    mut result: ScanResult,
     policy: &GatePolicy,
     params: &ScanParams,
     ignored_keys: Vec<String>,
 ) -> Executed {
+    // as `tollgate scan` does, so the same tree gives the same bytes
+    result.properties.insert(
+        report::merge::POLICY_PROPERTY.to_string(),
+        report::merge::policy_value(policy),
+    );
     let verdict = gate::evaluate(policy, &result);
     let rep = Report {
         result: &result,
