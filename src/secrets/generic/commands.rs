@@ -1,0 +1,160 @@
+//! Credentials with a fixed shape around them: URLs with `user:password@`, `Authorization:` headers,
+//! `curl -u user:pass`, passwords given to commands (`mysql -p`, `sshpass -p`, SQL `IDENTIFIED BY`).
+
+use super::*;
+use std::sync::OnceLock;
+
+pub(super) fn url_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        bytes_regex(r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\,]{1,256})@[a-z0-9\[\]\-_.%$]"#)
+    })
+}
+
+pub(super) fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
+    for caps in url_regex().captures_iter(text.as_bytes()) {
+        let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
+            continue;
+        };
+        let (Ok(pw), Ok(user)) = (
+            std::str::from_utf8(pass.as_bytes()),
+            std::str::from_utf8(user.as_bytes()),
+        ) else {
+            continue;
+        };
+        let decoded = percent_decode(pw);
+        if pw.eq_ignore_ascii_case(user) || is_placeholder(&decoded, Class::Password, None) {
+            continue;
+        }
+        // A short password is still a password in a URL; placeholders are handled above.
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            pass.start(),
+            pass.end(),
+            Some("URL".into()),
+            Some("url-password"),
+        ));
+    }
+}
+
+pub(super) fn auth_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        bytes_regex(r#"(?i)authorization["']?\s*[:=,]\s*["']?(?P<scheme>basic|bearer|token)\s+(?P<cred>[A-Za-z0-9+/=._~\-]{8,})"#)
+    })
+}
+
+pub(super) fn auth_headers(text: &str, out: &mut Vec<GenericHit>) {
+    for caps in auth_regex().captures_iter(text.as_bytes()) {
+        let (Some(scheme), Some(cred)) = (caps.name("scheme"), caps.name("cred")) else {
+            continue;
+        };
+        let Ok(value) = std::str::from_utf8(cred.as_bytes()) else {
+            continue;
+        };
+        if scheme.as_bytes().eq_ignore_ascii_case(b"basic") {
+            let Some(decoded) = base64_decode(value).and_then(|d| String::from_utf8(d).ok()) else {
+                continue;
+            };
+            let Some((user, pw)) = decoded.split_once(':') else {
+                continue;
+            };
+            if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
+                continue;
+            }
+            out.push(GenericHit::new(
+                Detector::GenericPassword,
+                cred.start(),
+                cred.end(),
+                Some("Authorization: Basic".into()),
+                Some("basic-auth"),
+            ));
+        } else {
+            if is_placeholder(value, Class::Secret, None) {
+                continue;
+            }
+            out.push(GenericHit::new(
+                Detector::GenericSecretAssignment,
+                cred.start(),
+                cred.end(),
+                Some("Authorization: Bearer".into()),
+                Some("bearer-token"),
+            ));
+        }
+    }
+}
+
+pub(super) fn curl_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        bytes_regex(r#"(?m)(?:^|[\s'"])(?:-u|--user)(?:\s+|=)["']?(?P<user>[^\s:"'$]{1,128}):(?P<pass>[^\s"']{1,256})"#)
+    })
+}
+
+pub(super) fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
+    let bytes = text.as_bytes();
+    for caps in curl_regex().captures_iter(bytes) {
+        let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
+            continue;
+        };
+        let (Ok(pw), Ok(user)) = (
+            std::str::from_utf8(pass.as_bytes()),
+            std::str::from_utf8(user.as_bytes()),
+        ) else {
+            continue;
+        };
+        let (ls, le) = line_bounds(bytes, pass.start());
+        let line = &bytes[ls..le];
+        if find_ci(line, b"curl").is_none() && find_ci(line, b"--user").is_none() {
+            continue;
+        }
+        if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
+            continue;
+        }
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            pass.start(),
+            pass.end(),
+            Some("curl -u".into()),
+            Some("curl-user"),
+        ));
+    }
+}
+
+pub(super) fn command_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        bytes_regex(r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user)\b[^;\n]{0,80}?\bpassword\s+)["'](?P<p5>[^"'\n]+)["']"#)
+    })
+}
+
+/// Passwords given to commands and clients: `mysql -pSECRET`, `sshpass -p SECRET`, `docker login -p SECRET`,
+/// `requests.get(url, auth=("user", "SECRET"))`, `HTTPBasicAuth("user", "SECRET")`.
+pub(super) fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
+    for caps in command_regex().captures_iter(text.as_bytes()) {
+        let Some((m, what)) = [
+            ("p1", "mysql -p"),
+            ("p2", "sshpass -p"),
+            ("p3", "docker login -p"),
+            ("p4", "basic auth"),
+            ("p5", "SQL password"),
+        ]
+        .iter()
+        .find_map(|(g, w)| caps.name(g).map(|m| (m, *w))) else {
+            continue;
+        };
+        let Ok(pw) = std::str::from_utf8(m.as_bytes()) else {
+            continue;
+        };
+        if is_placeholder(pw, Class::Password, None) {
+            continue;
+        }
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            m.start(),
+            m.end(),
+            Some(what.into()),
+            Some("command-password"),
+        ));
+    }
+}
