@@ -170,14 +170,39 @@ pub(super) fn assignments(
             }
         } else if p < le && text[p] == b']' {
             p += 1;
+        } else if p + 1 < le && text[p] == b'[' {
+            // C arrays: `char pass[] = "..."`, `char pass[32] = "..."`.
+            if let Some(i) = text[p..le].iter().position(|&c| c == b']') {
+                if text[p + 1..p + i].iter().all(u8::is_ascii_digit) {
+                    p += i + 1;
+                }
+            }
+        }
+        // C# auto-property with an initializer: `Password { get; set; } = "..."`.
+        {
+            let q = skip_blanks(text, p, le);
+            for acc in [
+                &b"{ get; set; }"[..],
+                b"{ get; }",
+                b"{get;set;}",
+                b"{ get; init; }",
+            ] {
+                if text[q..le].starts_with(acc) {
+                    p = q + acc.len();
+                }
+            }
         }
         let p2 = skip_blanks(text, p, le);
         let stop_amp = s > 0 && matches!(text[s - 1], b'?' | b'&' | b';');
         let value: Option<Value>;
         if in_tag {
-            // <password>value</password>
-            if p2 < le && text[p2] == b'>' {
-                let vs = p2 + 1;
+            // <password>value</password>, also with attributes: <Pass encoding="base64">value</Pass>; or
+            // the value in a `value` attribute: <secret value="..."/>.
+            let gt = text[p2..le].iter().position(|&c| c == b'>').map(|i| p2 + i);
+            if let Some(v) = gt.and_then(|g| attribute_value(text, p2, g)) {
+                value = Some(v);
+            } else if let Some(gt) = gt.filter(|&g| g == p2 || p2 > p && text[g - 1] != b'/') {
+                let vs = gt + 1;
                 let ve = text[vs..le]
                     .iter()
                     .position(|&b| b == b'<')
@@ -201,7 +226,9 @@ pub(super) fn assignments(
             let sep_len = match (c, next) {
                 (b':', b'=') | (b'=', b'>') | (b'?', b'=') | (b'+', b'=') => 2,
                 (b'|', b'|') | (b'?', b'?') if text.get(p2 + 2) == Some(&b'=') => 3,
-                (b'=', b'=') | (b'=', b'~') | (b':', b':') => 0,
+                // Comparisons with a literal: `if password == "..."`, `=== '...'`.
+                (b'=', b'=') => 2 + usize::from(text.get(p2 + 2) == Some(&b'=')),
+                (b'=', b'~') | (b':', b':') => 0,
                 (b'=', _) => 1,
                 // `define('DB_PASSWORD', '...')`, `setdefault("API_KEY", "...")`, `put("token", "...")`.
                 (b',', _) if quoted_name && call_argument(before) => 1,
@@ -218,7 +245,10 @@ pub(super) fn assignments(
             if sep_len > 0 {
                 let after = p2 + sep_len;
                 let mut v = parse_value(text, after, le, stop_amp);
-                if matches!(c, b',' | b'|' | b'?') && v.as_ref().is_some_and(|v| !v.quoted) {
+                let bare_ok = c == b'?' && mode == FileMode::Config;
+                if (matches!(c, b',' | b'|' | b'?') && !bare_ok || (c, next) == (b'=', b'='))
+                    && v.as_ref().is_some_and(|v| !v.quoted)
+                {
                     v = None;
                 }
                 // Python/TS annotations: `password: str = "..."`.
@@ -240,13 +270,34 @@ pub(super) fn assignments(
                 let env_legacy = before_t.eq_ignore_ascii_case(b"ENV")
                     || before_t.eq_ignore_ascii_case(b"#define")
                     || before_t.eq_ignore_ascii_case(b"# define");
+                let line = &text[ls..le];
                 let netrc_line = netrc
-                    || starts_with_ci(trim_ascii(&text[ls..le]), b"machine ")
-                    || starts_with_ci(trim_ascii(&text[ls..le]), b"default ");
-                if env_legacy || is_flag || (netrc_line && class == Class::Password) {
+                    || starts_with_ci(trim_ascii(line), b"machine ")
+                    || starts_with_ci(trim_ascii(line), b"default ")
+                    || (find_ci(line, b"machine ").is_some()
+                        && find_ci(line, b" login ").is_some());
+                // A configuration directive `requirepass VALUE` alone on its line (redis.conf, ...).
+                let directive = mode == FileMode::Config
+                    && class == Class::Password
+                    && trim_ascii(before).is_empty()
+                    && !docs
+                    && {
+                        let rest = trim_ascii(&text[p2..le]);
+                        !rest.is_empty() && !rest.contains(&b' ') && !rest.contains(&b'\t')
+                    };
+                if env_legacy || is_flag || (netrc_line && class == Class::Password) || directive {
                     value = parse_value(text, p2, le, false);
                 } else {
-                    continue;
+                    // Groovy/Gradle/Ruby calls without parentheses: `password 'X'`, `password "X"`.
+                    value = parse_value(text, p2, le, false).filter(|v| {
+                        v.quoted && {
+                            let after = skip_blanks(text, v.end + 1, le);
+                            after >= le || matches!(text[after], b';' | b'}' | b')' | b',')
+                        }
+                    });
+                    if value.is_none() {
+                        continue;
+                    }
                 }
             } else {
                 continue;
@@ -262,13 +313,14 @@ pub(super) fn assignments(
                 && text.get(p2) == Some(&b'=')
                 && v.start == p2 + 1
                 && v.end < le
-                && matches!(text[v.end], b';' | b'"' | b'\'' | b'&');
+                && (matches!(text[v.end], b';' | b'"' | b'\'' | b'&')
+                    || text[v.end] == b' ' && keyword_pair_follows(text, v.end, le));
             if !tight {
                 continue;
             }
         }
         // Prose in documentation: `credentials`: Configures the header ...
-        if docs && !v.quoted {
+        if docs && !v.quoted && !stop_amp {
             let rest = skip_blanks(text, v.end, le);
             if rest < le && text[rest] != b'#' {
                 continue;
@@ -286,9 +338,17 @@ pub(super) fn push_value(
     ident: &str,
     out: &mut Vec<GenericHit>,
 ) {
-    let Ok(val) = std::str::from_utf8(&text[v.start..v.end]) else {
+    let Ok(mut val) = std::str::from_utf8(&text[v.start..v.end]) else {
         return;
     };
+    let mut v = v;
+    // `"value": "Bearer X"`: the credential after an auth scheme.
+    for scheme in ["Bearer ", "Token ", "bearer ", "token "] {
+        if let Some(rest) = val.strip_prefix(scheme) {
+            v.start += scheme.len();
+            val = rest;
+        }
+    }
     if !v.quoted && !is_bare_literal(val) {
         return;
     }
@@ -426,6 +486,24 @@ pub(super) fn name_value_pair(
             }
         }
         // Another element (`<input name="password">` ... `<input value="Register">`) is another field.
+        if c == b'>' && open_quote.is_some() && text[i - 1] != b'/' {
+            // The element's text: `<property name="db.password">X</property>`, `<entry key="password">X</entry>`,
+            // `<setting name="Password"><value>X</value>`.
+            let (_, vle) = line_bounds(text, i);
+            let mut vs = i + 1;
+            if text[vs..vle].starts_with(b"<value>") {
+                vs += 7;
+            }
+            let ve = text[vs..vle]
+                .iter()
+                .position(|&c| c == b'<')
+                .map(|k| vs + k)?;
+            return (ve > vs && text[ve..vle].starts_with(b"</")).then_some(Value {
+                start: vs,
+                end: ve,
+                quoted: true,
+            });
+        }
         if c == b'<' || c == b'>' {
             return None;
         }
@@ -488,4 +566,23 @@ pub(super) fn annotated_value(text: &[u8], p: usize, le: usize) -> Option<Value>
         return None;
     }
     parse_value(text, i + 1, le, false).filter(|v| v.quoted)
+}
+
+/// After a bare `password=X` in a string: another `key=value` follows (`"host=db user=app password=X dbname=app"`).
+fn keyword_pair_follows(text: &[u8], p: usize, le: usize) -> bool {
+    let q = skip_blanks(text, p, le);
+    let w = text[q..le]
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        .map_or(le, |i| q + i);
+    w > q && w < le && text[w] == b'='
+}
+
+/// `<secret value="X" ...>`: the `value` attribute of a tag named like a secret (tag ends at `gt`).
+fn attribute_value(text: &[u8], from: usize, gt: usize) -> Option<Value> {
+    let i = find_ci(&text[from..gt], b"value=")? + from;
+    if i > from && text[i - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    parse_value(text, i + 6, gt, false).filter(|v| v.quoted)
 }

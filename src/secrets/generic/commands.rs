@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 pub(super) fn url_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        bytes_regex(r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/@'"<>\\,]{1,256})@[a-z0-9\[\]\-_.%$]"#)
+        bytes_regex(r#"(?i)\b[a-z][a-z0-9+.\-]{1,30}://(?P<user>[^\s:/@'"<>{}\[\]\\]{0,128}):(?P<pass>[^\s/'"<>\\,]{1,256})@[a-z0-9\[\]\-_.%$]"#)
     })
 }
 
@@ -40,7 +40,7 @@ pub(super) fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
 pub(super) fn auth_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        bytes_regex(r#"(?i)authorization["']?\s*[:=,]\s*["']?(?P<scheme>basic|bearer|token)\s+(?P<cred>[A-Za-z0-9+/=._~\-]{8,})"#)
+        bytes_regex(r#"(?i)authorization["']?\]?\s*(?:[:=,]\s*|\s)["']?(?P<scheme>basic|bearer|token)\s+(?P<cred>[A-Za-z0-9+/=._~\-]{8,})"#)
     })
 }
 
@@ -87,7 +87,7 @@ pub(super) fn auth_headers(text: &str, out: &mut Vec<GenericHit>) {
 pub(super) fn curl_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        bytes_regex(r#"(?m)(?:^|[\s'"])(?:-u|--user)(?:\s+|=)["']?(?P<user>[^\s:"'$]{1,128}):(?P<pass>[^\s"']{1,256})"#)
+        bytes_regex(r#"(?m)(?:^|[\s'"])(?:-u|--user|-a|--auth)(?:\s+|=)["']?(?P<user>[^\s:"'$]{1,128}):(?P<pass>[^\s"']{1,256})"#)
     })
 }
 
@@ -97,6 +97,7 @@ pub(super) fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
         let (Some(user), Some(pass)) = (caps.name("user"), caps.name("pass")) else {
             continue;
         };
+        let flag = &bytes[caps.get(0).map_or(0, |m| m.start())..user.start()];
         let (Ok(pw), Ok(user)) = (
             std::str::from_utf8(pass.as_bytes()),
             std::str::from_utf8(user.as_bytes()),
@@ -105,7 +106,14 @@ pub(super) fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
         };
         let (ls, le) = line_bounds(bytes, pass.start());
         let line = &bytes[ls..le];
-        if find_ci(line, b"curl").is_none() && find_ci(line, b"--user").is_none() {
+        let httpie = find_ci(flag, b"-a").is_some() || find_ci(flag, b"--auth").is_some();
+        if httpie {
+            // httpie: `http -a user:pass ...`.
+            let t = trim_ascii(line);
+            if !(starts_with_ci(t, b"http ") || starts_with_ci(t, b"https ")) {
+                continue;
+            }
+        } else if find_ci(line, b"curl").is_none() && find_ci(line, b"--user").is_none() {
             continue;
         }
         if pw.eq_ignore_ascii_case(user) || is_placeholder(pw, Class::Password, None) {
@@ -124,7 +132,7 @@ pub(super) fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
 pub(super) fn command_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        bytes_regex(r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user)\b[^;\n]{0,80}?\bpassword\s+)["'](?P<p5>[^"'\n]+)["']"#)
+        bytes_regex(r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user|login)\b[^;\n]{0,80}?\bpassword\s*=?\s*|\bpassword\s*\(\s*)["'](?P<p5>[^"'\n]+)["']|(?i:\bidentified\s+by\s+)(?P<p6>[A-Za-z][A-Za-z0-9_#$!]{5,63})\b|["'](?P<u7>[\w.\-]{1,64}):(?P<p7>[^\s@'"/:]{1,128})@(?:tcp|unix|udp)\(|(?i:\bthin:)[\w$]+/(?P<p8>[^\s@/'"]{1,128})@"#)
     })
 }
 
@@ -138,6 +146,9 @@ pub(super) fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
             ("p3", "docker login -p"),
             ("p4", "basic auth"),
             ("p5", "SQL password"),
+            ("p6", "SQL password"),
+            ("p7", "DSN password"),
+            ("p8", "Oracle user/password"),
         ]
         .iter()
         .find_map(|(g, w)| caps.name(g).map(|m| (m, *w))) else {

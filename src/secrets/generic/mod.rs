@@ -18,20 +18,27 @@
 //! values (`password`, `secret123`, `P@ssw0rd`), identifiers and labels (`user_password`, `tokenType`),
 //! paths, URLs, numbers, and an entropy floor.
 
+mod argv;
 mod assign;
+mod calls;
 mod commands;
 mod kubernetes;
 mod names;
+mod prose;
 #[cfg(test)]
 mod tests;
 mod values;
 
 use super::rules::Detector;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use argv::argv_passwords;
 use assign::assignments;
+use calls::call_arguments;
 use commands::{auth_headers, command_passwords, curl_users, url_passwords};
 use kubernetes::kubernetes_secrets;
 use names::name_finder;
 pub(crate) use names::NAME_KEYWORDS;
+use prose::prose_passwords;
 pub(crate) use values::is_placeholder;
 
 /// A value found by a generic detector.
@@ -110,6 +117,52 @@ fn file_mode(rel: &str) -> FileMode {
 fn is_yaml(rel: &str) -> bool {
     let l = rel.to_ascii_lowercase();
     l.ends_with(".yaml") || l.ends_with(".yml")
+}
+
+fn is_pgpass(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name == ".pgpass" || name == "pgpass.conf" || name == "pgpass"
+}
+
+/// `.pgpass` lines `host:port:database:user:password`: the fifth field.
+fn pgpass(text: &str, out: &mut Vec<GenericHit>) {
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let start = off;
+        off += line.len();
+        let l = line.trim_end_matches(['\n', '\r']);
+        if l.trim_start().starts_with('#') {
+            continue;
+        }
+        // Fields are separated by unescaped colons.
+        let b = l.as_bytes();
+        let mut colons = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b[i] == b':' {
+                colons.push(i);
+            }
+            i += 1;
+        }
+        if colons.len() != 4 {
+            continue;
+        }
+        let v = &l[colons[3] + 1..];
+        if v == "*" || is_placeholder(v, Class::Password, None) {
+            continue;
+        }
+        out.push(GenericHit::new(
+            Detector::GenericPassword,
+            start + colons[3] + 1,
+            start + l.len(),
+            Some(".pgpass".into()),
+            Some("pgpass"),
+        ));
+    }
 }
 
 fn is_netrc(rel: &str) -> bool {
@@ -203,15 +256,51 @@ pub fn detect_at(
         "password '",
         "PASSWORD \"",
         "password \"",
+        "PASSWORD(",
+        "password(",
+        "PASSWORD =",
+        "@tcp(",
+        "@unix(",
+        "thin:",
     ]
     .iter()
     .any(|k| text.contains(k))
     {
         command_passwords(text, &mut out);
     }
+    argv_passwords(text, &mut out);
+    call_arguments(text, &mut out);
+    if mode == FileMode::Config {
+        prose_passwords(text, &mut out);
+    }
+    if is_pgpass(rel) {
+        pgpass(text, &mut out);
+    }
+    let kube_from = out.len();
     if is_yaml(rel) && text.contains("Secret") {
         kubernetes_secrets(text, &mut out);
     }
+    // A value a Kubernetes manifest holds encoded (or sealed) is judged by the manifest detector only.
+    let kube: Vec<(usize, usize)> = out[kube_from..].iter().map(|h| (h.start, h.end)).collect();
+    if !kube.is_empty() {
+        let mut i = 0;
+        out.retain(|h| {
+            i += 1;
+            i > kube_from || !kube.iter().any(|&(s, e)| h.start < e && s < h.end)
+        });
+    }
+    // One hit per value and detector: several detectors may see the same `password: X`.
+    out.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    let mut kept: Vec<GenericHit> = Vec::with_capacity(out.len());
+    for h in out {
+        if !kept
+            .iter()
+            .any(|k| k.detector == h.detector && h.start < k.end && k.start < h.end)
+        {
+            kept.push(h);
+        }
+    }
+    let mut out = kept;
     out.retain(|h| match h.detector {
         Detector::GenericPassword => password,
         Detector::GenericSecretAssignment => assignment,

@@ -351,6 +351,15 @@ pub(super) fn classify(ident: &str) -> Option<Class> {
                 | "contrasenya"
                 | "passwort"
                 | "passwords"
+                | "requirepass"
+                | "masterauth"
+                | "psk"
+                | "storepass"
+                | "keypass"
+                | "srcstorepass"
+                | "deststorepass"
+                | "senha"
+                | "wachtwoord"
         ) || w.ends_with("password")
             || w.ends_with("passwd")
             || w.ends_with("passphrase")

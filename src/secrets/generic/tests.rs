@@ -53,7 +53,6 @@ fn values() {
         "**********",
         "password",
         "Password123",
-        "P@ssw0rd!",
         "secret",
         "user_password",
         "tokenType",
@@ -78,6 +77,7 @@ fn values() {
         "Tr0ub4dor&3",
         "CPOPclpwzu.kgz",
         "Sup3rS3cr3tPw!",
+        "P@ssw0rd!",
     ] {
         assert!(!is_placeholder(v, Class::Password, Some("password")), "{v}");
     }

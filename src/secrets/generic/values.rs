@@ -230,21 +230,12 @@ pub(super) const WEAK_WORDS: &[&str] = &[
 ];
 
 pub(super) fn normalize_word(v: &str) -> String {
-    // Undo l33t substitutions first, then drop what is not a letter.
+    // Trailing digits and punctuation go (`password123!`), then what is not a letter. L33t spellings
+    // (`P@ssw0rd`, `s3cr3t`) are not undone: people really use them as passwords.
     let trimmed = v.trim_end_matches(|c: char| c.is_ascii_digit() || "!?.#*_-@$".contains(c));
     let base = if trimmed.is_empty() { v } else { trimmed };
     base.chars()
-        .map(|c| match c {
-            '0' => 'o',
-            '1' => 'i',
-            '3' => 'e',
-            '4' => 'a',
-            '5' => 's',
-            '7' => 't',
-            '@' => 'a',
-            '$' => 's',
-            c => c.to_ascii_lowercase(),
-        })
+        .map(|c| c.to_ascii_lowercase())
         .filter(|c| c.is_ascii_lowercase())
         .collect()
 }
@@ -287,6 +278,14 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     }
     let lower = v.to_ascii_lowercase();
     if STOPWORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // PostgreSQL `md5` + 32 hex, SCRAM verifiers.
+    if (lower.len() == 35
+        && lower.starts_with("md5")
+        && lower[3..].bytes().all(|c| c.is_ascii_hexdigit()))
+        || lower.starts_with("scram-sha-256$")
+    {
         return true;
     }
     if HASH_PREFIXES.iter().any(|p| lower.starts_with(p)) {
@@ -358,8 +357,18 @@ pub(crate) fn is_placeholder(value: &str, class: Class, key: Option<&str>) -> bo
     {
         return true;
     }
-    let paren = v.find('(').is_some_and(|i| v[i..].contains(')'));
-    let bracket = v.find('[').is_some_and(|i| v[i..].contains(']'));
+    // A call or an index expression (`get_password()`, `env[KEY]`): a name right before the bracket.
+    let call_like = |open: char, close: char| {
+        v.find(open).is_some_and(|i| {
+            v[i..].contains(close)
+                && i > 0
+                && v[..i]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'$'))
+        })
+    };
+    let paren = call_like('(', ')');
+    let bracket = call_like('[', ']');
     if paren || bracket || v.contains('{') || v.contains('}') {
         return true;
     }
