@@ -168,11 +168,12 @@ fn command_finder() -> &'static AhoCorasick {
             .iter()
             .flat_map(|c| c.names.iter().copied())
             .collect();
-        names.extend(["net", "sqlplus", "echo", "convertto-securestring", "passwd"]);
+        names.extend(["net use", "sqlplus", "convertto-securestring", "passwd"]);
         names.sort_unstable();
         names.dedup();
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(names)
             .expect("static patterns")
@@ -250,6 +251,33 @@ pub(super) fn argv_passwords(text: &str, out: &mut Vec<GenericHit>) {
     let b = text.as_bytes();
     let mut last_line = usize::MAX;
     for m in command_finder().find_iter(b) {
+        // A command word, not part of another word (`oc` in `doc`, `zip` in `gzip`).
+        let before_ok = m.start() == 0
+            || matches!(
+                b[m.start() - 1],
+                b' ' | b'\t'
+                    | b'/'
+                    | b'\\'
+                    | b'"'
+                    | b'\''
+                    | b'|'
+                    | b';'
+                    | b'&'
+                    | b'('
+                    | b'`'
+                    | b'\n'
+                    | b'$'
+                    | b'['
+                    | b','
+            );
+        let after_ok = m.end() >= b.len()
+            || matches!(
+                b[m.end()],
+                b' ' | b'\t' | b'"' | b'\'' | b'.' | b'\n' | b'\r'
+            );
+        if !before_ok || !after_ok {
+            continue;
+        }
         let (ls, le) = line_bounds(b, m.start());
         if ls == last_line {
             continue;

@@ -74,6 +74,16 @@ pub(super) fn parse_value(text: &[u8], p: usize, end: usize, stop_amp: bool) -> 
         if b == b' ' || b == b'\t' || b == b';' || (stop_amp && b == b'&') {
             break;
         }
+        // `...,password=X,ssl=True`: a comma before the next `key=`.
+        if b == b',' && {
+            let w = text[i + 1..end]
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                .map_or(end, |k| i + 1 + k);
+            w > i + 1 && w < end && text[w] == b'='
+        } {
+            break;
+        }
         i += 1;
     }
     // Trailing punctuation of a list or statement.
@@ -199,6 +209,10 @@ pub(super) fn assignments(
             // <password>value</password>, also with attributes: <Pass encoding="base64">value</Pass>; or
             // the value in a `value` attribute: <secret value="..."/>.
             let gt = text[p2..le].iter().position(|&c| c == b'>').map(|i| p2 + i);
+            // `<Password encrypted="true">`: an encrypted value is not the password.
+            if gt.is_some_and(|g| find_ci(&text[p2..g], b"encrypt").is_some()) {
+                continue;
+            }
             if let Some(v) = gt.and_then(|g| attribute_value(text, p2, g)) {
                 value = Some(v);
             } else if let Some(gt) = gt.filter(|&g| g == p2 || p2 > p && text[g - 1] != b'/') {
@@ -290,7 +304,7 @@ pub(super) fn assignments(
                 } else {
                     // Groovy/Gradle/Ruby calls without parentheses: `password 'X'`, `password "X"`.
                     value = parse_value(text, p2, le, false).filter(|v| {
-                        v.quoted && {
+                        dsl_file(rel) && v.quoted && text.get(v.start) != Some(&b'-') && {
                             let after = skip_blanks(text, v.end + 1, le);
                             after >= le || matches!(text[after], b';' | b'}' | b')' | b',')
                         }
@@ -306,6 +320,13 @@ pub(super) fn assignments(
             continue;
         }
         let Some(v) = value else { continue };
+        // A comparison names the secret in its last member: `user.password == "..."`, not `token.vendor == "..."`.
+        if p2 < le && text[p2..].starts_with(b"==") {
+            let last = ident.rsplit('.').next().unwrap_or(ident);
+            if classify(last).is_none() {
+                continue;
+            }
+        }
         if mode == FileMode::Code && !v.quoted {
             // In code a bare value is an expression, except inside a string: a tight `Password=...;` of a
             // connection string or `?api_key=...&` of a URL.
@@ -585,4 +606,16 @@ fn attribute_value(text: &[u8], from: usize, gt: usize) -> Option<Value> {
         return None;
     }
     parse_value(text, i + 6, gt, false).filter(|v| v.quoted)
+}
+
+/// Files whose language calls methods without parentheses (`password 'X'`): Groovy, Gradle, Ruby.
+fn dsl_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    [".gradle", ".groovy", ".kts", ".rb", ".gemspec", ".podspec"]
+        .iter()
+        .any(|e| name.ends_with(e))
+        || matches!(
+            name,
+            "Jenkinsfile" | "Gemfile" | "Vagrantfile" | "Fastfile" | "Podfile" | "Rakefile"
+        )
 }

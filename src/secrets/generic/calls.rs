@@ -2,6 +2,7 @@
 //! `new NetworkCredential(user, "X")`, `smtp.login(user, "X")`, `new PDO(dsn, user, "X")`,
 //! `jwt.sign(payload, "X")`, `"X".toCharArray()` ... The argument must be a string literal.
 
+use super::super::rules::shannon_entropy;
 use super::*;
 use std::sync::OnceLock;
 
@@ -37,10 +38,30 @@ const CALLS: &[(&str, usize, Class)] = &[
     ("connect", 2, Class::Password),
 ];
 
-fn call_regex() -> &'static regex::bytes::Regex {
-    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        bytes_regex(r#"(?i)(?:\b|_)(getconnection|networkcredential|login|ftp|ftp_tls|smtp_login|pdo|mysqli|mysqli_connect|mysql_connect|plainauth|usernamepasswordauthenticationtoken|usernamepasswordcredentials|passwordauthentication|basicawscredentials|basicsessioncredentials|newstaticcredentials|pscredential|basicauth|httpbasicauth|httpdigestauth|authenticate|sign|encode|createhmac|setrequestheader|connect)\s*\(|["'](?P<chars>[^"'\n]{6,128})["']\.toCharArray\(\)"#)
+fn call_finder() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(CALLS.iter().map(|(n, _, _)| *n))
+            .expect("static patterns")
+    })
+}
+
+/// Calls of the functions in [`CALLS`]: (name range, position of the `(`).
+fn calls(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    call_finder().find_iter(b).filter_map(move |m| {
+        let (s, e) = (m.start(), m.end());
+        // Whole name (`_` may join a prefix: `smtp_login`), then `(`.
+        if s > 0 && b[s - 1].is_ascii_alphanumeric()
+            || e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_')
+        {
+            return None;
+        }
+        let open = skip_blanks(b, e, b.len().min(e + 8));
+        (open < b.len() && b[open] == b'(').then_some((s, e, open))
     })
 }
 
@@ -97,9 +118,28 @@ fn literal(b: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     }
 }
 
+fn chars_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| bytes_regex(r#"["'](?P<chars>[^"'\n]{6,128})["']\.toCharArray\(\)"#))
+}
+
+/// Is a literal given where a key or token goes random enough to be one (not `aws4_request`, `utf-8`)?
+fn secret_shaped(v: &str) -> bool {
+    let upper = v.bytes().any(|c| c.is_ascii_uppercase());
+    let lower = v.bytes().any(|c| c.is_ascii_lowercase());
+    let digit = v.bytes().any(|c| c.is_ascii_digit());
+    (v.len() >= 16 && shannon_entropy(v.as_bytes()) >= 3.5)
+        || (upper && lower && digit && v.len() >= 10)
+}
+
 pub(super) fn call_arguments(text: &str, out: &mut Vec<GenericHit>) {
     let b = text.as_bytes();
-    for caps in call_regex().captures_iter(b) {
+    let chars = if text.contains("toCharArray") {
+        chars_regex().captures_iter(b).collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    for caps in chars {
         if let Some(c) = caps.name("chars") {
             // `"secret".toCharArray()`: Java key store and key passwords.
             if let Ok(v) = std::str::from_utf8(c.as_bytes()) {
@@ -113,14 +153,13 @@ pub(super) fn call_arguments(text: &str, out: &mut Vec<GenericHit>) {
                     ));
                 }
             }
-            continue;
         }
-        let Some(name) = caps.get(1) else { continue };
-        let fname = String::from_utf8_lossy(name.as_bytes()).to_ascii_lowercase();
+    }
+    for (ns, ne, open) in calls(b) {
+        let fname = String::from_utf8_lossy(&b[ns..ne]).to_ascii_lowercase();
         let Some(&(_, idx, class)) = CALLS.iter().find(|(n, _, _)| *n == fname) else {
             continue;
         };
-        let open = caps.get(0).map_or(0, |m| m.end() - 1);
         let (_, le) = line_bounds(b, open);
         let args = arguments(b, open, le);
         // `connect` is too common: only Perl DBI (`DBI->connect("dbi:...", user, "X")`).
@@ -146,12 +185,19 @@ pub(super) fn call_arguments(text: &str, out: &mut Vec<GenericHit>) {
         let Ok(v) = std::str::from_utf8(&b[vs..ve]) else {
             continue;
         };
-        if is_placeholder(v, class, None) {
+        if is_placeholder(v, class, None) || class == Class::Secret && !secret_shaped(v) {
             continue;
         }
-        // A message or a format string is no credential.
-        if class == Class::Secret && (fname == "encode" || fname == "sign") && v.len() < 8 {
-            continue;
+        // `setRequestHeader("X-Api-Key", "...")`: only headers named like a secret.
+        if fname == "setrequestheader" {
+            let named = args
+                .first()
+                .and_then(|&(s, e)| literal(b, s, e))
+                .and_then(|(s, e)| std::str::from_utf8(&b[s..e]).ok())
+                .is_some_and(|h| super::names::classify(h).is_some());
+            if !named {
+                continue;
+            }
         }
         out.push(GenericHit::new(
             match class {

@@ -132,7 +132,7 @@ pub(super) fn curl_users(text: &str, out: &mut Vec<GenericHit>) {
 pub(super) fn command_regex() -> &'static regex::bytes::Regex {
     static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        bytes_regex(r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user|login)\b[^;\n]{0,80}?\bpassword\s*=?\s*|\bpassword\s*\(\s*)["'](?P<p5>[^"'\n]+)["']|(?i:\bidentified\s+by\s+)(?P<p6>[A-Za-z][A-Za-z0-9_#$!]{5,63})\b|["'](?P<u7>[\w.\-]{1,64}):(?P<p7>[^\s@'"/:]{1,128})@(?:tcp|unix|udp)\(|(?i:\bthin:)[\w$]+/(?P<p8>[^\s@/'"]{1,128})@"#)
+        bytes_regex(r#"\bmysql(?:dump|admin|import|show|check)?\b[^\n]*?\s-p(?P<p1>[^\s'"\-$][^\s'"]*)|\bsshpass\s+-p\s*["']?(?P<p2>[^\s'"$]+)|\bdocker\s+login\b[^\n]*?\s-p\s+["']?(?P<p3>[^\s'"$]+)|(?:\bauth\s*=\s*\(?|BasicAuth\()\s*\(?\s*["'][^"'\n]*["']\s*,\s*["'](?P<p4>[^"'\n]+)["']|(?i:\bidentified\s+by\s+|\b(?:role|user|login)\b[^;\n]{0,80}?\bpassword\s*=?\s*|\bpassword\s*\(\s*)["'](?P<p5>[^"'\n]+)["']|\b(?:USER|LINK|ROLE)\b[^;\n]{0,80}?\bIDENTIFIED\s+BY\s+(?P<p6>[A-Za-z][A-Za-z0-9_#$!]{5,63})\b|["'](?P<u7>[\w.\-]{1,64}):(?P<p7>[^\s@'"/:]{1,128})@(?:tcp|unix|udp)\(|(?i:\bthin:)[\w$]+/(?P<p8>[^\s@/'"]{1,128})@"#)
     })
 }
 
@@ -167,5 +167,77 @@ pub(super) fn command_passwords(text: &str, out: &mut Vec<GenericHit>) {
             Some(what.into()),
             Some("command-password"),
         ));
+    }
+}
+
+fn insert_regex() -> &'static regex::bytes::Regex {
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        bytes_regex(r#"(?i)\binsert\s+into\s+[\w."`\[\]]+\s*\((?P<cols>[^()\n]{1,500})\)\s*values\s*\((?P<vals>[^\n]{1,2000})"#)
+    })
+}
+
+/// `INSERT INTO users (name, password) VALUES ('admin', 'X')`: the value in the password column.
+pub(super) fn sql_inserts(text: &str, out: &mut Vec<GenericHit>) {
+    let b = text.as_bytes();
+    for caps in insert_regex().captures_iter(b) {
+        let (Some(cols), Some(vals)) = (caps.name("cols"), caps.name("vals")) else {
+            continue;
+        };
+        let names: Vec<String> = String::from_utf8_lossy(cols.as_bytes())
+            .split(',')
+            .map(|c| c.trim().trim_matches(['"', '`', '[', ']']).to_string())
+            .collect();
+        // Split the values at top-level commas, keeping quoted strings whole.
+        let v = vals.as_bytes();
+        let mut items: Vec<(usize, usize)> = Vec::new();
+        let (mut i, mut start) = (0usize, 0usize);
+        while i < v.len() && v[i] != b')' {
+            match v[i] {
+                b'\'' => {
+                    i += 1;
+                    while i < v.len() && !(v[i] == b'\'' && v.get(i + 1) != Some(&b'\'')) {
+                        i += if v[i] == b'\'' { 2 } else { 1 };
+                    }
+                }
+                b',' => {
+                    items.push((start, i));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        items.push((start, i.min(v.len())));
+        for (k, name) in names.iter().enumerate() {
+            let Some(class) = super::names::classify(name) else {
+                continue;
+            };
+            let Some(&(s, e)) = items.get(k) else {
+                continue;
+            };
+            let t = trim_ascii(&v[s..e]);
+            if t.len() < 3 || t[0] != b'\'' || t[t.len() - 1] != b'\'' {
+                continue;
+            }
+            let ts = vals.start() + s + (t.as_ptr() as usize - v[s..e].as_ptr() as usize);
+            let (vs, ve) = (ts + 1, ts + t.len() - 1);
+            let Ok(val) = std::str::from_utf8(&b[vs..ve]) else {
+                continue;
+            };
+            if is_placeholder(val, class, Some(name)) {
+                continue;
+            }
+            out.push(GenericHit::new(
+                match class {
+                    Class::Password => Detector::GenericPassword,
+                    Class::Secret => Detector::GenericSecretAssignment,
+                },
+                vs,
+                ve,
+                Some(format!("INSERT ... {name}")),
+                Some("sql-insert"),
+            ));
+        }
     }
 }

@@ -23,6 +23,10 @@ pub(super) fn kubernetes_secrets(text: &str, out: &mut Vec<GenericHit>) {
             let t = l.trim_end();
             t == "kind: Secret" || t == "kind: \"Secret\"" || t == "kind: 'Secret'"
         });
+        if doc.lines().any(|l| l.trim_end() == "kind: SealedSecret") {
+            sealed_values(text, ds, doc, out);
+            continue;
+        }
         if !is_secret {
             continue;
         }
@@ -136,4 +140,45 @@ pub(super) fn is_non_secret_k8s_key(key: &str) -> bool {
                 | "project"
                 | "id"
         )
+}
+
+/// Bitnami `SealedSecret` `encryptedData` values are ciphertext for the cluster's key: recorded as hits that
+/// only a provider rule could claim, so that no other detector reports them.
+fn sealed_values(text: &str, ds: usize, doc: &str, out: &mut Vec<GenericHit>) {
+    let mut inside: Option<usize> = None;
+    let mut off = ds;
+    for line in doc.split_inclusive('\n') {
+        let lstart = off;
+        off += line.len();
+        let l = line.trim_end_matches(['\n', '\r']);
+        let t = l.trim_start();
+        let indent = l.len() - t.len();
+        if t == "encryptedData:" {
+            inside = Some(indent);
+            continue;
+        }
+        let Some(base) = inside else { continue };
+        if t.is_empty() {
+            continue;
+        }
+        if indent <= base {
+            inside = None;
+            continue;
+        }
+        if let Some(c) = t.find(": ") {
+            let start = lstart + indent + c + 2;
+            let end = lstart + l.len();
+            if end > start && text.is_char_boundary(start) {
+                out.push(GenericHit {
+                    detector: Detector::GenericPassword,
+                    start,
+                    end,
+                    key: None,
+                    kind: Some("kubernetes-sealed"),
+                    decoded: None,
+                    only_if_provider: true,
+                });
+            }
+        }
+    }
 }

@@ -34,7 +34,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use argv::argv_passwords;
 use assign::assignments;
 use calls::call_arguments;
-use commands::{auth_headers, command_passwords, curl_users, url_passwords};
+use commands::{auth_headers, command_passwords, curl_users, sql_inserts, url_passwords};
 use kubernetes::kubernetes_secrets;
 use names::name_finder;
 pub(crate) use names::NAME_KEYWORDS;
@@ -269,7 +269,12 @@ pub fn detect_at(
         command_passwords(text, &mut out);
     }
     argv_passwords(text, &mut out);
-    call_arguments(text, &mut out);
+    if text.contains("INSERT") || text.contains("insert into") {
+        sql_inserts(text, &mut out);
+    }
+    if mode == FileMode::Code || rel.ends_with(".ipynb") {
+        call_arguments(text, &mut out);
+    }
     if mode == FileMode::Config {
         prose_passwords(text, &mut out);
     }

@@ -64,6 +64,7 @@ fn labels() -> &'static (AhoCorasick, usize) {
         let all: Vec<&str> = ASCII_LABELS.iter().chain(OTHER_LABELS).copied().collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
             .build(all)
             .expect("static patterns");
@@ -127,6 +128,8 @@ fn token_shaped(v: &str) -> bool {
 fn looks_like_markup(v: &str) -> bool {
     v.contains("://")
         || v.contains("](")
+        // Calls and types: `varchar(255`, `f(x)`.
+        || v.find('(').is_some_and(|i| i > 0 && v.as_bytes()[i - 1].is_ascii_alphanumeric())
         || v.starts_with('#')
         || v.contains("=\"")
         || v.contains("::")
@@ -183,6 +186,12 @@ pub(super) fn prose_passwords(text: &str, out: &mut Vec<GenericHit>) {
 
 /// The byte range (in `rest`) of the password after a label, if one is there.
 fn value_after_label(rest: &str) -> Option<(usize, usize)> {
+    // The label ends at a blank or a separator: not `password@host`, `password/reset`.
+    if !rest.starts_with([
+        ' ', '\t', ':', '：', '=', '*', '`', '"', '\'', '-', '|', ')', ',',
+    ]) {
+        return None;
+    }
     let mut saw_sep = false;
     let mut fillers = 0;
     let mut pos = 0;
@@ -217,11 +226,16 @@ fn value_after_label(rest: &str) -> Option<(usize, usize)> {
             }
             continue;
         }
-        if !saw_sep && fillers == 0 && !w.starts_with(['`', '"', '\'']) {
-            // `password reset`, `password hashing`: the next word is no value.
-            return None;
-        }
         let v = unwrap_word(lead);
+        if !saw_sep && fillers == 0 && !w.starts_with(['`', '"', '\'']) {
+            // `password reset`, `password hashing`: the next word is no value, unless it looks like a
+            // generated password (`user mrossi, password Ross1!Mario`).
+            let strong = v.bytes().any(|c| c.is_ascii_digit())
+                && v.bytes().any(|c| !c.is_ascii_alphanumeric());
+            if !strong {
+                return None;
+            }
+        }
         if !password_shaped(v) {
             return None;
         }
@@ -234,20 +248,77 @@ fn value_after_label(rest: &str) -> Option<(usize, usize)> {
 fn pair_regex() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(r#"(?i)\b(?:log\s?in|user(?:name)?|account|credentials?|creds|id|benutzer|usuario|utilisateur|identifiant|gebruiker|kullanici|utente|логин|아이디|用户名|ユーザー)\b[^\n]{0,80}?[\s:`'"(](?P<u>[\w.@\\-]{2,64})`?(?:\s+/\s+|:)`?(?P<p>[^\s`/]{6,64})"#)
+        regex::Regex::new(r#"(?i)\b(?P<lab>log\s?in|user(?:name)?|account|credentials?|creds|benutzer|usuario|utilisateur|identifiant|gebruiker|kullanici|utente|логин|아이디|用户名|ユーザー)\b[^\n]{0,80}?[\s:`'"(](?P<u>[\w.@\\-]{2,64})`?(?P<sep>\s+/\s+|:)`?(?P<p>[^\s`/]{6,64})"#)
             .expect("static regex")
+    })
+}
+
+fn login_words() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build([
+                "login",
+                "log in",
+                "user",
+                "account",
+                "cred",
+                "benutzer",
+                "usuario",
+                "utilisateur",
+                "identifiant",
+                "gebruiker",
+                "kullanici",
+                "utente",
+                "логин",
+                "아이디",
+                "用户名",
+                "ユーザー",
+            ])
+            .expect("static patterns")
     })
 }
 
 /// `login admin / Passw0rd`, `credentials: root:S3cret!x`: a user and a password after a login word.
 fn pairs(text: &str, out: &mut Vec<GenericHit>) {
+    let b = text.as_bytes();
+    let mut last = usize::MAX;
+    for m in login_words().find_iter(b) {
+        let (ls, le) = line_bounds(b, m.start());
+        if ls == last {
+            continue;
+        }
+        last = ls;
+        let line = &b[ls..le];
+        // A pair needs ` / ` or a `user:password` after the word.
+        if !(line.windows(3).any(|w| w == b" / ") || line[m.end() - ls..].contains(&b':')) {
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        pairs_in_line(line, ls, out);
+    }
+}
+
+fn pairs_in_line(text: &str, base: usize, out: &mut Vec<GenericHit>) {
     for caps in pair_regex().captures_iter(text) {
         let Some(p) = caps.name("p") else { continue };
+        // `user:password` only after a word that announces credentials (not `id: project:uuid`).
+        let colon = caps.name("sep").is_some_and(|m| m.as_str() == ":");
+        let lab = caps
+            .name("lab")
+            .map_or(String::new(), |m| m.as_str().to_lowercase());
+        if colon && !(lab.starts_with("cred") || lab.starts_with("log")) {
+            continue;
+        }
         let v = unwrap_word(p.as_str());
         if v.len() < 6 || !password_shaped(v) || v.contains('@') && v.contains('.') {
             continue;
         }
-        let start = p.start() + p.as_str().find(v).unwrap_or(0);
+        let start = base + p.start() + p.as_str().find(v).unwrap_or(0);
         out.push(GenericHit::new(
             Detector::GenericPassword,
             start,
