@@ -168,7 +168,13 @@ fn command_finder() -> &'static AhoCorasick {
             .iter()
             .flat_map(|c| c.names.iter().copied())
             .collect();
-        names.extend(["net use", "sqlplus", "convertto-securestring", "passwd"]);
+        names.extend([
+            "net use",
+            "sqlplus",
+            "convertto-securestring",
+            "passwd",
+            "chpasswd",
+        ]);
         names.sort_unstable();
         names.dedup();
         AhoCorasickBuilder::new()

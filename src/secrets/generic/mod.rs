@@ -119,6 +119,11 @@ fn is_yaml(rel: &str) -> bool {
     l.ends_with(".yaml") || l.ends_with(".yml")
 }
 
+/// A file whose name says it holds credentials: the generic detectors run on it without a keyword.
+pub fn credential_file(rel: &str) -> bool {
+    is_pgpass(rel)
+}
+
 fn is_pgpass(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     name == ".pgpass" || name == "pgpass.conf" || name == "pgpass"

@@ -130,7 +130,10 @@ fn looks_like_markup(v: &str) -> bool {
         || v.contains("](")
         // Calls and types: `varchar(255`, `f(x)`.
         || v.find('(').is_some_and(|i| i > 0 && v.as_bytes()[i - 1].is_ascii_alphanumeric())
-        || v.starts_with('#')
+        || v.starts_with(['#', '~'])
+        // Keyword arguments and settings (`strict=True`), dotted paths (`django.contrib.auth.views`).
+        || v.as_bytes().windows(3).any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic() && w[2] == b'=')
+        || v.split('.').filter(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')).count() >= 3
         || v.contains("=\"")
         || v.contains("::")
         || v.bytes().all(|c| {
@@ -170,7 +173,9 @@ pub(super) fn prose_passwords(text: &str, out: &mut Vec<GenericHit>) {
         let Ok(rest) = std::str::from_utf8(&bytes[e..le]) else {
             continue;
         };
-        if let Some((vs, ve)) = value_after_label(rest) {
+        // `pass` is also a verb (`pass ``strict=True`` to ...`): it needs a `:` or `=` after it.
+        let verb = bytes[s..e].eq_ignore_ascii_case(b"pass");
+        if let Some((vs, ve)) = value_after_label(rest, verb) {
             out.push(GenericHit::new(
                 Detector::GenericPassword,
                 e + vs,
@@ -185,7 +190,7 @@ pub(super) fn prose_passwords(text: &str, out: &mut Vec<GenericHit>) {
 }
 
 /// The byte range (in `rest`) of the password after a label, if one is there.
-fn value_after_label(rest: &str) -> Option<(usize, usize)> {
+fn value_after_label(rest: &str, needs_separator: bool) -> Option<(usize, usize)> {
     // The label ends at a blank or a separator: not `password@host`, `password/reset`.
     if !rest.starts_with([
         ' ', '\t', ':', '：', '=', '*', '`', '"', '\'', '-', '|', ')', ',',
@@ -227,6 +232,9 @@ fn value_after_label(rest: &str) -> Option<(usize, usize)> {
             continue;
         }
         let v = unwrap_word(lead);
+        if needs_separator && !saw_sep {
+            return None;
+        }
         if !saw_sep && fillers == 0 && !w.starts_with(['`', '"', '\'']) {
             // `password reset`, `password hashing`: the next word is no value, unless it looks like a
             // generated password (`user mrossi, password Ross1!Mario`).
