@@ -245,7 +245,11 @@ pub fn detect_at(
     if text.contains("uthorization") || text.contains("UTHORIZATION") {
         auth_headers(text, &mut out);
     }
-    if text.contains("curl") || text.contains("CURL") || text.contains("--user") {
+    if text.contains("curl")
+        || text.contains("CURL")
+        || text.contains("--user")
+        || text.contains("http -a")
+    {
         curl_users(text, &mut out);
     }
     if [
@@ -301,12 +305,14 @@ pub fn detect_at(
     }
     // One hit per value and detector: several detectors may see the same `password: X`.
     out.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    // Sorted by start: a hit overlaps an earlier kept one of its detector iff it starts before the
+    // furthest end kept so far (linear, whatever the number of hits).
     let mut kept: Vec<GenericHit> = Vec::with_capacity(out.len());
+    let mut max_end = [0usize; 2];
     for h in out {
-        if !kept
-            .iter()
-            .any(|k| k.detector == h.detector && h.start < k.end && k.start < h.end)
-        {
+        let d = usize::from(h.detector == Detector::GenericSecretAssignment);
+        if h.start >= max_end[d] {
+            max_end[d] = max_end[d].max(h.end);
             kept.push(h);
         }
     }

@@ -157,3 +157,87 @@ fn base64() {
     assert_eq!(base64_decode("YWRtaW4").unwrap(), b"admin");
     assert!(base64_decode("not base64!").is_none());
 }
+
+#[test]
+fn many_hits_stay_linear() {
+    let text: String = (0..20_000)
+        .map(|i| format!("DB_PASSWORD=Xk9mP2vL8q{i}\nPassword: Tq82!mzLw{i}\n"))
+        .collect();
+    let t = std::time::Instant::now();
+    let h = detect("big.env", &text, true, true);
+    assert!(h.len() >= 39_000, "{}", h.len());
+    assert!(t.elapsed().as_secs() < 30, "{:?}", t.elapsed());
+}
+
+#[test]
+fn hostile_fragments_never_panic() {
+    // Pieces that open quotes, tags, calls, tables and commands without closing them, in every
+    // combination, cut at every byte.
+    let pieces = [
+        "password",
+        "Password:",
+        "PW:",
+        "пароль：",
+        "密码",
+        " / ",
+        "login ",
+        "| Password |\n|---|\n| ",
+        "mysql -p",
+        "openssl -passin pass:",
+        "echo \"",
+        " | docker login --password-stdin",
+        "sqlplus a/",
+        "getConnection(\"u\", \"",
+        "\"x\".toCharArray()",
+        "<password",
+        " encoding=\"b\">",
+        "</password>",
+        "INSERT INTO t (a, password) VALUES ('",
+        "',",
+        "IDENTIFIED BY ",
+        "@tcp(",
+        "thin:a/",
+        "==",
+        "'",
+        "\"",
+        "\\",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{ get; set; } = ",
+        "char pass[",
+        "kind: SealedSecret\n",
+        "  encryptedData:\n",
+        "    password: ",
+        "Xk9#mP2$vL8q",
+        "\n",
+        "é",
+        "𝄞",
+    ];
+    let mut text = String::new();
+    for (i, a) in pieces.iter().enumerate() {
+        for b in pieces.iter().skip(i % 7) {
+            text.push_str(a);
+            text.push_str(b);
+        }
+    }
+    for name in [
+        "a.txt",
+        "a.py",
+        "a.sql",
+        "a.yaml",
+        ".pgpass",
+        "a.gradle",
+        "Dockerfile",
+    ] {
+        let mut cut = 0;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                let _ = detect(name, &text[..cut], true, true);
+                let _ = detect(name, &text[cut..], true, true);
+            }
+            cut += 2003;
+        }
+    }
+}
