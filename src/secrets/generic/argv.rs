@@ -339,7 +339,7 @@ fn command_line(
                     }
                     Form::Attached | Form::Colon if a.len() > f.len() && a.starts_with(f) => {
                         let v = &a[f.len()..];
-                        if !v.starts_with(b"-") && !(name == b"mysql" && v.starts_with(b"ort")) {
+                        if !v.starts_with(b"-") {
                             push(b, s + f.len(), e, "command-line password", out);
                         }
                     }
