@@ -268,6 +268,30 @@ pub(super) const NOT_SECRET_LAST: &[&str] = &[
     "lt",
     "gte",
     "lte",
+    "spec",
+    "specs",
+    "protocol",
+    "scheme",
+    "magic",
+];
+
+/// With `token`, words that make it a protocol token, not a credential: AWS `ChangeToken`,
+/// `ClientRequestToken`, `NextToken`, `ContinuationToken`, `LifecycleActionToken` (idempotency, paging).
+const NOT_CREDENTIAL_TOKEN: &[&str] = &[
+    "change",
+    "request",
+    "continuation",
+    "next",
+    "page",
+    "pagination",
+    "paging",
+    "cursor",
+    "lifecycle",
+    "purchase",
+    "sync",
+    "resume",
+    "marker",
+    "ack",
 ];
 
 /// Words anywhere in a name that make it not a credential.
@@ -418,6 +442,14 @@ pub(super) fn classify(ident: &str) -> Option<Class> {
         .iter()
         .any(|k| collapsed.contains(k)));
     if !password && !secret {
+        return None;
+    }
+    if !password
+        && ws.iter().any(|w| w == "token" || w == "tokens")
+        && ws
+            .iter()
+            .any(|w| NOT_CREDENTIAL_TOKEN.contains(&w.as_str()))
+    {
         return None;
     }
     // `password_file`, `token_url`, `secret_name` ... describe the secret, they do not hold it. A trailing

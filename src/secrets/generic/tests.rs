@@ -39,6 +39,10 @@ fn names() {
     assert_eq!(classify("keyboard"), None);
     assert_eq!(classify("tokenizer"), None);
     assert_eq!(classify("passenger_count"), None);
+    assert_eq!(classify("ChangeToken"), None);
+    assert_eq!(classify("NextContinuationToken"), None);
+    assert_eq!(classify("CustomerMasterKeySpec"), None);
+    assert_eq!(classify("refresh_token"), Some(Class::Secret));
 }
 
 #[test]
