@@ -579,7 +579,10 @@ pub(super) fn annotated_value(text: &[u8], p: usize, le: usize) -> Option<Value>
     let start = i;
     while i < le
         && (text[i].is_ascii_alphanumeric()
-            || matches!(text[i], b'_' | b'.' | b'[' | b']' | b' ' | b'|' | b','))
+            || matches!(
+                text[i],
+                b'_' | b'.' | b'[' | b']' | b' ' | b'|' | b',' | b'&' | b'<' | b'>' | b'\'' | b'?'
+            ))
     {
         i += 1;
     }
