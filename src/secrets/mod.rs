@@ -281,7 +281,15 @@ impl SecretsJob {
             return Vec::new();
         }
         let bytes = text.as_bytes();
-        let hits = self.rules_hit(bytes, enabled);
+        let mut hits = self.rules_hit(bytes, enabled);
+        // Files whose name says they hold credentials (`.pgpass`) need no keyword for the generic rules.
+        if generic::credential_file(rel) {
+            for (i, r) in self.rules.iter().enumerate() {
+                if enabled[i] && r.is_generic() {
+                    hits.rule[i] = true;
+                }
+            }
+        }
         if !hits.rule.iter().any(|h| *h) {
             return Vec::new();
         }
