@@ -290,7 +290,7 @@ components:
         ids(&changes),
         vec![(
             "response-property-max-length-increased".to_string(),
-            Level::Warning,
+            Level::Error,
             17
         )]
     );
@@ -331,15 +331,86 @@ fn nullable_30_and_null_type_31_are_the_same() {
 }
 
 #[test]
-fn swagger_2_is_a_clear_error() {
+fn swagger_2_is_read_as_openapi_3() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/openapi-swagger");
+    let v2 = std::fs::read_to_string(dir.join("v2.yaml")).unwrap();
+    let v3 = std::fs::read_to_string(dir.join("v3.yaml")).unwrap();
+    // a 2.0 -> 3.0 migration that keeps the contract is no change, either way round
+    assert_eq!(diff(&v2, &v3), vec![], "2.0 -> 3.0");
+    assert_eq!(diff(&v3, &v2), vec![], "3.0 -> 2.0");
+    assert!(diff(&v2, &v2).is_empty());
+    // 2.0 -> 2.0: changes are found and located at the Swagger lines
+    let rev = v2
+        .replace("maximum: 100", "maximum: 50")
+        .replace("required: [id, name]", "required: [id, name, kind]")
+        .replace(
+            "consumes: [multipart/form-data]",
+            "consumes: [application/x-www-form-urlencoded]",
+        );
+    let got = ids(&diff(&v2, &rev));
+    assert_eq!(
+        got,
+        vec![
+            (
+                "request-parameter-max-decreased".to_string(),
+                Level::Error,
+                24
+            ),
+            // the form body is located at its first formData parameter
+            ("request-body-media-type-added".to_string(), Level::Info, 54),
+            (
+                "request-body-media-type-removed".to_string(),
+                Level::Error,
+                54
+            ),
+            (
+                "request-property-became-required".to_string(),
+                Level::Error,
+                61
+            ),
+            (
+                "response-property-became-required".to_string(),
+                Level::Info,
+                61
+            ),
+        ],
+        "{got:#?}"
+    );
+    // a formData parameter that becomes required is a request property that becomes required
+    let rev = v2.replace(
+        "{name: note, in: formData, type: string}",
+        "{name: note, in: formData, type: string, required: true}",
+    );
+    assert_eq!(
+        ids(&diff(&v2, &rev)),
+        vec![(
+            "request-property-became-required".to_string(),
+            Level::Error,
+            54
+        )]
+    );
+    // 2.0 -> 3.0 with a change: located in the 3.0 file
+    let rev3 = v3.replace(
+        "schema: {type: integer, maximum: 100}",
+        "schema: {type: integer, maximum: 50}",
+    );
+    assert_eq!(
+        ids(&diff(&v2, &rev3)),
+        vec![(
+            "request-parameter-max-decreased".to_string(),
+            Level::Error,
+            12
+        )]
+    );
+    // other Swagger versions are a clear error
     let e = Spec::from_text(
         Source::File("api.yaml".into()),
         "api.yaml".into(),
-        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        "swagger: '1.2'\ninfo: {title: t, version: '1'}\npaths: {}\n",
     )
     .unwrap_err();
     assert!(
-        e.message.contains("unsupported: Swagger 2.0"),
+        e.message.contains("unsupported Swagger version"),
         "{}",
         e.message
     );
@@ -394,7 +465,7 @@ fn invalid_but_usable_documents_load_with_notes() {
     assert_eq!(
         ids(&changes),
         vec![(
-            "request-parameter-type-changed".to_string(),
+            "request-parameter-list-of-types-narrowed".to_string(),
             Level::Error,
             7
         )]

@@ -10,7 +10,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 mod bodies;
+mod composition;
 mod document;
+mod keywords;
 mod lifecycle;
 mod params;
 mod paths;
@@ -181,8 +183,6 @@ struct Op {
 }
 
 type R<'a> = (usize, &'a Node);
-/// A numeric bound and the node it is written at.
-type Bound<'a> = Option<(f64, &'a Node)>;
 
 #[derive(Clone, Copy)]
 struct SCtx<'o> {

@@ -97,6 +97,28 @@ impl<'a> Differ<'a> {
         let bv = flatten(self.b, bd, bn);
         let rv = flatten(self.r, rd, rn);
         let req = c.request;
+        if let Some(alt) = self.wrapped_in_one_of(&bv, &rv) {
+            let loc = rn.get("oneOf").unwrap_or(rn);
+            self.sch(
+                c,
+                nested,
+                prop,
+                "wrapped-in-one-of",
+                rd,
+                loc,
+                &format!("{ptr}/oneOf"),
+                "restructured into a oneOf (the old schema is one alternative)".into(),
+                None,
+                Some(format!("{} alternatives", rv.one_of.len())),
+            );
+            let j = rv
+                .one_of
+                .iter()
+                .position(|x| std::ptr::eq(x.1, alt.1))
+                .unwrap_or(0);
+            self.schema(c, nested, &format!("{ptr}/oneOf/{j}"), prop, (bd, bn), alt);
+            return;
+        }
         let kloc = |k: &str| rv.kw(k).map(|(_, n)| n).unwrap_or(rn);
         macro_rules! e {
             ($kind:expr, $loc:expr, $what:expr, $b:expr, $r:expr) => {
@@ -125,17 +147,20 @@ impl<'a> Differ<'a> {
                 (Some(b), Some(r)) => covers(b, r),
             };
             let (bs, rs) = (show(&bv.types), show(&rv.types));
-            let kind = if req {
-                if widen {
-                    "type-generalized"
-                } else {
-                    "type-changed"
-                }
-            } else if narrow {
-                "type-specialized"
-            } else {
-                "type-changed"
+            // a type list on either side: list-of-types-widened / -narrowed
+            let list = [&bv.types, &rv.types]
+                .iter()
+                .any(|t| t.as_ref().is_some_and(|t| t.len() > 1))
+                && bv.types.is_some()
+                && rv.types.is_some();
+            let kind = match (widen, narrow, list) {
+                (true, _, true) => "list-of-types-widened",
+                (true, _, false) => "type-generalized",
+                (_, true, true) => "list-of-types-narrowed",
+                (_, true, false) => "type-specialized",
+                _ => "type-changed",
             };
+            let _ = req;
             e!(
                 kind,
                 kloc("type"),
@@ -307,105 +332,15 @@ impl<'a> Differ<'a> {
                 );
             }
         }
-        // bounds
-        let max_of = |v: &View<'a>| -> Option<(f64, &'a Node)> {
-            match (v.num("maximum"), v.kw("exclusiveMaximum")) {
-                (m, Some((_, x))) if x.num().is_some() && !matches!(x.v, V::Bool(_)) => {
-                    let xv = x.num().unwrap();
-                    Some(match m {
-                        Some((mv, mn)) if mv < xv => (mv, mn),
-                        _ => (xv, x),
-                    })
-                }
-                (m, _) => m,
-            }
+        let at = keywords::At {
+            c,
+            nested,
+            ptr,
+            prop,
+            rd,
+            rn,
         };
-        let min_of = |v: &View<'a>| -> Option<(f64, &'a Node)> {
-            match (v.num("minimum"), v.kw("exclusiveMinimum")) {
-                (m, Some((_, x))) if x.num().is_some() && !matches!(x.v, V::Bool(_)) => {
-                    let xv = x.num().unwrap();
-                    Some(match m {
-                        Some((mv, mn)) if mv > xv => (mv, mn),
-                        _ => (xv, x),
-                    })
-                }
-                (m, _) => m,
-            }
-        };
-        let pairs: [(&str, Bound, Bound, bool); 8] = [
-            ("max", max_of(&bv), max_of(&rv), true),
-            ("min", min_of(&bv), min_of(&rv), false),
-            ("max-length", bv.num("maxLength"), rv.num("maxLength"), true),
-            (
-                "min-length",
-                bv.num("minLength"),
-                rv.num("minLength"),
-                false,
-            ),
-            ("max-items", bv.num("maxItems"), rv.num("maxItems"), true),
-            ("min-items", bv.num("minItems"), rv.num("minItems"), false),
-            (
-                "max-properties",
-                bv.num("maxProperties"),
-                rv.num("maxProperties"),
-                true,
-            ),
-            (
-                "min-properties",
-                bv.num("minProperties"),
-                rv.num("minProperties"),
-                false,
-            ),
-        ];
-        for (stem, b, r, is_max) in pairs {
-            let word = stem.replace('-', "");
-            let kw = match stem {
-                "max" => "maximum".to_string(),
-                "min" => "minimum".to_string(),
-                s => {
-                    let mut w = s.split('-');
-                    let a = w.next().unwrap();
-                    let rest: String = w
-                        .map(|x| {
-                            let mut cs = x.chars();
-                            cs.next()
-                                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
-                                .unwrap_or_default()
-                        })
-                        .collect();
-                    format!("{a}{rest}")
-                }
-            };
-            let _ = word;
-            match (b, r) {
-                (Some((bx, _)), Some((rx, n))) if bx != rx => {
-                    let dir = if rx < bx { "decreased" } else { "increased" };
-                    e!(
-                        &format!("{stem}-{dir}"),
-                        n,
-                        format!("{kw} {dir} from {} to {}", fmt_num(bx), fmt_num(rx)),
-                        Some(fmt_num(bx)),
-                        Some(fmt_num(rx))
-                    );
-                }
-                (None, Some((rx, n))) => e!(
-                    &format!("{stem}-set"),
-                    n,
-                    format!("{kw} set to {}", fmt_num(rx)),
-                    None,
-                    Some(fmt_num(rx))
-                ),
-                (Some((bx, _)), None) => e!(
-                    &format!("{stem}-removed"),
-                    rn,
-                    format!("{kw} {} removed", fmt_num(bx)),
-                    Some(fmt_num(bx)),
-                    None
-                ),
-                _ => {}
-            }
-            let _ = is_max;
-        }
+        self.bounds(&at, &bv, &rv);
         // pattern
         match (bv.str("pattern"), rv.str("pattern")) {
             (Some((a, _)), Some((b, n))) if a != b => e!(
@@ -516,41 +451,8 @@ impl<'a> Differ<'a> {
                 );
             }
         }
-        // dependentRequired
-        let dep = |v: &View<'a>| -> BTreeSet<(String, String)> {
-            v.kw("dependentRequired")
-                .map(|(_, n)| {
-                    n.map()
-                        .iter()
-                        .flat_map(|(k, l)| {
-                            l.seq()
-                                .iter()
-                                .filter_map(|x| x.str())
-                                .map(move |x| (k.to_string(), x.to_string()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (bdr, rdr) = (dep(&bv), dep(&rv));
-        for (k, x) in rdr.difference(&bdr) {
-            e!(
-                "dependent-required-added",
-                kloc("dependentRequired"),
-                format!("dependentRequired: `{k}` now requires `{x}`"),
-                None,
-                Some(format!("{k}->{x}"))
-            );
-        }
-        for (k, x) in bdr.difference(&rdr) {
-            e!(
-                "dependent-required-removed",
-                kloc("dependentRequired"),
-                format!("dependentRequired: `{k}` no longer requires `{x}`"),
-                Some(format!("{k}->{x}")),
-                None
-            );
-        }
+        self.json_schema_2020(&at, &bv, &rv);
+        self.not(c, nested, ptr, prop, &bv, &rv, (rd, rn));
         // discriminator
         self.discriminator(c, nested, ptr, prop, &bv, &rv);
         // additionalProperties
@@ -671,6 +573,6 @@ impl<'a> Differ<'a> {
             &rv.any_of,
             (rd, rv.node),
         );
-        let _ = bv.doc;
+        self.all_of(c, nested, ptr, prop, &bv.all_of, &rv.all_of, (rd, rn));
     }
 }

@@ -14,6 +14,8 @@ pub(super) struct View<'a> {
     pub(super) required: BTreeSet<&'a str>,
     pub(super) one_of: Vec<R<'a>>,
     pub(super) any_of: Vec<R<'a>>,
+    /// The schema's own `allOf` members (not those of nested `allOf`s).
+    pub(super) all_of: Vec<R<'a>>,
 }
 
 impl<'a> View<'a> {
@@ -58,6 +60,7 @@ pub(super) fn flatten<'a>(spec: &'a Spec, doc: usize, node: &'a Node) -> View<'a
         required: BTreeSet::new(),
         one_of: Vec::new(),
         any_of: Vec::new(),
+        all_of: Vec::new(),
     };
     let mut seen = HashSet::new();
     let mut parts = (0u32, 0u32);
@@ -148,6 +151,9 @@ pub(super) fn flatten_into<'a>(
             "oneOf" => v.one_of.extend(val.seq().iter().map(|n| (doc, n))),
             "anyOf" => v.any_of.extend(val.seq().iter().map(|n| (doc, n))),
             "allOf" => {
+                if depth == 0 {
+                    v.all_of.extend(val.seq().iter().map(|n| (doc, n)));
+                }
                 for sub in val.seq() {
                     if let Some((d, n)) = spec.deref(doc, sub) {
                         flatten_into(spec, d, n, v, seen, depth + 1, parts);
