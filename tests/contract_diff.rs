@@ -892,3 +892,64 @@ fn odd_inputs_fail_cleanly_or_load() {
         vec![("api-schema-added".to_string(), Level::Info, 6)]
     );
 }
+
+#[test]
+fn callbacks_are_compared_like_operations() {
+    let base = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /subscribe:
+    post:
+      callbacks:
+        onEvent:
+          '{$request.body#/url}':
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        id: {type: string}
+              responses:
+                '200': {description: ok}
+            delete:
+              responses:
+                '200': {description: ok}
+      responses:
+        '201': {description: ok}
+"#;
+    assert!(diff(base, base).is_empty());
+    let rev = base
+        .replace(
+            "                      type: object\n",
+            "                      type: object\n                      required: [id]\n",
+        )
+        .replace("            delete:\n              responses:\n                '200': {description: ok}\n", "");
+    let got: Vec<_> = diff(base, &rev)
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.line,
+                c.operation.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            // located in the base (base.yaml sorts first)
+            (
+                "api-removed-without-deprecation".to_string(),
+                19,
+                "DELETE callback onEvent {$request.body#/url} of POST /subscribe".to_string()
+            ),
+            (
+                "request-property-became-required".to_string(),
+                15,
+                "POST callback onEvent {$request.body#/url} of POST /subscribe".to_string()
+            ),
+        ]
+    );
+}

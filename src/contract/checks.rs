@@ -125,6 +125,8 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("request-body-became-optional", I, "request-body", "The request body became optional."),
     ("request-body-media-type-removed", E, "request-body", "A request body media type was removed: clients sending it are rejected."),
     ("request-body-media-type-added", I, "request-body", "A request body media type was added."),
+    ("request-body-media-type-schema-removed", I, "request-body", "The schema of a request body media type was removed: anything is accepted."),
+    ("request-body-media-type-schema-added", E, "request-body", "A schema was added to a request body media type that had none: payloads that were accepted may now be rejected."),
     ("new-required-request-property", E, "request-body", "A new required property was added to a request schema: existing clients do not send it."),
     ("new-optional-request-property", I, "request-body", "A new optional property was added to a request schema."),
     ("request-property-removed", W, "request-body", "A property was removed from a request schema: clients still send it, and servers that reject unknown properties fail them."),
@@ -137,6 +139,8 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("response-non-success-status-added", I, "responses", "A non-success response status was added."),
     ("response-media-type-removed", E, "responses", "A response media type was removed: clients asking for it no longer get it."),
     ("response-media-type-added", I, "responses", "A response media type was added."),
+    ("response-media-type-schema-added", I, "responses", "A schema was added to a response media type that had none."),
+    ("response-media-type-schema-removed", W, "responses", "The schema of a response media type was removed: clients no longer know what they get."),
     ("response-required-property-removed", E, "responses", "A required property was removed from a response: clients reading it break."),
     ("response-optional-property-removed", W, "responses", "An optional property was removed from a response."),
     ("response-property-removed-with-deprecation", I, "responses", "A deprecated response property was removed (after its `x-sunset` date, if it has one)."),
@@ -289,7 +293,7 @@ const SCHEMA_KINDS: &[(&str, Lv, Lv, &str)] = &[
     ("wrapped-in-one-of", Some(E), Some(E), "The {ctx} was restructured into a `oneOf` (its old schema is one alternative): generated clients change, and a value matching two alternatives is rejected."),
     ("not-added", Some(E), Some(I), "A `not` constraint was added to the {ctx}."),
     ("not-removed", Some(I), Some(E), "The `not` constraint of the {ctx} was removed."),
-    ("not-changed", Some(W), Some(W), "The `not` schema of the {ctx} changed."),
+    ("not-changed", Some(E), Some(E), "The `not` schema of the {ctx} changed: values that were excluded may be accepted, or the reverse."),
 ];
 
 /// Levels that differ from the kind's level in one context: (id, level). A parameter's `default` is

@@ -166,6 +166,63 @@ impl<'a> Differ<'a> {
                 );
             }
         }
+        // a schema where there was none (or `{}`): payloads that were accepted may be rejected; a
+        // response schema removed: clients no longer know what they get
+        let has = |n: &Node| {
+            n.get("schema")
+                .is_some_and(|s| !s.is_map() || !s.map().is_empty())
+        };
+        for (mt, bn) in &bc {
+            let Some(rn) = rc.get(mt) else { continue };
+            let sp = format!("{pp}/content/{}/schema", escape_pointer(mt));
+            match (has(bn), has(rn)) {
+                (false, true) if removed.starts_with("request-body") => self.emit(
+                    "request-body-media-type-schema-added",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rn.get("schema").unwrap_or(rn),
+                    &sp,
+                    format!("added a schema to the media type `{mt}`"),
+                    None,
+                    None,
+                ),
+                (true, false) if removed.starts_with("response") => self.emit(
+                    "response-media-type-schema-removed",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rn,
+                    &sp,
+                    format!("removed the schema of the media type `{mt}`"),
+                    None,
+                    None,
+                ),
+                (true, false) if removed.starts_with("request-body") => self.emit(
+                    "request-body-media-type-schema-removed",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rn,
+                    &sp,
+                    format!("removed the schema of the media type `{mt}`"),
+                    None,
+                    None,
+                ),
+                (false, true) if removed.starts_with("response") => self.emit(
+                    "response-media-type-schema-added",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rn.get("schema").unwrap_or(rn),
+                    &sp,
+                    format!("added a schema to the media type `{mt}`"),
+                    None,
+                    None,
+                ),
+                _ => {}
+            }
+        }
         for (mt, bn) in &bc {
             let Some(rn) = rc.get(mt) else { continue };
             if let (Some(bs), Some(rs)) = (bn.get("schema"), rn.get("schema")) {

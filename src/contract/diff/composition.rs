@@ -258,8 +258,9 @@ impl<'a> Differ<'a> {
         }
     }
 
-    /// A schema that became a `oneOf` of which its old form is one alternative (and that has no type
-    /// or properties of its own): the wrapped alternative is returned, to be compared with the base.
+    /// A schema without `oneOf` restructured into a `oneOf` of two or more alternatives with no type
+    /// or properties of its own (oasdiff's `wrapped-in-one-of`): the alternative to compare the old
+    /// schema with (the one equal to it, else the first), or `None` when it is no such wrap.
     pub(super) fn wrapped_in_one_of(&self, bv: &View<'a>, rv: &View<'a>) -> Option<R<'a>> {
         if !bv.one_of.is_empty() || rv.one_of.len() < 2 {
             return None;
@@ -268,16 +269,15 @@ impl<'a> Differ<'a> {
             return None;
         }
         let bs = Self::alt_shape(self.b, (bv.doc, bv.node));
-        let bn =
-            Self::alt_name(self.b, (bv.doc, bv.node)).filter(|_| bv.node.get("$ref").is_some());
-        rv.one_of.iter().copied().find(|x| {
-            Self::alt_shape(self.r, *x) == bs
-                || (bn.is_some() && x.1.get("$ref").is_some() && Self::alt_name(self.r, *x) == bn)
-        })
+        rv.one_of
+            .iter()
+            .copied()
+            .find(|x| Self::alt_shape(self.r, *x) == bs)
+            .or(Some(rv.one_of[0]))
     }
 
     /// `not`: added, removed or changed (what it excludes is compared as a whole: a change inside
-    /// `not` works the other way round, so it is a warning rather than a guess).
+    /// `not` works the other way round, so it is reported as one change).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn not(
         &mut self,

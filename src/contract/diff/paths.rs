@@ -354,5 +354,71 @@ impl<'a> Differ<'a> {
         self.parameters(op, &p, (bd, bitem, bop, bpath), (rd, ritem, rop, rpath));
         self.request_body(op, &p, bd, bop, rd, rop);
         self.responses(op, &p, bd, bop, rd, rop);
+        self.callbacks(op, bd, bop, rd, rop);
+    }
+
+    /// Callbacks compared like operations (as oasdiff does): each `callbacks.<name>.<expression>`
+    /// method of the base matched with the revision's, removed and added ones reported as operations.
+    fn callbacks(&mut self, op: &Op, bd: usize, bop: &'a Node, rd: usize, rop: &'a Node) {
+        let (Some(bc), Some(rc)) = (bop.get("callbacks"), rop.get("callbacks")) else {
+            return;
+        };
+        if self.depth > 8 {
+            return;
+        }
+        self.depth += 1;
+        for (name, bcb) in bc.map() {
+            let Some(rcb) = rc.get(name) else { continue };
+            let (Some((bcd, bcb)), Some((rcd, rcb))) =
+                (self.b.deref(bd, bcb), self.r.deref(rd, rcb))
+            else {
+                continue;
+            };
+            for (expr, bitem) in bcb.map() {
+                let Some(ritem) = rcb.get(expr) else { continue };
+                let (Some((bid, bitem)), Some((rid, ritem))) =
+                    (self.b.deref(bcd, bitem), self.r.deref(rcd, ritem))
+                else {
+                    continue;
+                };
+                let name_of = |m: &str| Op {
+                    name: format!("{} callback {name} {expr} of {}", m.to_uppercase(), op.name),
+                    method: m.to_uppercase(),
+                    path: expr.to_string(),
+                };
+                let rops = Self::ops(ritem);
+                for (m, cbop) in Self::ops(bitem) {
+                    match rops.iter().find(|(rm, _)| *rm == m) {
+                        Some((_, crop)) => self.operation(
+                            &name_of(m),
+                            (bid, bitem, cbop, expr),
+                            (rid, ritem, crop, expr),
+                        ),
+                        None => self.removed(false, &name_of(m), bid, cbop),
+                    }
+                }
+                for (m, crop) in &rops {
+                    if !Self::ops(bitem).iter().any(|(bm, _)| bm == m) {
+                        let o = name_of(m);
+                        self.emit(
+                            "endpoint-added",
+                            Some(&o),
+                            Side::Revision,
+                            rid,
+                            crop,
+                            &format!(
+                                "/callbacks/{}/{}/{m}",
+                                escape_pointer(name),
+                                escape_pointer(expr)
+                            ),
+                            "callback operation added".into(),
+                            None,
+                            None,
+                        );
+                    }
+                }
+            }
+        }
+        self.depth -= 1;
     }
 }

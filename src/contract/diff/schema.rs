@@ -111,12 +111,15 @@ impl<'a> Differ<'a> {
                 None,
                 Some(format!("{} alternatives", rv.one_of.len())),
             );
-            let j = rv
-                .one_of
-                .iter()
-                .position(|x| std::ptr::eq(x.1, alt.1))
-                .unwrap_or(0);
-            self.schema(c, nested, &format!("{ptr}/oneOf/{j}"), prop, (bd, bn), alt);
+            // the old schema kept as one alternative: what else changed in it
+            if Self::alt_shape(self.r, alt) == Self::alt_shape(self.b, (bd, bn)) {
+                let j = rv
+                    .one_of
+                    .iter()
+                    .position(|x| std::ptr::eq(x.1, alt.1))
+                    .unwrap_or(0);
+                self.schema(c, nested, &format!("{ptr}/oneOf/{j}"), prop, (bd, bn), alt);
+            }
             return;
         }
         let kloc = |k: &str| rv.kw(k).map(|(_, n)| n).unwrap_or(rn);
@@ -342,7 +345,9 @@ impl<'a> Differ<'a> {
         };
         self.bounds(&at, &bv, &rv);
         // pattern
-        match (bv.str("pattern"), rv.str("pattern")) {
+        // an empty pattern matches everything: it is no pattern
+        let pat = |v: &View<'a>| v.str("pattern").filter(|(p, _)| !p.is_empty());
+        match (pat(&bv), pat(&rv)) {
             (Some((a, _)), Some((b, n))) if a != b => e!(
                 "pattern-changed",
                 n,
