@@ -103,6 +103,10 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("api-sunset-date-extended", I, "lifecycle", "The sunset date of a deprecated operation was moved later."),
     ("api-stability-decreased", E, "lifecycle", "The `x-stability-level` of an operation decreased (stable > beta > alpha > draft)."),
     ("api-stability-increased", I, "lifecycle", "The `x-stability-level` of an operation increased."),
+    ("api-invalid-stability-level", E, "lifecycle", "The `x-stability-level` of an operation was set to a value that is not draft, alpha, beta or stable."),
+    ("api-deprecated-sunset-parse", E, "lifecycle", "The sunset date (`x-sunset`) of a deprecated operation cannot be parsed (expected YYYY-MM-DD or an HTTP date)."),
+    ("api-version-not-bumped", W, "lifecycle", "There are breaking changes but `info.version` is unchanged (only with `require-version-bump = true`)."),
+    ("sunset-deleted", E, "lifecycle", "The sunset date of a deprecated operation was deleted while it stays deprecated."),
     // parameters
     ("request-parameter-removed", W, "parameters", "A request parameter was removed: some servers reject unknown parameters, clients still send it."),
     ("request-parameter-removed-with-deprecation", I, "parameters", "A deprecated request parameter was removed (after its `x-sunset` date, if it has one)."),

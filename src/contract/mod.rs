@@ -44,6 +44,8 @@ pub struct Config {
     pub sunset_policy: Option<SunsetPolicy>,
     /// A newly deprecated operation needs a sunset date at least this many days away (0: no check).
     pub min_sunset_days: Option<u32>,
+    /// Breaking changes need a new `info.version` (`api-version-not-bumped` otherwise).
+    pub require_version_bump: Option<bool>,
 }
 
 /// A `[[contract.ignore]]` entry.
@@ -137,6 +139,7 @@ impl Config {
         Options {
             sunset_policy: self.sunset_policy.unwrap_or_default(),
             min_sunset_days: self.min_sunset_days.unwrap_or(0),
+            require_version_bump: self.require_version_bump.unwrap_or(false),
             ..Options::default()
         }
     }

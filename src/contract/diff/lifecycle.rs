@@ -1,4 +1,5 @@
-//! Lifecycle of an operation: deprecation, sunset dates and `x-stability-level`.
+//! Lifecycle of an operation: deprecation, sunset dates (too soon, moved earlier, unreadable, deleted)
+//! and `x-stability-level` (decreased, invalid).
 
 use super::*;
 
@@ -83,10 +84,72 @@ impl<'a> Differ<'a> {
                 }
             }
         }
+        // a sunset date written but unreadable, on a deprecated operation (new or changed value)
+        let raw = |n: &'a Node| {
+            ["x-sunset", "x-sunset-date", "sunset"]
+                .iter()
+                .find_map(|k| n.get(k))
+        };
+        if let Some(rs) = raw(rop).filter(|_| rdep && rsun.is_none()) {
+            let changed = !bdep || raw(bop).is_none_or(|bs| !bs.same(rs));
+            if changed {
+                self.emit(
+                    "api-deprecated-sunset-parse",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rs,
+                    &format!("{p}/x-sunset"),
+                    format!(
+                        "sunset date {} cannot be parsed (expected YYYY-MM-DD or an HTTP date)",
+                        rs.short()
+                    ),
+                    None,
+                    Some(rs.short()),
+                );
+            }
+        }
+        // the sunset date deleted while the operation stays deprecated
+        if bdep && rdep && rsun.is_none() && raw(rop).is_none() {
+            if let Some((bs, _)) = sunset_of(bop) {
+                self.emit(
+                    "sunset-deleted",
+                    o,
+                    Side::Revision,
+                    rd,
+                    dnode,
+                    &format!("{p}/x-sunset"),
+                    format!("sunset date {bs} deleted while the operation stays deprecated"),
+                    Some(bs.to_string()),
+                    None,
+                );
+            }
+        }
         let (bst, rst) = (
             bop.get_str("x-stability-level"),
             rop.get("x-stability-level"),
         );
+        // an invalid stability level (new or changed)
+        if let Some(rn) = rst {
+            let valid = rn.str().and_then(stability_rank).is_some();
+            let changed = bop.get("x-stability-level").is_none_or(|b| !b.same(rn));
+            if !valid && changed {
+                self.emit(
+                    "api-invalid-stability-level",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rn,
+                    &format!("{p}/x-stability-level"),
+                    format!(
+                        "invalid stability level {} (expected draft, alpha, beta or stable)",
+                        rn.short()
+                    ),
+                    None,
+                    Some(rn.short()),
+                );
+            }
+        }
         if let (Some(b), Some(rn)) = (bst, rst) {
             if let (Some(br), Some(rr)) = (stability_rank(b), rn.str().and_then(stability_rank)) {
                 let r = rn.str().unwrap_or("");

@@ -85,6 +85,8 @@ pub struct Options {
     /// A newly deprecated operation must have a sunset date at least this many days away (0: no check).
     pub min_sunset_days: u32,
     pub today: NaiveDate,
+    /// Report `api-version-not-bumped` when there are breaking changes and `info.version` is the same.
+    pub require_version_bump: bool,
 }
 
 impl Default for Options {
@@ -92,6 +94,7 @@ impl Default for Options {
         Options {
             sunset_policy: SunsetPolicy::Deprecation,
             min_sunset_days: 0,
+            require_version_bump: false,
             today: chrono::Utc::now().date_naive(),
         }
     }
@@ -114,6 +117,7 @@ pub fn diff(base: &Spec, rev: &Spec, opts: &Options) -> Vec<Change> {
     d.paths();
     d.webhooks();
     d.components();
+    d.version_bump();
     let mut out = d.out;
     // The same change reached through several paths (a property of a schema that is also reachable
     // through a oneOf alternative or an allOf of itself) is reported once per operation, with the
@@ -211,6 +215,34 @@ struct Differ<'a> {
 }
 
 impl<'a> Differ<'a> {
+    /// `api-version-not-bumped`: breaking changes under the same `info.version` (opt-in).
+    fn version_bump(&mut self) {
+        if !self.opts.require_version_bump || !self.out.iter().any(|c| c.level == Level::Error) {
+            return;
+        }
+        let ver = |s: &'a Spec| s.root().get("info").and_then(|i| i.get("version"));
+        let (Some(b), Some(r)) = (ver(self.b), ver(self.r)) else {
+            return;
+        };
+        if b.same(r) {
+            let n = self.out.iter().filter(|c| c.level == Level::Error).count();
+            self.emit(
+                "api-version-not-bumped",
+                None,
+                Side::Revision,
+                0,
+                r,
+                "/info/version",
+                format!(
+                    "{n} breaking changes, but info.version is still {}",
+                    r.short()
+                ),
+                Some(b.short()),
+                Some(r.short()),
+            );
+        }
+    }
+
     fn spec(&self, side: Side) -> &'a Spec {
         match side {
             Side::Base => self.b,
@@ -231,6 +263,9 @@ impl<'a> Differ<'a> {
         bv: Option<String>,
         rv: Option<String>,
     ) {
+        // every id must be in the catalogue (a typo would silently become a warning): the fixture
+        // tests run every check in debug builds
+        debug_assert!(checks::get(id).is_some(), "unknown check id `{id}`");
         let file = self.spec(side).docs[doc].name.clone();
         let message = match op {
             Some(o) => format!("{}: {what} (at {ptr})", o.name),
