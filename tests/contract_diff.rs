@@ -953,3 +953,116 @@ paths:
         ]
     );
 }
+
+#[test]
+fn json_schema_2020_keywords_reordered_or_inlined_are_silent() {
+    let refd = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+components:
+  schemas:
+    Tag: {type: string, pattern: '^[a-z]+$'}
+    Thing:
+      type: object
+      properties:
+        tags: {type: array, contains: {$ref: '#/components/schemas/Tag'}, minContains: 2, maxContains: 5, prefixItems: [{type: string}, {type: integer}], unevaluatedItems: false}
+        n: {type: [number, 'null'], exclusiveMinimum: 0, exclusiveMaximum: 10}
+        blob: {type: string, contentMediaType: application/json, contentSchema: {type: object}}
+      dependentRequired: {a: [b, c]}
+      dependentSchemas: {a: {required: [d]}}
+      patternProperties: {'^x-': {type: string}}
+      propertyNames: {pattern: '^[a-z-]+$'}
+      unevaluatedProperties: false
+      if: {required: [kind]}
+      then: {required: [id]}
+      else: {required: [name]}
+      not: {required: [forbidden]}
+      allOf:
+        - {$ref: '#/components/schemas/Base'}
+        - {description: extra}
+    Base: {type: object, properties: {id: {type: string}}}
+"#;
+    // the same schema with keys reordered, `$ref`s inlined (Tag, Base) and lists reordered where order
+    // does not matter
+    let inlined = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    post:
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+          description: ok
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+components:
+  schemas:
+    Thing:
+      not: {required: [forbidden]}
+      else: {required: [name]}
+      then: {required: [id]}
+      if: {required: [kind]}
+      unevaluatedProperties: false
+      propertyNames: {pattern: '^[a-z-]+$'}
+      patternProperties: {'^x-': {type: string}}
+      dependentSchemas: {a: {required: [d]}}
+      dependentRequired: {a: [c, b]}
+      allOf:
+        - {type: object, properties: {id: {type: string}}}
+        - {description: extra}
+      properties:
+        blob: {contentSchema: {type: object}, contentMediaType: application/json, type: string}
+        n: {exclusiveMaximum: 10, exclusiveMinimum: 0, type: ['null', number]}
+        tags: {unevaluatedItems: false, prefixItems: [{type: string}, {type: integer}], maxContains: 5, minContains: 2, contains: {pattern: '^[a-z]+$', type: string}, type: array}
+      type: object
+"#;
+    assert_eq!(diff(refd, refd), vec![]);
+    let got = diff(refd, inlined);
+    assert!(
+        got.iter().all(|c| c.id == "api-schema-removed"),
+        "{:#?}",
+        ids(&got)
+    );
+    assert_eq!(got.len(), 2, "Tag and Base are no longer components");
+    // and the 3.0 spelling of an exclusive bound equals the 3.1 one
+    let v30 = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: n, in: query, schema: {type: number, maximum: 10, exclusiveMaximum: true}}\n      responses:\n        '200': {description: ok}\n";
+    let v31 = v30.replace("3.0.3", "3.1.0").replace(
+        "maximum: 10, exclusiveMaximum: true",
+        "exclusiveMaximum: 10",
+    );
+    assert_eq!(diff(v30, &v31), vec![]);
+    // a bound made exclusive tightens a request
+    let tighter = v30.replace(
+        "exclusiveMaximum: true",
+        "exclusiveMaximum: true, minimum: 0",
+    );
+    assert_eq!(
+        ids(&diff(v30, &tighter)),
+        vec![("request-parameter-min-set".to_string(), Level::Warning, 7)]
+    );
+    let excl = v30.replace(", exclusiveMaximum: true", "");
+    assert_eq!(
+        ids(&diff(&excl, v30)),
+        vec![(
+            "request-parameter-exclusive-max-decreased".to_string(),
+            Level::Error,
+            7
+        )]
+    );
+}
