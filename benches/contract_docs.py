@@ -87,7 +87,7 @@ REASONS = [
     (r"pattern-generalized$", "pattern generalisation cannot be decided in general: reported as `*-pattern-changed` (warning)"),
     (r"^request-read-only-property-", "readOnly properties are not compared in requests (the server ignores them)"),
     (r"^response-(optional|required)-write-only-property-(added|removed)$|^response-write-only-property-enum-value-added$", "writeOnly properties are not compared in responses (they are never returned)"),
-    (r"^response-media-type-name-(changed|generalized|specialized)$", "media types match by name: a renamed one is `response-media-type-removed` (error) + `-added`"),
+    (r"^response-media-type-name-changed$", "media types match by name: a renamed one is `response-media-type-removed` (error) + `-added` (a wildcard replacing a type it covers, or the reverse, is `response-media-type-name-generalized` / `-specialized`)"),
     (r"^response-mediatype-enum-value-removed$", "media-type parameters (`;charset=`) are not compared"),
 ]
 

@@ -143,6 +143,8 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("response-non-success-status-added", I, "responses", "A non-success response status was added."),
     ("response-media-type-removed", E, "responses", "A response media type was removed: clients asking for it no longer get it."),
     ("response-media-type-added", I, "responses", "A response media type was added."),
+    ("response-media-type-name-generalized", E, "responses", "A response media type was replaced by a more general one (`application/json` to `application/*` or `*/*`): clients cannot tell what they get."),
+    ("response-media-type-name-specialized", I, "responses", "A general response media type was replaced by a specific one it covers (`application/*` to `application/json`)."),
     ("response-media-type-schema-added", I, "responses", "A schema was added to a response media type that had none."),
     ("response-media-type-schema-removed", W, "responses", "The schema of a response media type was removed: clients no longer know what they get."),
     ("response-required-property-removed", E, "responses", "A required property was removed from a response: clients reading it break."),

@@ -135,8 +135,47 @@ impl<'a> Differ<'a> {
             .map(|(k, v)| (norm(k), v))
             .collect();
         let rloc = r.get("content").unwrap_or(r);
+        // a response media type replaced by a wildcard that covers it (`application/json` ->
+        // `application/*`): clients can no longer tell what they get
+        let covers = |w: &str, m: &str| {
+            w == "*/*"
+                || w.strip_suffix("/*")
+                    .is_some_and(|t| m.split('/').next() == Some(t))
+        };
+        let mut generalized = BTreeSet::new();
+        if removed.starts_with("response") {
+            for (mt, bnode) in bc.iter().filter(|(m, _)| !rc.contains_key(*m)) {
+                let added = |f: &dyn Fn(&str) -> bool| {
+                    rc.iter()
+                        .find(|(w, _)| !bc.contains_key(*w) && !generalized.contains(*w) && f(w))
+                        .map(|(w, n)| (w.clone(), *n))
+                };
+                let hit = added(&|w| covers(w, mt))
+                    .map(|x| ("response-media-type-name-generalized", "more general", x))
+                    .or_else(|| {
+                        added(&|w| covers(mt, w))
+                            .map(|x| ("response-media-type-name-specialized", "more specific", x))
+                    });
+                if let Some((id, how, (w, wn))) = hit {
+                    self.base_pos = Some((bnode.line, bnode.col));
+                    self.emit(
+                        id,
+                        o,
+                        Side::Revision,
+                        rd,
+                        wn,
+                        &format!("{pp}/content/{}", escape_pointer(&w)),
+                        format!("the media type `{mt}` was replaced by the {how} `{w}`"),
+                        Some(mt.clone()),
+                        Some(w.clone()),
+                    );
+                    generalized.insert(mt.clone());
+                    generalized.insert(w);
+                }
+            }
+        }
         for (mt, bnode) in &bc {
-            if !rc.contains_key(mt) {
+            if !rc.contains_key(mt) && !generalized.contains(mt) {
                 self.base_pos = Some((bnode.line, bnode.col));
                 self.emit(
                     removed,
@@ -152,7 +191,7 @@ impl<'a> Differ<'a> {
             }
         }
         for (mt, n) in &rc {
-            if !bc.contains_key(mt) {
+            if !bc.contains_key(mt) && !generalized.contains(mt) {
                 self.emit(
                     added,
                     o,
