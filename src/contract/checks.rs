@@ -121,6 +121,10 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("request-parameter-explode-changed", E, "parameters", "The `explode` setting of a request parameter changed."),
     ("request-parameter-deprecated", I, "parameters", "A request parameter was deprecated."),
     ("request-parameter-reactivated", I, "parameters", "A deprecated request parameter is no longer deprecated."),
+    ("request-parameter-sunset-date-changed-too-small", E, "parameters", "The sunset date (`x-sunset`) of a deprecated request parameter was moved earlier."),
+    ("request-parameter-sunset-date-extended", I, "parameters", "The sunset date of a deprecated request parameter was moved later."),
+    ("request-parameter-sunset-deleted", E, "parameters", "The sunset date of a deprecated request parameter was deleted while it stays deprecated."),
+    ("request-parameter-sunset-parse", E, "parameters", "The sunset date of a deprecated request parameter cannot be parsed (expected YYYY-MM-DD or an HTTP date)."),
     // request body
     ("request-body-added-required", E, "request-body", "A required request body was added to an operation."),
     ("request-body-added-optional", I, "request-body", "An optional request body was added to an operation."),

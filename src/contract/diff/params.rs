@@ -202,6 +202,62 @@ impl<'a> Differ<'a> {
                     None,
                 );
             }
+            // sunset of a parameter that stays deprecated: moved earlier, deleted, unreadable
+            if rdep {
+                let raw = |n: &'a Node| {
+                    ["x-sunset", "x-sunset-date", "sunset"]
+                        .iter()
+                        .find_map(|k| n.get(k))
+                };
+                let (bs, rs) = (sunset_of(bn).map(|x| x.0), sunset_of(rn));
+                match (bs, rs, raw(rn)) {
+                    (Some(b), Some((r, n)), _) if bdep && r < b => self.emit(
+                        "request-parameter-sunset-date-changed-too-small",
+                        o,
+                        Side::Revision,
+                        *rdd,
+                        n,
+                        &pp,
+                        format!("the sunset date of the {inn} request parameter `{name}` moved earlier, from {b} to {r}"),
+                        Some(b.to_string()),
+                        Some(r.to_string()),
+                    ),
+                    (Some(b), Some((r, n)), _) if bdep && r > b => self.emit(
+                        "request-parameter-sunset-date-extended",
+                        o,
+                        Side::Revision,
+                        *rdd,
+                        n,
+                        &pp,
+                        format!("the sunset date of the {inn} request parameter `{name}` moved later, from {b} to {r}"),
+                        Some(b.to_string()),
+                        Some(r.to_string()),
+                    ),
+                    (Some(b), None, None) if bdep => self.emit(
+                        "request-parameter-sunset-deleted",
+                        o,
+                        Side::Revision,
+                        *rdd,
+                        rloc("deprecated"),
+                        &pp,
+                        format!("the sunset date {b} of the deprecated {inn} request parameter `{name}` was deleted"),
+                        Some(b.to_string()),
+                        None,
+                    ),
+                    (_, None, Some(x)) if raw(bn).is_none_or(|y| !y.same(x)) => self.emit(
+                        "request-parameter-sunset-parse",
+                        o,
+                        Side::Revision,
+                        *rdd,
+                        x,
+                        &pp,
+                        format!("the sunset date {} of the {inn} request parameter `{name}` cannot be parsed", x.short()),
+                        None,
+                        Some(x.short()),
+                    ),
+                    _ => {}
+                }
+            }
             let default_style = |i: &str| {
                 if i == "query" || i == "cookie" {
                     "form"
