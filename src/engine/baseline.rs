@@ -47,7 +47,12 @@ impl Baseline {
     /// `partialFingerprints` are used).
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Config {
+        Baseline::from_text(path, &text)
+    }
+
+    /// [`Baseline::load`] of a text already in memory (`path` names it in errors).
+    pub fn from_text(path: &Path, text: &str) -> Result<Baseline> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Config {
             path: path.to_path_buf(),
             line: e.line(),
             column: e.column(),
@@ -58,7 +63,7 @@ impl Baseline {
             for run in value["runs"].as_array().into_iter().flatten() {
                 for r in run["results"].as_array().into_iter().flatten() {
                     if let Some(fp) =
-                        r["partialFingerprints"][crate::report::sarif::FINGERPRINT_KEY].as_str()
+                        r["partialFingerprints"][crate::model::FINGERPRINT_KEY].as_str()
                     {
                         fingerprints.insert(fp.to_string());
                     }
