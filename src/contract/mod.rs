@@ -333,7 +333,15 @@ impl ContractJob {
                     .message
                     .trim_start_matches(&format!("{}:", f.rel))
                     .to_string();
-                notes.push(unreadable_revision(base_ref, f, root, e.line, e.col, &what));
+                notes.push(unreadable_revision(
+                    base_ref,
+                    f,
+                    root,
+                    self.config.base_dir.as_deref(),
+                    e.line,
+                    e.col,
+                    &what,
+                ));
                 return (Vec::new(), notes);
             }
         };
@@ -419,7 +427,17 @@ pub const REVISION_UNREADABLE: &str = "contract-revision-unreadable";
 
 /// Whether the version of `rel` at `base_ref` is an OpenAPI (or Swagger) description. `None`: the
 /// file is not present there.
-fn api_at_base(base_ref: &str, rel: &str, root: &Path) -> Option<bool> {
+fn api_at_base(base_ref: &str, rel: &str, root: &Path, base_dir: Option<&Path>) -> Option<bool> {
+    if let Some(dir) = base_dir {
+        return match std::fs::read(dir.join(rel)) {
+            Ok(b) => {
+                let t = String::from_utf8_lossy(&b);
+                Some(spec::looks_like_openapi(&t) || spec::looks_like_swagger(&t))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(_) => Some(false),
+        };
+    }
     let src = Source::Git {
         repo: root.to_path_buf(),
         rev: base_ref.to_string(),
@@ -438,6 +456,7 @@ fn unreadable_revision(
     base_ref: &str,
     f: &SourceFile,
     root: &Path,
+    base_dir: Option<&Path>,
     line: Option<u32>,
     col: Option<u32>,
     what: &str,
@@ -446,7 +465,7 @@ fn unreadable_revision(
     let what = what
         .trim_start_matches(|c: char| c.is_ascii_digit() || c == ':')
         .trim();
-    if api_at_base(base_ref, &f.rel, root) == Some(true) {
+    if api_at_base(base_ref, &f.rel, root, base_dir) == Some(true) {
         Notification::new(
             NoteLevel::Error,
             REVISION_UNREADABLE,
@@ -515,7 +534,12 @@ impl Job for ContractJob {
             .iter()
             .filter(|f| matches!(f.extension().as_str(), "yaml" | "yml" | "json"))
             .collect();
-        let changed = changed_since(base_ref, &ctx.root);
+        // with base documents in a directory (the HTTP service), every non-API file is looked up there
+        let base_dir = self.config.base_dir.as_deref();
+        let changed = match base_dir {
+            Some(_) => None,
+            None => changed_since(base_ref, &ctx.root),
+        };
         let results: Vec<(usize, Vec<Finding>, Vec<Notification>)> = candidates
             .par_iter()
             .filter_map(|f| {
@@ -537,7 +561,7 @@ impl Job for ContractJob {
                     let note = changed
                         .as_ref()
                         .is_none_or(|c| c.contains(&f.rel))
-                        .then(|| api_at_base(base_ref, &f.rel, &ctx.root))
+                        .then(|| api_at_base(base_ref, &f.rel, &ctx.root, base_dir))
                         .flatten()
                         .filter(|was| *was)
                         .map(|_| {
@@ -545,6 +569,7 @@ impl Job for ContractJob {
                                 base_ref,
                                 f,
                                 &ctx.root,
+                                base_dir,
                                 Some(1),
                                 Some(1),
                                 "not an OpenAPI description any more (no top-level `openapi` or `swagger` key)",
