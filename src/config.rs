@@ -214,6 +214,7 @@ fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Severity;
 
     #[test]
     fn unknown_key_is_an_error_with_line() {

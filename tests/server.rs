@@ -59,6 +59,17 @@ impl TestServer {
         format!("{}{p}", self.base)
     }
 
+    async fn get_json(&self, p: &str) -> serde_json::Value {
+        self.client
+            .get(self.url(p))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     async fn stop(mut self) {
         let _ = self.stop.take().unwrap().send(());
         self.handle.take().unwrap().await.unwrap().unwrap();
@@ -246,15 +257,7 @@ async fn api_gives_the_clis_sarif_bytes_for_the_same_tree() {
 
 async fn wait_done(s: &TestServer, loc: &str) -> serde_json::Value {
     for _ in 0..600 {
-        let v: serde_json::Value = s
-            .client
-            .get(s.url(loc))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: serde_json::Value = s.get_json(loc).await;
         if ["done", "failed", "cancelled"].contains(&v["status"].as_str().unwrap_or("")) {
             return v;
         }
@@ -311,15 +314,7 @@ async fn json_answer_has_verdict_summary_findings_and_honours_the_trees_config()
     assert_eq!(v["verdict"]["outcome"], "failed");
     // GET gives the stored scan
     let id = v["id"].as_str().unwrap();
-    let g: serde_json::Value = s
-        .client
-        .get(s.url(&format!("/v1/scans/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let g: serde_json::Value = s.get_json(&format!("/v1/scans/{id}")).await;
     assert_eq!(g["status"], "done");
     assert_eq!(g["findings"], v["findings"]);
     // an invalid tree config is a 422 naming the file and line
@@ -605,15 +600,7 @@ async fn async_scans_cancel_list_and_expire() {
     assert_eq!(r.status(), 202);
     let v: serde_json::Value = r.json().await.unwrap();
     let id = v["id"].as_str().unwrap().to_string();
-    let g: serde_json::Value = s
-        .client
-        .get(s.url(&format!("/v1/scans/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let g: serde_json::Value = s.get_json(&format!("/v1/scans/{id}")).await;
     assert_eq!(g["status"], "queued");
     let r = s
         .client
@@ -622,15 +609,7 @@ async fn async_scans_cancel_list_and_expire() {
         .await
         .unwrap();
     problem(r, 409, "conflict").await;
-    let l: serde_json::Value = s
-        .client
-        .get(s.url("/v1/scans?status=queued&category=team-a"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let l: serde_json::Value = s.get_json("/v1/scans?status=queued&category=team-a").await;
     assert_eq!(l["scans"][0]["id"], id.as_str());
     let r = s
         .client
@@ -639,15 +618,7 @@ async fn async_scans_cancel_list_and_expire() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let g: serde_json::Value = s
-        .client
-        .get(s.url(&format!("/v1/scans/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let g: serde_json::Value = s.get_json(&format!("/v1/scans/{id}")).await;
     assert_eq!(g["status"], "cancelled");
     let r = s
         .client
@@ -851,15 +822,7 @@ async fn contract_diffs_rules_probes_and_metrics() {
     let p = problem(r, 422, "invalid-document").await;
     assert_eq!(p["document"], "revision");
     // rules
-    let v: serde_json::Value = s
-        .client
-        .get(s.url("/v1/rules"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: serde_json::Value = s.get_json("/v1/rules").await;
     let ids: Vec<&str> = v["rules"]
         .as_array()
         .unwrap()
@@ -870,15 +833,7 @@ async fn contract_diffs_rules_probes_and_metrics() {
         ids.contains(&"PY-SQLI") && ids.contains(&"SCA-UNPINNED"),
         "{ids:?}"
     );
-    let v: serde_json::Value = s
-        .client
-        .get(s.url("/v1/rules/PY-SQLI"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: serde_json::Value = s.get_json("/v1/rules/PY-SQLI").await;
     assert!(v["help_markdown"].as_str().unwrap().len() > 20);
     problem(
         s.client.get(s.url("/v1/rules/NOPE")).send().await.unwrap(),
@@ -887,15 +842,7 @@ async fn contract_diffs_rules_probes_and_metrics() {
     )
     .await;
     // probes
-    let v: serde_json::Value = s
-        .client
-        .get(s.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: serde_json::Value = s.get_json("/readyz").await;
     assert_eq!(v["status"], "ready");
     let r = s
         .client
@@ -1011,5 +958,44 @@ async fn documented_operations_answer_and_nothing_else_does() {
     problem(r, 405, "method-not-allowed").await;
     let r = s.client.post(s.url("/healthz")).send().await.unwrap();
     problem(r, 405, "method-not-allowed").await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_and_nesting_limits() {
+    let s = TestServer::start(|c| {
+        c.workers = 0;
+        c.limits.max_queued = 1;
+    })
+    .await;
+    let small = serde_json::json!({"files": [{"path": "a.py", "content": "x = 1\n"}]});
+    let r = s
+        .client
+        .post(s.url("/v1/scans?async=true"))
+        .json(&small)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let r = s
+        .client
+        .post(s.url("/v1/scans?async=true"))
+        .json(&small)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["retry-after"], "1");
+    problem(r, 429, "too-busy").await;
+    // a JSON body nested past the parser's depth limit is a 400, not a crash
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = s
+        .client
+        .post(s.url("/v1/scans"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"files\": {deep}}}"))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 400, "invalid-request").await;
     s.stop().await;
 }

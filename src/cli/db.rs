@@ -32,7 +32,7 @@ pub struct UpdateArgs {
     #[arg(long, value_name = "DIR")]
     pub osv_db: Option<PathBuf>,
     /// Where the dumps are published.
-    #[arg(long, value_name = "URL", default_value = crate::sca::DEFAULT_DUMP_URL)]
+    #[arg(long, value_name = "URL", env = "TOLLGATE_OSV_DUMP_URL", default_value = crate::sca::DEFAULT_DUMP_URL)]
     pub base_url: String,
     /// Never show a progress bar.
     #[arg(long)]
@@ -174,7 +174,7 @@ impl UpdateOutcome {
     }
 }
 
-fn meta_path(zip: &Path) -> PathBuf {
+pub(crate) fn meta_path(zip: &Path) -> PathBuf {
     zip.with_extension("zip.meta.json")
 }
 

@@ -2,9 +2,14 @@
 //! Exit codes: 0 gate passed, 1 gate failed, 2 usage or runtime error.
 
 pub mod db;
+pub mod dbauto;
 pub mod diff;
+pub mod diffbase;
+pub mod history;
+pub mod paths;
 pub mod rules;
 pub mod scan;
+pub mod scan_extras;
 pub mod serve;
 
 use clap::{Parser, Subcommand};

@@ -15,6 +15,13 @@ pub struct ScanArgs {
     /// Directory or file to scan.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// More files to scan with the first (e.g. the staged files pre-commit passes); paths are kept as given.
+    #[arg(value_name = "MORE_FILES", conflicts_with_all = ["diff_base", "history"])]
+    pub more_paths: Vec<PathBuf>,
+    /// The paths are files to scan as a set, reported with the paths as given even when there is one
+    /// (what the pre-commit hook passes).
+    #[arg(long, conflicts_with_all = ["diff_base", "history"])]
+    pub files: bool,
 
     /// Output format on stdout.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
@@ -104,6 +111,19 @@ pub struct ScanArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Only findings that are not in a scan of this git ref count for the gate (the ref is checked out
+    /// in a temporary worktree and scanned with the same configuration); OpenAPI documents are also diffed
+    /// against it unless --contract-base says otherwise.
+    #[arg(long, value_name = "REF")]
+    pub diff_base: Option<String>,
+    /// Scan the lines added by each commit of RANGE for secrets, instead of the tree [default RANGE: the
+    /// pull request's commits, `origin/$GITHUB_BASE_REF..HEAD`, else those on top of the default branch].
+    #[arg(long, value_name = "RANGE", num_args = 0..=1, default_missing_value = "", conflicts_with = "diff_base")]
+    pub history: Option<String>,
+    /// Never download anything: no advisory database download or refresh.
+    #[arg(long, env = "TOLLGATE_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub offline: bool,
 }
 
 fn load_config(args: &ScanArgs) -> anyhow::Result<Config> {
@@ -139,6 +159,13 @@ fn effective_config(args: &ScanArgs) -> anyhow::Result<Config> {
     }
     if let Some(base) = &args.contract_base {
         cfg.contract.base = Some(base.clone());
+    }
+    // One flag serves both: --diff-base is the contract base unless one is given.
+    if let (Some(base), None) = (&args.diff_base, &cfg.contract.base) {
+        cfg.contract.base = Some(base.clone());
+    }
+    if args.offline {
+        cfg.sca.offline = true;
     }
     Ok(cfg)
 }
@@ -193,6 +220,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         Some(p) => Some(Baseline::load(p)?),
         None => None,
     };
+    let (extras, baseline) = super::scan_extras::Extras::prepare(args, &cfg, baseline)?;
     let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
     let progress = if show_progress {
         progress_bar()
@@ -200,15 +228,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         Progress::none()
     };
     let policy = gate_policy(&cfg, args.fail_on);
-    let result = engine::run(ScanRequest {
-        input: ScanInput::Path(args.path.clone()),
-        config: cfg,
-        threads: args.threads.unwrap_or(0),
-        baseline,
-        progress,
-        cancel: Default::default(),
-        jobs: None,
-    })?;
+    let history = super::scan_extras::Extras::history(args, &cfg, baseline.as_ref());
+    let mut result = match history {
+        Some(r) => r?,
+        None => engine::run(ScanRequest {
+            input: ScanInput::Path(extras.scan_path(args)),
+            config: cfg,
+            threads: args.threads.unwrap_or(0),
+            baseline,
+            progress,
+            cancel: Default::default(),
+            jobs: None,
+        })?,
+    };
+    extras.finish(&mut result);
     let verdict = gate::evaluate(&policy, &result);
     let report = Report {
         result: &result,

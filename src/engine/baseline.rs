@@ -43,6 +43,18 @@ impl Baseline {
         self.fingerprints.is_empty()
     }
 
+    /// A baseline of these fingerprints (`--diff-base`: the findings of a scan of the base commit).
+    pub fn from_fingerprints(fingerprints: impl IntoIterator<Item = String>) -> Baseline {
+        Baseline {
+            fingerprints: fingerprints.into_iter().collect(),
+        }
+    }
+
+    /// Add the fingerprints of another baseline.
+    pub fn extend(&mut self, other: &Baseline) {
+        self.fingerprints.extend(other.fingerprints.iter().cloned());
+    }
+
     /// Read a baseline written by `--write-baseline` (or a SARIF file from an earlier run: its results'
     /// `partialFingerprints` are used).
     pub fn load(path: &Path) -> Result<Baseline> {

@@ -6,6 +6,7 @@
 //! is still scanned.
 
 pub mod imports;
+pub mod limits;
 pub mod pattern;
 pub mod rules;
 pub mod taint;
@@ -142,6 +143,21 @@ impl SastJob {
         enabled: &[bool],
     ) -> (Vec<Finding>, Vec<Notification>) {
         let mut notes = Vec::new();
+        if source.len() > limits::MAX_PARSE_BYTES {
+            notes.push(
+                Notification::new(
+                    NoteLevel::Warning,
+                    "too-large",
+                    format!(
+                        "{rel}: {} bytes is over the Python parser's limit of {} bytes; it was not scanned",
+                        source.len(),
+                        limits::MAX_PARSE_BYTES
+                    ),
+                )
+                .at(rel, None),
+            );
+            return (Vec::new(), notes);
+        }
         let Some(tree) = parser.parse(source, None) else {
             notes.push(
                 Notification::new(
@@ -154,6 +170,22 @@ impl SastJob {
             return (Vec::new(), notes);
         };
         let index = LineIndex::new(source);
+        if let Some(byte) = limits::too_deep(&tree, limits::MAX_TREE_DEPTH) {
+            let (line, col) = index.position(byte);
+            notes.push(
+                Notification::new(
+                    NoteLevel::Warning,
+                    "too-deep",
+                    format!(
+                        "{rel}:{line}: code nested deeper than {} levels (generated?); the file was not scanned",
+                        limits::MAX_TREE_DEPTH
+                    ),
+                )
+                .at(rel, Some(line))
+                .with_column(Some(col)),
+            );
+            return (Vec::new(), notes);
+        }
         if tree.root_node().has_error() {
             let (line, col) = first_error(&tree)
                 .map(|n| index.position(n.start_byte()))

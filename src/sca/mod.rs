@@ -54,6 +54,14 @@ pub struct Config {
     /// used instead of reading `osv-db` for the ecosystems it holds. Not a configuration key.
     #[serde(skip)]
     pub preloaded: Option<std::sync::Arc<PreloadedDb>>,
+    /// Never download the advisory database (`--offline`): without one the SCA job fails as before.
+    #[serde(default)]
+    pub offline: bool,
+    /// Where the automatic download fetches `<url>/<ECOSYSTEM>/all.zip` (default osv.dev's bucket, or
+    /// `TOLLGATE_OSV_DUMP_URL`).
+    pub dump_url: Option<String>,
+    /// Refresh the automatically downloaded database when it is older than this (`12h`, `7d`; default 24h).
+    pub db_max_age: Option<String>,
 }
 
 /// An offline advisory database loaded once for many scans: every ecosystem found under `dir`.

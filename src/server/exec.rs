@@ -22,14 +22,17 @@ const TREE_CONFIGS: &[&str] = &["tollgate.toml", ".tollgate.toml", "pyproject.to
 /// Jobs built for a configuration, kept so that a scan does not pay for compiling every rule again.
 #[derive(Default)]
 pub struct JobCache {
-    entries: Mutex<BTreeMap<String, (Instant, Arc<Vec<Box<dyn Job>>>)>>,
+    entries: Mutex<BTreeMap<String, (Instant, Jobs)>>,
 }
+
+/// A built job list, shared by the scans that use it.
+pub type Jobs = Arc<Vec<Box<dyn Job>>>;
 
 const JOB_CACHE_TTL: Duration = Duration::from_secs(600);
 const JOB_CACHE_MAX: usize = 32;
 
 impl JobCache {
-    pub fn get(&self, cfg: &Config) -> crate::Result<Arc<Vec<Box<dyn Job>>>> {
+    pub fn get(&self, cfg: &Config) -> crate::Result<Jobs> {
         // The Debug form of the job-relevant sections identifies the jobs they build; the day is part
         // of it because SCA ignore entries expire by date.
         let key = format!(

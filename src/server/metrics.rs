@@ -51,13 +51,9 @@ impl Metrics {
         let mut registry = Registry::with_prefix("tollgate");
         let requests = Family::<RouteLabel, Counter>::default();
         let latency = Family::<RouteLabel, Histogram>::new_with_constructor(|| {
-            Histogram::new(
-                [
-                    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-                    30.0,
-                ]
-                .into_iter(),
-            )
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+            ])
         });
         let scans_by_verdict = Family::<VerdictLabel, Counter>::default();
         let findings = Family::<FindingLabel, Counter>::default();

@@ -3,7 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// Base of every problem `type`.
 pub const TYPE_BASE: &str = "https://tollgate.dev/problems/";
@@ -16,7 +16,7 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     /// Extension members (`entry`, `limit` ...).
-    pub extra: Map<String, Value>,
+    pub extra: Vec<(String, Value)>,
     /// Seconds for `Retry-After` (429, 503).
     pub retry_after: Option<u64>,
 }
@@ -33,13 +33,14 @@ impl Problem {
             kind,
             title,
             detail: detail.into(),
-            extra: Map::new(),
+            extra: Vec::new(),
             retry_after: None,
         }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.into(), value.into());
+        self.extra.retain(|(k, _)| k != key);
+        self.extra.push((key.into(), value.into()));
         self
     }
 

@@ -241,7 +241,7 @@ async fn create_scan(State(st): State<Shared>, req: Request) -> Result<Response,
         return Err(Problem::bad_request("the request holds no files to scan"));
     }
     // A bad tollgate.toml in the tree or a bad option is a 4xx now, not a failed scan later.
-    let (cfg, ignored) = exec::effective_config(&st.config.base_config, &sub)?;
+    let (cfg, _) = exec::effective_config(&st.config.base_config, &sub)?;
     exec::gate_policy(&cfg, &sub.params)?;
     if let Some(b) = &sub.baseline {
         crate::engine::baseline::Baseline::from_text(std::path::Path::new("baseline"), b)?;
@@ -250,7 +250,7 @@ async fn create_scan(State(st): State<Shared>, req: Request) -> Result<Response,
     if sub.params.run_async || total > st.config.limits.async_threshold {
         return enqueue(&st, sub, total).await;
     }
-    run_sync(&st, sub, sarif, ignored).await
+    run_sync(&st, sub, sarif).await
 }
 
 async fn enqueue(st: &Shared, sub: Submission, total: u64) -> Result<Response, Problem> {
@@ -297,12 +297,7 @@ async fn enqueue(st: &Shared, sub: Submission, total: u64) -> Result<Response, P
     Ok(r)
 }
 
-async fn run_sync(
-    st: &Shared,
-    sub: Submission,
-    sarif: bool,
-    _ignored: Vec<String>,
-) -> Result<Response, Problem> {
+async fn run_sync(st: &Shared, sub: Submission, sarif: bool) -> Result<Response, Problem> {
     let permit = st.scan_slots.clone().try_acquire_owned().map_err(|_| {
         Problem::too_busy(format!(
             "{} scans are running in this replica",
@@ -332,15 +327,10 @@ async fn run_sync(
             .ok()
             .and_then(|v| v.as_str().map(str::to_string)),
         summary: Some(ex.summary().to_string()),
-        report: None,
-        sarif: None,
-        error: None,
-        ignored_keys: Some(serde_json::to_string(&ex.ignored_keys).unwrap_or_default()),
-    };
-    let out = Outcome {
         report: Some(ex.report.clone()),
         sarif: Some(ex.sarif.clone()),
-        ..out
+        error: None,
+        ignored_keys: Some(serde_json::to_string(&ex.ignored_keys).unwrap_or_default()),
     };
     st.store
         .insert_finished(
@@ -391,14 +381,17 @@ fn row_json(row: &ScanRow) -> Value {
     v
 }
 
-/// `GET /v1/scans/{id}`
-async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Response, Problem> {
-    let row = st
-        .store
-        .get(&id)
+async fn scan_row(st: &Shared, id: &str) -> Result<ScanRow, Problem> {
+    st.store
+        .get(id)
         .await
         .map_err(db_error)?
-        .ok_or_else(|| Problem::not_found(format!("no scan {id}")))?;
+        .ok_or_else(|| Problem::not_found(format!("no scan {id}")))
+}
+
+/// `GET /v1/scans/{id}`
+async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Response, Problem> {
+    let row = scan_row(&st, &id).await?;
     let mut v = row_json(&row);
     if row.status == "done" {
         if let Some(rep) = st.store.body(&id, false).await.map_err(db_error)? {
@@ -413,12 +406,7 @@ async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Re
 
 /// `GET /v1/scans/{id}/sarif`
 async fn get_sarif(State(st): State<Shared>, Path(id): Path<String>) -> Result<Response, Problem> {
-    let row = st
-        .store
-        .get(&id)
-        .await
-        .map_err(db_error)?
-        .ok_or_else(|| Problem::not_found(format!("no scan {id}")))?;
+    let row = scan_row(&st, &id).await?;
     if row.status != "done" {
         return Err(Problem::conflict(format!(
             "scan {id} is {}: SARIF exists only for a finished scan",

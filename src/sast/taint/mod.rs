@@ -65,6 +65,14 @@ pub struct SinkSpec {
     /// unless that element is a shell (`sh`, `bash`, `cmd`), in which case every element does.
     #[serde(default)]
     pub first_element: bool,
+    /// When positional argument 0 is a constant naming a shell (`os.execl("/bin/sh", "sh", "-c", cmd)`,
+    /// `asyncio.create_subprocess_exec("bash", "-c", cmd)`), every positional argument matters.
+    #[serde(default)]
+    pub shell_args: bool,
+    /// Only values known to be strings built here matter (a DynamoDB `FilterExpression` given as text, not
+    /// a `boto3.dynamodb.conditions` object such as `Attr("a").eq(x)`).
+    #[serde(default)]
+    pub strings_only: bool,
     /// Only when this keyword argument is present and not a false literal (`shell`).
     #[serde(default)]
     pub when_keyword_true: Option<String>,
