@@ -41,6 +41,7 @@ fn options(base_text: &str) -> Options {
                         }
                     }
                     "min-sunset-days" => o.min_sunset_days = v.parse().unwrap(),
+                    "require-version-bump" => o.require_version_bump = v == "true",
                     "today" => o.today = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").unwrap(),
                     _ => panic!("unknown option {k}"),
                 }
@@ -138,7 +139,16 @@ fn every_fixture_change_is_also_seen_in_reverse() {
             &load("base.yaml"),
             &Options::default(),
         );
-        if changes.is_empty() {
+        // the reverse of these is a correction (a valid value, a sunset date given again): nothing
+        // to report
+        let corrections = [
+            "api-invalid-stability-level",
+            "api-deprecated-sunset-parse",
+            "sunset-deleted",
+            "request-parameter-sunset-deleted",
+            "request-parameter-sunset-parse",
+        ];
+        if changes.is_empty() && !corrections.contains(&c.id.as_str()) {
             blind.push(c.id.clone());
         }
     }

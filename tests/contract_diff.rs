@@ -290,7 +290,7 @@ components:
         ids(&changes),
         vec![(
             "response-property-max-length-increased".to_string(),
-            Level::Warning,
+            Level::Error,
             17
         )]
     );
@@ -331,15 +331,86 @@ fn nullable_30_and_null_type_31_are_the_same() {
 }
 
 #[test]
-fn swagger_2_is_a_clear_error() {
+fn swagger_2_is_read_as_openapi_3() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/openapi-swagger");
+    let v2 = std::fs::read_to_string(dir.join("v2.yaml")).unwrap();
+    let v3 = std::fs::read_to_string(dir.join("v3.yaml")).unwrap();
+    // a 2.0 -> 3.0 migration that keeps the contract is no change, either way round
+    assert_eq!(diff(&v2, &v3), vec![], "2.0 -> 3.0");
+    assert_eq!(diff(&v3, &v2), vec![], "3.0 -> 2.0");
+    assert!(diff(&v2, &v2).is_empty());
+    // 2.0 -> 2.0: changes are found and located at the Swagger lines
+    let rev = v2
+        .replace("maximum: 100", "maximum: 50")
+        .replace("required: [id, name]", "required: [id, name, kind]")
+        .replace(
+            "consumes: [multipart/form-data]",
+            "consumes: [application/x-www-form-urlencoded]",
+        );
+    let got = ids(&diff(&v2, &rev));
+    assert_eq!(
+        got,
+        vec![
+            (
+                "request-parameter-max-decreased".to_string(),
+                Level::Error,
+                24
+            ),
+            // the form body is located at its first formData parameter
+            ("request-body-media-type-added".to_string(), Level::Info, 54),
+            (
+                "request-body-media-type-removed".to_string(),
+                Level::Error,
+                54
+            ),
+            (
+                "request-property-became-required".to_string(),
+                Level::Error,
+                61
+            ),
+            (
+                "response-property-became-required".to_string(),
+                Level::Info,
+                61
+            ),
+        ],
+        "{got:#?}"
+    );
+    // a formData parameter that becomes required is a request property that becomes required
+    let rev = v2.replace(
+        "{name: note, in: formData, type: string}",
+        "{name: note, in: formData, type: string, required: true}",
+    );
+    assert_eq!(
+        ids(&diff(&v2, &rev)),
+        vec![(
+            "request-property-became-required".to_string(),
+            Level::Error,
+            54
+        )]
+    );
+    // 2.0 -> 3.0 with a change: located in the 3.0 file
+    let rev3 = v3.replace(
+        "schema: {type: integer, maximum: 100}",
+        "schema: {type: integer, maximum: 50}",
+    );
+    assert_eq!(
+        ids(&diff(&v2, &rev3)),
+        vec![(
+            "request-parameter-max-decreased".to_string(),
+            Level::Error,
+            12
+        )]
+    );
+    // other Swagger versions are a clear error
     let e = Spec::from_text(
         Source::File("api.yaml".into()),
         "api.yaml".into(),
-        "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        "swagger: '1.2'\ninfo: {title: t, version: '1'}\npaths: {}\n",
     )
     .unwrap_err();
     assert!(
-        e.message.contains("unsupported: Swagger 2.0"),
+        e.message.contains("unsupported Swagger version"),
         "{}",
         e.message
     );
@@ -394,7 +465,7 @@ fn invalid_but_usable_documents_load_with_notes() {
     assert_eq!(
         ids(&changes),
         vec![(
-            "request-parameter-type-changed".to_string(),
+            "request-parameter-list-of-types-narrowed".to_string(),
             Level::Error,
             7
         )]
@@ -819,5 +890,179 @@ fn odd_inputs_fail_cleanly_or_load() {
             )
         )),
         vec![("api-schema-added".to_string(), Level::Info, 6)]
+    );
+}
+
+#[test]
+fn callbacks_are_compared_like_operations() {
+    let base = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /subscribe:
+    post:
+      callbacks:
+        onEvent:
+          '{$request.body#/url}':
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        id: {type: string}
+              responses:
+                '200': {description: ok}
+            delete:
+              responses:
+                '200': {description: ok}
+      responses:
+        '201': {description: ok}
+"#;
+    assert!(diff(base, base).is_empty());
+    let rev = base
+        .replace(
+            "                      type: object\n",
+            "                      type: object\n                      required: [id]\n",
+        )
+        .replace("            delete:\n              responses:\n                '200': {description: ok}\n", "");
+    let got: Vec<_> = diff(base, &rev)
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.line,
+                c.operation.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            // located in the base (base.yaml sorts first)
+            (
+                "api-removed-without-deprecation".to_string(),
+                19,
+                "DELETE callback onEvent {$request.body#/url} of POST /subscribe".to_string()
+            ),
+            (
+                "request-property-became-required".to_string(),
+                15,
+                "POST callback onEvent {$request.body#/url} of POST /subscribe".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn json_schema_2020_keywords_reordered_or_inlined_are_silent() {
+    let refd = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+components:
+  schemas:
+    Tag: {type: string, pattern: '^[a-z]+$'}
+    Thing:
+      type: object
+      properties:
+        tags: {type: array, contains: {$ref: '#/components/schemas/Tag'}, minContains: 2, maxContains: 5, prefixItems: [{type: string}, {type: integer}], unevaluatedItems: false}
+        n: {type: [number, 'null'], exclusiveMinimum: 0, exclusiveMaximum: 10}
+        blob: {type: string, contentMediaType: application/json, contentSchema: {type: object}}
+      dependentRequired: {a: [b, c]}
+      dependentSchemas: {a: {required: [d]}}
+      patternProperties: {'^x-': {type: string}}
+      propertyNames: {pattern: '^[a-z-]+$'}
+      unevaluatedProperties: false
+      if: {required: [kind]}
+      then: {required: [id]}
+      else: {required: [name]}
+      not: {required: [forbidden]}
+      allOf:
+        - {$ref: '#/components/schemas/Base'}
+        - {description: extra}
+    Base: {type: object, properties: {id: {type: string}}}
+"#;
+    // the same schema with keys reordered, `$ref`s inlined (Tag, Base) and lists reordered where order
+    // does not matter
+    let inlined = r#"openapi: 3.1.0
+info: {title: t, version: '1'}
+paths:
+  /a:
+    post:
+      responses:
+        '200':
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+          description: ok
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/Thing'}
+components:
+  schemas:
+    Thing:
+      not: {required: [forbidden]}
+      else: {required: [name]}
+      then: {required: [id]}
+      if: {required: [kind]}
+      unevaluatedProperties: false
+      propertyNames: {pattern: '^[a-z-]+$'}
+      patternProperties: {'^x-': {type: string}}
+      dependentSchemas: {a: {required: [d]}}
+      dependentRequired: {a: [c, b]}
+      allOf:
+        - {type: object, properties: {id: {type: string}}}
+        - {description: extra}
+      properties:
+        blob: {contentSchema: {type: object}, contentMediaType: application/json, type: string}
+        n: {exclusiveMaximum: 10, exclusiveMinimum: 0, type: ['null', number]}
+        tags: {unevaluatedItems: false, prefixItems: [{type: string}, {type: integer}], maxContains: 5, minContains: 2, contains: {pattern: '^[a-z]+$', type: string}, type: array}
+      type: object
+"#;
+    assert_eq!(diff(refd, refd), vec![]);
+    let got = diff(refd, inlined);
+    assert!(
+        got.iter().all(|c| c.id == "api-schema-removed"),
+        "{:#?}",
+        ids(&got)
+    );
+    assert_eq!(got.len(), 2, "Tag and Base are no longer components");
+    // and the 3.0 spelling of an exclusive bound equals the 3.1 one
+    let v30 = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: n, in: query, schema: {type: number, maximum: 10, exclusiveMaximum: true}}\n      responses:\n        '200': {description: ok}\n";
+    let v31 = v30.replace("3.0.3", "3.1.0").replace(
+        "maximum: 10, exclusiveMaximum: true",
+        "exclusiveMaximum: 10",
+    );
+    assert_eq!(diff(v30, &v31), vec![]);
+    // a bound made exclusive tightens a request
+    let tighter = v30.replace(
+        "exclusiveMaximum: true",
+        "exclusiveMaximum: true, minimum: 0",
+    );
+    assert_eq!(
+        ids(&diff(v30, &tighter)),
+        vec![("request-parameter-min-set".to_string(), Level::Warning, 7)]
+    );
+    let excl = v30.replace(", exclusiveMaximum: true", "");
+    assert_eq!(
+        ids(&diff(&excl, v30)),
+        vec![(
+            "request-parameter-exclusive-max-decreased".to_string(),
+            Level::Error,
+            7
+        )]
     );
 }

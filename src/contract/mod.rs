@@ -9,6 +9,7 @@ pub mod checks;
 pub mod diff;
 pub mod node;
 pub mod spec;
+pub mod swagger;
 
 use crate::finding::{
     Finding, JobKind, Location, NoteLevel, Notification, Suppression, SuppressionKind,
@@ -47,6 +48,8 @@ pub struct Config {
     pub sunset_policy: Option<SunsetPolicy>,
     /// A newly deprecated operation needs a sunset date at least this many days away (0: no check).
     pub min_sunset_days: Option<u32>,
+    /// Breaking changes need a new `info.version` (`api-version-not-bumped` otherwise).
+    pub require_version_bump: Option<bool>,
 }
 
 /// A `[[contract.ignore]]` entry.
@@ -140,6 +143,7 @@ impl Config {
         Options {
             sunset_policy: self.sunset_policy.unwrap_or_default(),
             min_sunset_days: self.min_sunset_days.unwrap_or(0),
+            require_version_bump: self.require_version_bump.unwrap_or(false),
             ..Options::default()
         }
     }
@@ -325,19 +329,19 @@ impl ContractJob {
         let rev = match Spec::from_text(Source::File(f.abs.clone()), f.rel.clone(), text) {
             Ok(s) => s,
             Err(e) => {
-                notes.push(
-                    Notification::new(
-                        NoteLevel::Warning,
-                        "contract-parse-error",
-                        format!(
-                            "{}: {}",
-                            f.rel,
-                            e.message.trim_start_matches(&format!("{}:", f.rel))
-                        ),
-                    )
-                    .at(f.rel.clone(), e.line)
-                    .with_column(e.col),
-                );
+                let what = e
+                    .message
+                    .trim_start_matches(&format!("{}:", f.rel))
+                    .to_string();
+                notes.push(unreadable_revision(
+                    base_ref,
+                    f,
+                    root,
+                    self.config.base_dir.as_deref(),
+                    e.line,
+                    e.col,
+                    &what,
+                ));
                 return (Vec::new(), notes);
             }
         };
@@ -417,6 +421,101 @@ impl ContractJob {
     }
 }
 
+/// The code of the error notification that fails the job: the revision of a document that was an API
+/// description at the base cannot be read (or is not one any more).
+pub const REVISION_UNREADABLE: &str = "contract-revision-unreadable";
+
+/// Whether the version of `rel` at `base_ref` is an OpenAPI (or Swagger) description. `None`: the
+/// file is not present there.
+fn api_at_base(base_ref: &str, rel: &str, root: &Path, base_dir: Option<&Path>) -> Option<bool> {
+    if let Some(dir) = base_dir {
+        return match std::fs::read(dir.join(rel)) {
+            Ok(b) => {
+                let t = String::from_utf8_lossy(&b);
+                Some(spec::looks_like_openapi(&t) || spec::looks_like_swagger(&t))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(_) => Some(false),
+        };
+    }
+    let src = Source::Git {
+        repo: root.to_path_buf(),
+        rev: base_ref.to_string(),
+        path: rel.to_string(),
+    };
+    match src.read() {
+        Ok(t) => Some(spec::looks_like_openapi(&t) || spec::looks_like_swagger(&t)),
+        Err(e) if e.missing => None,
+        Err(_) => Some(false),
+    }
+}
+
+/// A revision that cannot be read: an error that fails the job when the file was an API description
+/// at the base (a broken contract must not pass as "no changes"), else a warning.
+fn unreadable_revision(
+    base_ref: &str,
+    f: &SourceFile,
+    root: &Path,
+    base_dir: Option<&Path>,
+    line: Option<u32>,
+    col: Option<u32>,
+    what: &str,
+) -> Notification {
+    let line = line.unwrap_or(1);
+    let what = what
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == ':')
+        .trim();
+    if api_at_base(base_ref, &f.rel, root, base_dir) == Some(true) {
+        Notification::new(
+            NoteLevel::Error,
+            REVISION_UNREADABLE,
+            format!(
+                "{}:{line}: an API description at {base_ref}, this revision cannot be compared: {what}",
+                f.rel
+            ),
+        )
+        .at(f.rel.clone(), Some(line))
+        .with_column(col)
+    } else {
+        Notification::new(
+            NoteLevel::Warning,
+            "contract-parse-error",
+            format!("{}:{line}: {what}", f.rel),
+        )
+        .at(f.rel.clone(), Some(line))
+        .with_column(col)
+    }
+}
+
+/// Files that differ between `base_ref` and the working tree, relative to `root` (`None`: git could
+/// not tell).
+fn changed_since(base_ref: &str, root: &Path) -> Option<std::collections::HashSet<String>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "diff",
+            "--name-only",
+            "--relative",
+            "--no-renames",
+            "-z",
+            base_ref,
+            "--",
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(
+        out.stdout
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    )
+}
+
 impl Job for ContractJob {
     fn kind(&self) -> JobKind {
         JobKind::Contract
@@ -435,6 +534,12 @@ impl Job for ContractJob {
             .iter()
             .filter(|f| matches!(f.extension().as_str(), "yaml" | "yml" | "json"))
             .collect();
+        // with base documents in a directory (the HTTP service), every non-API file is looked up there
+        let base_dir = self.config.base_dir.as_deref();
+        let changed = match base_dir {
+            Some(_) => None,
+            None => changed_since(base_ref, &ctx.root),
+        };
         let results: Vec<(usize, Vec<Finding>, Vec<Notification>)> = candidates
             .par_iter()
             .filter_map(|f| {
@@ -446,10 +551,32 @@ impl Job for ContractJob {
                         .and_then(|h| h.take(2048).read_to_end(&mut buf))
                         .map(|_| buf)
                 };
-                let is_api = head.map(|b| spec::looks_like_openapi(&String::from_utf8_lossy(&b)));
+                let is_api = head.map(|b| {
+                    let h = String::from_utf8_lossy(&b);
+                    spec::looks_like_openapi(&h) || spec::looks_like_swagger(&h)
+                });
                 if matches!(is_api, Ok(false)) {
+                    // not an API description (any more?): only a file changed since the base can
+                    // have been one there
+                    let note = changed
+                        .as_ref()
+                        .is_none_or(|c| c.contains(&f.rel))
+                        .then(|| api_at_base(base_ref, &f.rel, &ctx.root, base_dir))
+                        .flatten()
+                        .filter(|was| *was)
+                        .map(|_| {
+                            unreadable_revision(
+                                base_ref,
+                                f,
+                                &ctx.root,
+                                base_dir,
+                                Some(1),
+                                Some(1),
+                                "not an OpenAPI description any more (no top-level `openapi` or `swagger` key)",
+                            )
+                        });
                     ctx.progress.inc(1);
-                    return None;
+                    return note.map(|n| (1, Vec::new(), vec![n]));
                 }
                 let text = match ctx.read_text(f) {
                     Ok(t) => t,
@@ -472,6 +599,7 @@ impl Job for ContractJob {
                 fs.into_iter()
                     .filter(|f| ctx.rule_enabled(&f.rule_id, JobKind::Contract)),
             );
+            out.failed |= ns.iter().any(|n| n.code == REVISION_UNREADABLE);
             out.notifications.extend(ns);
         }
         out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -237,26 +237,54 @@ impl Spec {
             missing: false,
         })?;
         if !root.is_map() {
-            return Err(LoadError::new(format!(
-                "{name}: not an OpenAPI document (the top level is not a mapping)"
-            )));
-        }
-        if let Some(sw) = root.get("swagger") {
             return Err(LoadError {
                 message: format!(
-                    "{name}:{}: unsupported: Swagger 2.0 (`swagger: {}`); tollgate diffs OpenAPI 3.0 and 3.1 - convert it first (e.g. with swagger2openapi)",
-                    sw.line,
-                    sw.short()
+                    "{name}:{}:{}: not an OpenAPI document (the top level is not a mapping)",
+                    root.line.max(1),
+                    root.col.max(1)
                 ),
-                line: Some(sw.line),
-                col: Some(sw.col),
+                line: Some(root.line.max(1)),
+                col: Some(root.col.max(1)),
                 missing: false,
             });
         }
+        let mut swagger = false;
+        if let Some(sw) = root.get("swagger") {
+            let v = match &sw.v {
+                V::Str(s) => s.to_string(),
+                V::Num(n) => super::node::fmt_num(*n),
+                _ => String::new(),
+            };
+            if !v.starts_with('2') {
+                return Err(LoadError {
+                    message: format!(
+                        "{name}:{}: unsupported Swagger version `{v}` (expected 2.0, or OpenAPI 3.0 / 3.1)",
+                        sw.line
+                    ),
+                    line: Some(sw.line),
+                    col: Some(sw.col),
+                    missing: false,
+                });
+            }
+            swagger = true;
+        }
+        // Swagger 2.0 is read as OpenAPI 3.0 (positions stay those of the Swagger file)
+        let root = if swagger {
+            super::swagger::to_openapi3(&root)
+        } else {
+            root
+        };
         let Some(ver) = root.get("openapi") else {
-            return Err(LoadError::new(format!(
-                "{name}: not an OpenAPI document (no top-level `openapi` key)"
-            )));
+            return Err(LoadError {
+                message: format!(
+                    "{name}:{}:{}: not an OpenAPI document (no top-level `openapi` or `swagger` key)",
+                    root.line.max(1),
+                    root.col.max(1)
+                ),
+                line: Some(root.line.max(1)),
+                col: Some(root.col.max(1)),
+                missing: false,
+            });
         };
         let version = match &ver.v {
             V::Str(s) => s.to_string(),
@@ -572,6 +600,26 @@ pub fn looks_like_openapi(text: &str) -> bool {
             .trim_start_matches(':')
             .trim_start();
         return rest.trim_start_matches('"').starts_with("3.");
+    }
+    false
+}
+
+/// Cheap sniff for Swagger 2.0 (a top-level `swagger: "2.0"` within the first KB).
+pub fn looks_like_swagger(text: &str) -> bool {
+    let head = &text.as_bytes()[..text.len().min(2048)];
+    let head = String::from_utf8_lossy(head);
+    for line in head.lines() {
+        if let Some(rest) = line.trim_end().strip_prefix("swagger:") {
+            let v = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+            return v.starts_with("2.");
+        }
+    }
+    if let Some(i) = head.find("\"swagger\"") {
+        let rest = head[i + 9..]
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start();
+        return rest.trim_start_matches('"').starts_with("2.");
     }
     false
 }
