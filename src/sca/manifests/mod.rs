@@ -19,7 +19,6 @@ mod pnpm;
 mod pylock;
 mod pyproject;
 mod requirements;
-mod yaml_lite;
 mod yarn;
 
 /// What [`parse_all`] found.
