@@ -245,6 +245,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The notification for a document the shared reader refused (syntax or limit), at its position.
+    pub fn doc_error(&self, format: &str, e: &crate::doc::Error) -> Notification {
+        error_note(
+            NoteLevel::Error,
+            self.rel,
+            e.line,
+            format!("invalid {format}: {}", e.message),
+        )
+        .with_column(Some(e.col))
+    }
+
     pub fn error_at(&self, off: usize, what: impl AsRef<str>) -> Notification {
         let (line, col) = self.idx.position(off);
         error_note(NoteLevel::Error, self.rel, line, what).with_column(Some(col))
