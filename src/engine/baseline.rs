@@ -47,8 +47,13 @@ impl Baseline {
     /// `partialFingerprints` are used).
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// A baseline's text (`path` is named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Baseline> {
         let value: serde_json::Value =
-            crate::doc::json::from_str(&text, &crate::doc::Limits::DEFAULT).map_err(|e| {
+            crate::doc::json::from_str(text, &crate::doc::Limits::DEFAULT).map_err(|e| {
                 Error::Config {
                     path: path.to_path_buf(),
                     line: e.line as usize,
