@@ -2,63 +2,34 @@
 //! given with `--config`. Command-line flags override it. Unknown keys are an error that names the key.
 
 use crate::error::{Error, Result};
-use crate::finding::{JobKind, Severity};
+use crate::finding::JobKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-/// The gate threshold: fail on findings at or above a severity, or never.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub enum FailOn {
-    Severity(Severity),
-    Never,
-}
+pub use crate::model::FailOn;
 
-impl FailOn {
-    /// Does a finding of this severity fail the gate?
-    pub fn fails(self, s: Severity) -> bool {
-        match self {
-            FailOn::Severity(t) => s >= t,
-            FailOn::Never => false,
-        }
-    }
-}
-
-impl Default for FailOn {
-    fn default() -> Self {
-        FailOn::Severity(Severity::High)
-    }
-}
-
-impl FromStr for FailOn {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("never") || s.eq_ignore_ascii_case("none") {
-            return Ok(FailOn::Never);
-        }
-        s.parse::<Severity>().map(FailOn::Severity).map_err(|_| {
-            format!("unknown threshold `{s}` (expected critical, high, medium, low, info or never)")
-        })
-    }
-}
-
-impl TryFrom<String> for FailOn {
-    type Error = String;
-    fn try_from(s: String) -> std::result::Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-impl fmt::Display for FailOn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FailOn::Severity(s) => write!(f, "{s}"),
-            FailOn::Never => f.write_str("never"),
-        }
-    }
+/// `[serve]` in tollgate.toml: the HTTP service's settings, each also a `tollgate serve` flag.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeSection {
+    pub addr: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub osv_db: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub workers: Option<usize>,
+    pub max_concurrent_scans: Option<usize>,
+    pub max_queued_scans: Option<u64>,
+    pub max_body_size: Option<String>,
+    pub max_uncompressed_size: Option<String>,
+    pub max_files: Option<usize>,
+    pub async_threshold: Option<String>,
+    pub scan_timeout: Option<String>,
+    pub retention: Option<String>,
+    pub lease: Option<String>,
+    pub osv_refresh: Option<String>,
+    pub shutdown_grace: Option<String>,
+    pub api_tokens_file: Option<PathBuf>,
 }
 
 /// `[gate]`: the default threshold and per-job thresholds.
@@ -103,6 +74,9 @@ pub struct Config {
     pub sca: crate::sca::Config,
     #[serde(default)]
     pub contract: crate::contract::Config,
+    /// `[serve]`: defaults for `tollgate serve` (its flags and `TOLLGATE_*` variables win).
+    #[serde(default)]
+    pub serve: ServeSection,
     /// Where the configuration came from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -122,17 +96,7 @@ impl Config {
     /// Load a config file (`tollgate.toml`, `.tollgate.toml` or `pyproject.toml`).
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-        let mut cfg = if is_pyproject {
-            let py: PyProject = read_toml(path, &text)?;
-            match py.tool.and_then(|t| t.tollgate) {
-                // Re-parse the section from the text so that errors keep their line numbers.
-                Some(_) => parse_pyproject_section(path, &text)?,
-                None => Config::default(),
-            }
-        } else {
-            read_toml::<Config>(path, &text)?
-        };
+        let mut cfg = Config::from_text(path, &text)?;
         let base = path.parent().unwrap_or(Path::new("."));
         cfg.rules = cfg
             .rules
@@ -156,6 +120,23 @@ impl Config {
         };
         cfg.sca.osv_db = rel(&cfg.sca.osv_db);
         cfg.sca.cache_dir = rel(&cfg.sca.cache_dir);
+        Ok(cfg)
+    }
+
+    /// Parse a configuration file's text (`path` names it in errors and decides whether it is a
+    /// `pyproject.toml`); relative paths in it are left as they are.
+    pub fn from_text(path: &Path, text: &str) -> Result<Config> {
+        let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+        let mut cfg = if is_pyproject {
+            let py: PyProject = read_toml(path, text)?;
+            match py.tool.and_then(|t| t.tollgate) {
+                // Re-parse the section from the text so that errors keep their line numbers.
+                Some(_) => parse_pyproject_section(path, text)?,
+                None => Config::default(),
+            }
+        } else {
+            read_toml::<Config>(path, text)?
+        };
         cfg.source = Some(path.to_path_buf());
         Ok(cfg)
     }

@@ -28,6 +28,12 @@ pub enum Error {
     /// Bad command-line usage or an argument that makes no sense.
     #[error("{0}")]
     Usage(String),
+    /// The caller cancelled the scan.
+    #[error("the scan was cancelled")]
+    Cancelled,
+    /// The scan ran out of its time budget.
+    #[error("the scan ran out of its time budget")]
+    TimedOut,
     /// Anything else a job cannot recover from (a corrupt database, ...), with its context in the message.
     #[error("{0}")]
     Other(String),

@@ -1,9 +1,9 @@
 //! Pass or fail: the verdict counts only findings that are neither suppressed nor in the baseline, each
 //! against its job's threshold (`--fail-on`, `[gate] fail-on`, `[gate.jobs]`).
 
-use crate::config::FailOn;
-use crate::engine::ScanResult;
 use crate::finding::{JobKind, Severity};
+use crate::model::FailOn;
+use crate::model::ScanResult;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -131,6 +131,6 @@ fn rules_and_baselines() {
         let _ = tollgate::sast::rules::parse_rule(&t, Path::new("PY-FUZZ.yaml"), None);
     });
     replay("baseline", 0, |b| {
-        let _ = tollgate::engine::baseline::Baseline::parse(&text(b), Path::new("b.json"));
+        let _ = tollgate::engine::baseline::Baseline::from_text(Path::new("b.json"), &text(b));
     });
 }

@@ -4,5 +4,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = tollgate::engine::baseline::Baseline::parse(&text, std::path::Path::new("baseline.json"));
+    let _ = tollgate::engine::baseline::Baseline::from_text(std::path::Path::new("baseline.json"), &text);
 });

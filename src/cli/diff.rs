@@ -1,12 +1,11 @@
 //! `tollgate diff BASE REVISION`: compare two OpenAPI documents. (Owned by the contract job.)
 
-use crate::config::FailOn;
 use crate::contract::{self, Config as ContractConfig, LevelThreshold, Source};
-use crate::engine::{self, Finish};
-use crate::finding::{JobKind, Notification};
-use crate::gate::{self, GatePolicy};
+use crate::engine;
+use crate::finding::Notification;
+use crate::gate;
 use crate::report::{self, Format, Report};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Output formats of `tollgate diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -108,33 +107,8 @@ fn sarif(
     threshold: LevelThreshold,
     args: &DiffArgs,
 ) -> String {
-    let findings = changes
-        .iter()
-        .map(|c| contract::to_finding(c, cfg, None))
-        .collect();
-    let rules = contract::checks::all()
-        .iter()
-        .map(contract::rule_meta)
-        .collect();
-    let result = engine::finish(
-        Path::new("."),
-        PathBuf::from("."),
-        findings,
-        rules,
-        notes.to_vec(),
-        Finish {
-            jobs: vec![JobKind::Contract],
-            ..Default::default()
-        },
-    );
-    let policy = GatePolicy {
-        fail_on: match threshold {
-            LevelThreshold::Level(l) => FailOn::Severity(l.severity()),
-            LevelThreshold::Never => FailOn::Never,
-        },
-        ..Default::default()
-    };
-    let verdict = gate::evaluate(&policy, &result);
+    let result = engine::diff_result(changes, notes, cfg);
+    let verdict = gate::evaluate(&engine::diff_policy(threshold), &result);
     report::render(
         &Report {
             result: &result,

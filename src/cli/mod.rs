@@ -1,10 +1,11 @@
-//! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`.
+//! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`, `tollgate serve`.
 //! Exit codes: 0 gate passed, 1 gate failed, 2 usage or runtime error.
 
 pub mod db;
 pub mod diff;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,8 @@ pub enum Command {
     /// Manage the offline OSV advisory database.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Run the HTTP scan API (see openapi.yaml).
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Entry point of the binary; returns the exit code.
@@ -53,6 +56,7 @@ pub fn main() -> i32 {
         Command::Rules(a) => rules::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Db(c) => db::run(c),
+        Command::Serve(a) => serve::run(a),
     };
     match res {
         Ok(code) => code,

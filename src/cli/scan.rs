@@ -1,9 +1,10 @@
 //! `tollgate scan [PATH]`.
 
 use crate::config::{Config, FailOn};
-use crate::engine::{self, baseline::Baseline, RuleSelection, ScanOptions};
+use crate::engine::{self, baseline::Baseline, ScanInput, ScanRequest};
 use crate::finding::JobKind;
 use crate::gate::{self, GatePolicy};
+use crate::model::{Progress, ProgressEvent};
 use crate::report::{self, Format, Report};
 use anyhow::Context;
 use std::io::IsTerminal;
@@ -158,6 +159,28 @@ fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
     std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// A progress bar on stderr, drawn only when the scan takes more than a moment.
+fn progress_bar() -> Progress {
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg}; {pos} file checks, {elapsed}")
+            .expect("valid template"),
+    );
+    let pb = bar.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        if !pb.is_finished() {
+            pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    });
+    Progress::new(move |e| match e {
+        ProgressEvent::Files(n) => bar.inc(n),
+        ProgressEvent::Message(m) => bar.set_message(m),
+        ProgressEvent::Finished => bar.finish_and_clear(),
+    })
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     if !args.path.exists() {
         anyhow::bail!(
@@ -166,47 +189,27 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         );
     }
     let cfg = effective_config(args)?;
-    let jobs = engine::build_jobs(&cfg, &cfg.rules)?;
     let baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p)?),
         None => None,
     };
-
     let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
-    let progress = indicatif::ProgressBar::hidden();
-    if show_progress {
-        progress.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {msg}; {pos} file checks, {elapsed}",
-            )
-            .expect("valid template"),
-        );
-        // Only show the bar when the scan takes more than a moment.
-        let pb = progress.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(400));
-            if !pb.is_finished() {
-                pb.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                pb.enable_steady_tick(std::time::Duration::from_millis(120));
-            }
-        });
-    }
-
-    let opts = ScanOptions {
-        path: args.path.clone(),
-        excludes: cfg.exclude.clone(),
-        max_file_size: cfg.max_file_size.unwrap_or(engine::DEFAULT_MAX_FILE_SIZE),
+    let progress = if show_progress {
+        progress_bar()
+    } else {
+        Progress::none()
+    };
+    let policy = gate_policy(&cfg, args.fail_on);
+    let result = engine::run(ScanRequest {
+        input: ScanInput::Path(args.path.clone()),
+        config: cfg,
         threads: args.threads.unwrap_or(0),
-        selection: RuleSelection {
-            select: cfg.select.clone(),
-            ignore: cfg.ignore.clone(),
-        },
-        extra_rule_dirs: cfg.rules.clone(),
         baseline,
         progress,
-    };
-    let result = engine::scan(&jobs, &opts)?;
-    let verdict = gate::evaluate(&gate_policy(&cfg, args.fail_on), &result);
+        cancel: Default::default(),
+        jobs: None,
+    })?;
+    let verdict = gate::evaluate(&policy, &result);
     let report = Report {
         result: &result,
         verdict: &verdict,

@@ -10,10 +10,10 @@ pub mod diff;
 pub mod node;
 pub mod spec;
 
-use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
 use crate::finding::{
     Finding, JobKind, Location, NoteLevel, Notification, Suppression, SuppressionKind,
 };
+use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::{Precision, RuleMeta};
 pub use checks::Level;
 pub use diff::{Change, Options, Side, SunsetPolicy};
@@ -33,6 +33,10 @@ static FIXTURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/openapi");
 pub struct Config {
     /// Git ref to diff the OpenAPI documents of a scan against (`--contract-base`), e.g. `origin/main`.
     pub base: Option<String>,
+    /// A directory holding the base versions of the tree's documents at the same relative paths, used
+    /// instead of git (the HTTP service receives the base documents with the scan). Not a configuration key.
+    #[serde(skip)]
+    pub base_dir: Option<PathBuf>,
     /// Changes to accept, by check id and operation or path, with a reason.
     #[serde(default)]
     pub ignore: Vec<IgnoreEntry>,
@@ -337,13 +341,31 @@ impl ContractJob {
                 return (Vec::new(), notes);
             }
         };
-        let base_src = Source::Git {
-            repo: root.to_path_buf(),
-            rev: base_ref.to_string(),
-            path: f.rel.clone(),
+        let base_src = match &self.config.base_dir {
+            Some(dir) => Source::File(dir.join(&f.rel)),
+            None => Source::Git {
+                repo: root.to_path_buf(),
+                rev: base_ref.to_string(),
+                path: f.rel.clone(),
+            },
         };
+        let base_missing = matches!(&base_src, Source::File(p) if !p.is_file());
         let base = match Spec::load_named(base_src, f.rel.clone()) {
             Ok(s) => s,
+            Err(_) if base_missing => {
+                notes.push(
+                    Notification::new(
+                        NoteLevel::Note,
+                        "contract-new-api",
+                        format!(
+                            "{}: no base version given: a new API, nothing to compare",
+                            f.rel
+                        ),
+                    )
+                    .at(f.rel.clone(), None),
+                );
+                return (Vec::new(), notes);
+            }
             Err(e) if e.missing => {
                 notes.push(
                     Notification::new(
@@ -436,6 +458,9 @@ impl Job for ContractJob {
                         return Some((1, Vec::new(), vec![n]));
                     }
                 };
+                let mut roots = vec![ctx.root.as_path()];
+                roots.extend(self.config.base_dir.as_deref());
+                let _confined = spec::confine_refs(&roots);
                 let (fs, ns) = self.diff_file(base_ref, f, &text, &ctx.root);
                 ctx.progress.inc(1);
                 Some((1, fs, ns))

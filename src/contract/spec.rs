@@ -52,8 +52,17 @@ impl Source {
     fn relative(&self, rel: &str) -> Option<Source> {
         match self {
             Source::File(p) => {
+                // A document from a stranger must not make tollgate read files outside the scanned tree.
+                if Path::new(rel).has_root() || rel.contains(':') {
+                    return None;
+                }
                 let dir = p.parent().unwrap_or(Path::new(""));
-                Some(Source::File(normalize(&dir.join(rel))))
+                let out = normalize(&dir.join(rel));
+                let inside = REF_ROOT.with(|r| match &*r.borrow() {
+                    Some(roots) => roots.iter().any(|root| out.starts_with(root)),
+                    None => true,
+                });
+                inside.then_some(Source::File(out))
             }
             Source::Git { repo, rev, path } => {
                 let dir = Path::new(path).parent().unwrap_or(Path::new(""));
@@ -106,6 +115,28 @@ impl Source {
             }
             Source::Text { text, .. } => Ok(text.clone()),
         }
+    }
+}
+
+thread_local! {
+    static REF_ROOT: std::cell::RefCell<Option<Vec<PathBuf>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While the returned guard lives, `$ref`s to files are followed on this thread only when they stay below
+/// one of `roots` (a scan confines them to its tree); absolute file `$ref`s are never followed.
+pub fn confine_refs(roots: &[&Path]) -> RefRootGuard {
+    let roots = roots.iter().map(|r| normalize(r)).collect();
+    let prev = REF_ROOT.with(|r| r.replace(Some(roots)));
+    RefRootGuard(prev)
+}
+
+/// Restores the previous confinement when dropped.
+pub struct RefRootGuard(Option<Vec<PathBuf>>);
+
+impl Drop for RefRootGuard {
+    fn drop(&mut self) {
+        let prev = self.0.take();
+        REF_ROOT.with(|r| *r.borrow_mut() = prev);
     }
 }
 

@@ -287,6 +287,23 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str, limits: &Limits) -> 
     })
 }
 
+/// [`from_str`] on bytes (request bodies, cached files); invalid UTF-8 is an error at its position.
+pub fn from_slice<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<T, Error> {
+    match std::str::from_utf8(bytes) {
+        Ok(t) => from_str(t, limits),
+        Err(e) => {
+            let (line, col) = crate::text::LineIndex::new(
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+            )
+            .position(e.valid_up_to());
+            Err(Error::syntax(line, col, "invalid UTF-8"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +347,8 @@ mod tests {
         assert_eq!(e.line, 2);
         let deep = "[".repeat(10_000);
         assert!(from_str::<serde_json::Value>(&deep, &Limits::DEFAULT).is_err());
+        let e =
+            from_slice::<serde_json::Value>(b"{\n\"a\": \"\xff\"}", &Limits::DEFAULT).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "invalid UTF-8"));
     }
 }

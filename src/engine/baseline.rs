@@ -47,11 +47,11 @@ impl Baseline {
     /// `partialFingerprints` are used).
     pub fn load(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Self::parse(&text, path)
+        Baseline::from_text(path, &text)
     }
 
-    /// A baseline's text (`path` is named in errors).
-    pub fn parse(text: &str, path: &Path) -> Result<Baseline> {
+    /// [`Baseline::load`] of a text already in memory (`path` names it in errors).
+    pub fn from_text(path: &Path, text: &str) -> Result<Baseline> {
         let value: serde_json::Value =
             crate::doc::json::from_str(text, &crate::doc::Limits::DEFAULT).map_err(|e| {
                 Error::Config {
@@ -66,7 +66,7 @@ impl Baseline {
             for run in value["runs"].as_array().into_iter().flatten() {
                 for r in run["results"].as_array().into_iter().flatten() {
                     if let Some(fp) =
-                        r["partialFingerprints"][crate::report::sarif::FINGERPRINT_KEY].as_str()
+                        r["partialFingerprints"][crate::model::FINGERPRINT_KEY].as_str()
                     {
                         fingerprints.insert(fp.to_string());
                     }

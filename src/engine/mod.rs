@@ -2,19 +2,27 @@
 //! with a baseline. It knows findings, never a job's internals.
 
 pub mod baseline;
-mod job;
+mod diff;
+mod run;
 pub mod suppress;
 pub mod walk;
 
-pub use job::{Job, JobOutput, RuleSelection, ScanContext, SourceFile};
+pub use crate::model::{
+    Job, JobOutput, RuleSelection, ScanContext, ScanResult, ScanStats, SourceFile,
+};
+pub use diff::{diff_policy, diff_result};
+pub use run::{
+    run, safe_relative_path, write_files, InputFile, ScanInput, ScanRequest, MAX_PATH_LEN,
+};
 pub use walk::SkipReason;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::finding::{BaselineState, Finding, JobKind, NoteLevel, Notification};
+use crate::model::{CancelReason, CancelToken, Progress};
 use crate::rule::RuleMeta;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -32,7 +40,8 @@ pub struct ScanOptions {
     pub selection: RuleSelection,
     pub extra_rule_dirs: Vec<PathBuf>,
     pub baseline: Option<baseline::Baseline>,
-    pub progress: indicatif::ProgressBar,
+    pub progress: Progress,
+    pub cancel: CancelToken,
 }
 
 impl ScanOptions {
@@ -45,47 +54,19 @@ impl ScanOptions {
             selection: RuleSelection::default(),
             extra_rule_dirs: Vec::new(),
             baseline: None,
-            progress: indicatif::ProgressBar::hidden(),
+            progress: Progress::none(),
+            cancel: CancelToken::default(),
         }
     }
 }
 
-/// Counts for the summary.
-#[derive(Debug, Default, Clone, serde::Serialize)]
-pub struct ScanStats {
-    /// Files walked and handed to the jobs.
-    pub files: usize,
-    /// Files left out, by reason.
-    pub skipped: BTreeMap<String, usize>,
-    /// Files each job looked at.
-    pub files_per_job: BTreeMap<JobKind, usize>,
-}
-
-/// The outcome of a scan, before the gate.
-#[derive(Debug)]
-pub struct ScanResult {
-    /// The scan root as the user gave it.
-    pub root: PathBuf,
-    /// Sorted, fingerprinted, with suppressions and baseline state applied.
-    pub findings: Vec<Finding>,
-    /// Every rule of the jobs that ran, sorted by id (static rules and those made during the scan).
-    pub rules: Vec<RuleMeta>,
-    pub notifications: Vec<Notification>,
-    pub stats: ScanStats,
-    /// Run-level facts from the jobs (e.g. advisory database identity), keyed `job.key`.
-    pub properties: BTreeMap<String, serde_json::Value>,
-    /// Jobs that ran.
-    pub jobs: Vec<JobKind>,
-    /// Jobs that could not do their work (the scan is then an error, exit 2).
-    pub failed_jobs: Vec<JobKind>,
-}
-
-impl ScanResult {
-    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
-        self.rules
-            .binary_search_by(|r| r.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.rules[i])
+/// Stop with an error when the scan was cancelled or ran out of time: a scan that could not do its work
+/// never gives a result that could pass the gate.
+fn check_cancel(cancel: &CancelToken) -> Result<()> {
+    match cancel.reason() {
+        None => Ok(()),
+        Some(CancelReason::Requested) => Err(Error::Cancelled),
+        Some(CancelReason::Deadline) => Err(Error::TimedOut),
     }
 }
 
@@ -173,6 +154,8 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     ctx.selection = opts.selection.clone();
     ctx.extra_rule_dirs = opts.extra_rule_dirs.clone();
     ctx.progress = opts.progress.clone();
+    ctx.cancel = opts.cancel.clone();
+    check_cancel(&opts.cancel)?;
 
     let outputs: Mutex<Vec<(JobKind, JobOutput)>> = Mutex::new(Vec::new());
     let n_files = walked.files.len();
@@ -198,7 +181,8 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             }
         })
     });
-    opts.progress.finish_and_clear();
+    opts.progress.finish();
+    check_cancel(&opts.cancel)?;
     let mut outputs = outputs.into_inner().unwrap();
     outputs.sort_by_key(|(k, _)| *k);
 
@@ -373,14 +357,4 @@ fn fingerprint(findings: &mut [Finding]) {
         *n += 1;
         f.fingerprint = hex::encode(&h.finalize()[..16]);
     }
-}
-
-/// Rules that produced results, in id order.
-pub fn rules_used(result: &ScanResult) -> Vec<&RuleMeta> {
-    let ids: BTreeSet<&str> = result.findings.iter().map(|f| f.rule_id.as_str()).collect();
-    result
-        .rules
-        .iter()
-        .filter(|r| ids.contains(r.id.as_str()))
-        .collect()
 }

@@ -1,9 +1,9 @@
 //! Walk the scan root: honour `.gitignore`/`.ignore` and `--exclude`, skip binary and oversized files
 //! (counted and said), and flag files that are not valid UTF-8.
 
-use super::job::SourceFile;
 use crate::error::{Error, Result};
 use crate::finding::{NoteLevel, Notification};
+use crate::model::SourceFile;
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 use std::collections::BTreeMap;
@@ -42,18 +42,7 @@ pub struct WalkOptions {
     pub threads: usize,
 }
 
-/// Convert a path below `root` to the `/`-separated relative form used in every report.
-pub fn rel_path(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let mut out = String::new();
-    for (i, c) in rel.components().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        out.push_str(&c.as_os_str().to_string_lossy());
-    }
-    out
-}
+pub use crate::model::rel_path;
 
 /// Walk `root` (a directory) in parallel.
 pub fn walk(root: &Path, opts: &WalkOptions) -> Result<WalkResult> {

@@ -5,8 +5,8 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::engine::ScanResult;
 use crate::gate::Verdict;
+use crate::model::ScanResult;
 
 /// What every writer gets.
 pub struct Report<'a> {

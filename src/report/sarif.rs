@@ -9,8 +9,7 @@ use crate::rule::RuleMeta;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// The key of our fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "tollgate/v1";
+pub use crate::model::FINGERPRINT_KEY;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 pub fn render(report: &Report) -> String {
@@ -184,7 +183,7 @@ pub fn to_value(report: &Report) -> Value {
     let rules: Vec<&RuleMeta> = if report.all_rules {
         result.rules.iter().collect()
     } else {
-        crate::engine::rules_used(result)
+        crate::model::rules_used(result)
     };
     let index: BTreeMap<&str, usize> = rules
         .iter()

@@ -10,8 +10,8 @@ pub mod pattern;
 pub mod rules;
 pub mod taint;
 
-use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
 use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification, Severity};
+use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use crate::text::{clip, LineIndex};
 use rayon::prelude::*;

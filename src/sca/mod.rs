@@ -12,10 +12,10 @@ pub mod model;
 pub mod osv;
 pub mod version;
 
-use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
 use crate::finding::{
     Finding, JobKind, Location, NoteLevel, Notification, Severity, Suppression, SuppressionKind,
 };
+use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::{Precision, RuleMeta};
 use matching::{Group, Installed, PackageMatch};
 use model::{Dependency, Ecosystem, Resolved};
@@ -50,6 +50,69 @@ pub struct Config {
     /// Advisories to ignore: `[[sca.ignore]] id = "GHSA-...", reason = "...", until = "2027-01-31"`.
     #[serde(default)]
     pub ignore: Vec<IgnoreRule>,
+    /// An advisory database already in memory (the HTTP service loads one and shares it between scans);
+    /// used instead of reading `osv-db` for the ecosystems it holds. Not a configuration key.
+    #[serde(skip)]
+    pub preloaded: Option<std::sync::Arc<PreloadedDb>>,
+}
+
+/// An offline advisory database loaded once for many scans: every ecosystem found under `dir`.
+pub struct PreloadedDb {
+    pub dir: PathBuf,
+    pub indexes: BTreeMap<Ecosystem, std::sync::Arc<EcoIndex>>,
+    /// What loading said (unreadable entries ...); repeated in every scan that uses the database.
+    pub notifications: Vec<Notification>,
+    /// When it was loaded (for the service's `/metrics` and `/readyz`).
+    pub loaded_at: std::time::SystemTime,
+}
+
+impl std::fmt::Debug for PreloadedDb {
+    // Short on purpose: a configuration's Debug form identifies it, and the advisories are not part of it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self
+            .indexes
+            .values()
+            .map(|ix| ix.identity.sha256.as_str())
+            .collect();
+        write!(f, "PreloadedDb({}, {ids:?})", self.dir.display())
+    }
+}
+
+impl PreloadedDb {
+    /// Load every ecosystem present under `dir` (using the index cache in `cache_dir`).
+    pub fn load(dir: &std::path::Path, cache_dir: Option<&std::path::Path>) -> PreloadedDb {
+        let ecos: Vec<Ecosystem> = Ecosystem::ALL
+            .iter()
+            .copied()
+            .filter(|&e| osv::offline::has_ecosystem(dir, e))
+            .collect();
+        let loaded: Vec<(Ecosystem, osv::offline::Loaded)> = ecos
+            .par_iter()
+            .map(|&e| (e, osv::offline::load_ecosystem(dir, e, cache_dir)))
+            .collect();
+        let mut db = PreloadedDb {
+            dir: dir.to_path_buf(),
+            indexes: BTreeMap::new(),
+            notifications: Vec::new(),
+            loaded_at: std::time::SystemTime::now(),
+        };
+        for (eco, l) in loaded {
+            db.notifications.extend(l.notifications);
+            if let Some(ix) = l.index {
+                db.indexes.insert(eco, std::sync::Arc::new(ix));
+            }
+        }
+        db
+    }
+
+    /// The newest advisory's `modified` time over all ecosystems (RFC 3339), if any.
+    pub fn newest_modified(&self) -> Option<&str> {
+        self.indexes
+            .values()
+            .map(|ix| ix.identity.newest_modified.as_str())
+            .filter(|s| !s.is_empty())
+            .max()
+    }
 }
 
 /// One `[[sca.ignore]]` entry. Any id of a vulnerability (its canonical id or an alias) matches it.
@@ -162,7 +225,7 @@ impl Job for ScaJob {
 
 /// The advisories of the ecosystems a scan needs, and how they were obtained.
 struct Advisories {
-    indexes: BTreeMap<Ecosystem, EcoIndex>,
+    indexes: BTreeMap<Ecosystem, std::sync::Arc<EcoIndex>>,
     notifications: Vec<Notification>,
     failed: bool,
     source: String,
@@ -203,7 +266,11 @@ impl ScaJob {
                         ),
                     ));
                     Advisories {
-                        indexes: r.indexes,
+                        indexes: r
+                            .indexes
+                            .into_iter()
+                            .map(|(e, ix)| (e, std::sync::Arc::new(ix)))
+                            .collect(),
                         notifications: notes,
                         failed: false,
                         source: format!("online:{base}"),
@@ -222,6 +289,16 @@ impl ScaJob {
                     source: format!("online:{base}"),
                 },
             };
+        }
+        if let Some(db) = &self.config.preloaded {
+            if ecos.iter().all(|e| db.indexes.contains_key(e)) {
+                return Advisories {
+                    indexes: ecos.iter().map(|e| (*e, db.indexes[e].clone())).collect(),
+                    notifications: db.notifications.clone(),
+                    failed: false,
+                    source: format!("offline:{}", db.dir.display()),
+                };
+            }
         }
         let Some(dir) = self.db_dir() else {
             return Advisories {
@@ -254,7 +331,7 @@ impl ScaJob {
             notes.extend(l.notifications);
             match l.index {
                 Some(ix) => {
-                    indexes.insert(eco, ix);
+                    indexes.insert(eco, std::sync::Arc::new(ix));
                 }
                 None => failed = true,
             }

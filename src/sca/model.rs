@@ -15,6 +15,8 @@ pub enum Ecosystem {
 }
 
 impl Ecosystem {
+    pub const ALL: [Ecosystem; 3] = [Ecosystem::PyPI, Ecosystem::Npm, Ecosystem::CratesIo];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Ecosystem::PyPI => "PyPI",

@@ -10,8 +10,8 @@
 pub mod generic;
 pub mod rules;
 
-use crate::engine::{Job, JobOutput, ScanContext, SourceFile};
 use crate::finding::{Finding, JobKind, NoteLevel, Notification};
+use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use crate::text::LineIndex;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};

@@ -5,8 +5,8 @@
 //! cross-file work: `package.json` ranges pinned by a lockfile of the project, `requirements` includes and
 //! constraints, and de-duplication of one package@version per project directory.
 
-use crate::engine::SourceFile;
 use crate::finding::{NoteLevel, Notification};
+use crate::model::SourceFile;
 use crate::sca::model::{Dependency, Ecosystem, Resolved};
 use crate::text::LineIndex;
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,10 +1,12 @@
-//! The contract between the engine and a job. A job gets the scan's files and returns findings; the engine,
-//! the report writers and the gate never look inside a job.
+//! The contract between the engine and a job: the [`Job`] trait, the files a job is given ([`SourceFile`]),
+//! what else it gets ([`ScanContext`]) and what it returns ([`JobOutput`]). The engine, the report writers and
+//! the gate never look inside a job.
 
-use crate::finding::{Finding, JobKind, Notification};
-use crate::rule::{selector_matches, RuleMeta};
+use super::control::{CancelToken, Progress};
+use super::finding::{Finding, JobKind, Notification};
+use super::rule::{selector_matches, RuleMeta};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One file of the scan: a regular, non-binary file within the size limit, not excluded.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,7 +34,7 @@ impl SourceFile {
                 Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
             }),
             Err(e) => Err(Notification::new(
-                crate::finding::NoteLevel::Warning,
+                super::finding::NoteLevel::Warning,
                 "unreadable",
                 format!("{}: cannot read file: {e}", self.rel),
             )
@@ -53,7 +55,7 @@ impl SourceFile {
                     stack.push(p);
                 } else if meta.is_file() {
                     out.push(SourceFile {
-                        rel: super::walk::rel_path(root, &p),
+                        rel: rel_path(root, &p),
                         abs: p,
                         size: meta.len(),
                     });
@@ -77,6 +79,19 @@ impl SourceFile {
             _ => String::new(),
         }
     }
+}
+
+/// Convert a path below `root` to the `/`-separated relative form used in every report.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for (i, c) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    out
 }
 
 /// Which rules the user selected (`--select`/`--ignore`, as ruff does it: the most specific selector wins;
@@ -127,8 +142,11 @@ pub struct ScanContext {
     /// Extra rule directories from `--rules` / config `rules` (a job reads its own subfolder, e.g.
     /// `DIR/secrets/`, `DIR/python/`, or DIR itself when the folder has the job's name).
     pub extra_rule_dirs: Vec<PathBuf>,
-    /// Advances by one per file a job has finished with (hidden when there is no progress bar).
-    pub progress: indicatif::ProgressBar,
+    /// Advances by one per file a job has finished with (a no-op unless the caller asked for progress).
+    pub progress: Progress,
+    /// Set when the caller cancels the scan or its time budget runs out: [`ScanContext::read_text`] then
+    /// refuses to read, so every job winds down at its next file.
+    pub cancel: CancelToken,
     /// Files read with invalid UTF-8 replaced (reported once by the engine).
     lossy: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
@@ -139,7 +157,8 @@ impl ScanContext {
             root,
             selection: RuleSelection::default(),
             extra_rule_dirs: Vec::new(),
-            progress: indicatif::ProgressBar::hidden(),
+            progress: Progress::none(),
+            cancel: CancelToken::default(),
             lossy: Default::default(),
         }
     }
@@ -147,6 +166,14 @@ impl ScanContext {
     /// Read a file of the scan as text: invalid UTF-8 is replaced and remembered, so the engine says so
     /// once, whichever jobs read the file.
     pub fn read_text(&self, file: &SourceFile) -> Result<String, Notification> {
+        if self.cancel.is_cancelled() {
+            return Err(Notification::new(
+                super::finding::NoteLevel::Error,
+                "cancelled",
+                format!("{}: not scanned: the scan was cancelled", file.rel),
+            )
+            .at(file.rel.clone(), None));
+        }
         let (text, lossy) = file.read_text_checked()?;
         if lossy {
             self.lossy.lock().unwrap().insert(file.rel.clone());

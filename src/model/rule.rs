@@ -3,7 +3,7 @@
 //! Every job turns its own rule files (or, for SCA, its advisories) into `RuleMeta`. SARIF's
 //! `tool.driver.rules[]` is written from these, `tollgate rules explain ID` prints `help_markdown`.
 
-use crate::finding::{JobKind, Severity};
+use super::finding::{JobKind, Severity};
 use serde::Serialize;
 
 /// How often a rule's findings are real: SARIF `properties.precision` as GitHub reads it.

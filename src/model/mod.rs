@@ -1,0 +1,21 @@
+//! The ground floor: what every other part of tollgate speaks and nothing here imports from above.
+//! Findings and notifications ([`finding`]), rule metadata ([`rule`]), the [`Job`] trait with what a job is
+//! given and returns ([`job`]), the scan result ([`result`]), the gate threshold and the controls a caller
+//! steers a scan with (progress, cancellation).
+
+pub mod control;
+pub mod finding;
+pub mod job;
+pub mod result;
+pub mod rule;
+mod threshold;
+
+pub use control::{CancelReason, CancelToken, Progress, ProgressEvent};
+pub use finding::{Finding, JobKind, Location, NoteLevel, Notification, Severity};
+pub use job::{rel_path, Job, JobOutput, RuleSelection, ScanContext, SourceFile};
+pub use result::{rules_used, ScanResult, ScanStats};
+pub use rule::RuleMeta;
+pub use threshold::FailOn;
+
+/// The key of tollgate's own fingerprint in SARIF `partialFingerprints` (and in baselines read back).
+pub const FINGERPRINT_KEY: &str = "tollgate/v1";
