@@ -128,14 +128,14 @@ impl Config {
     pub fn from_text(path: &Path, text: &str) -> Result<Config> {
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         let mut cfg = if is_pyproject {
-            let py: PyProject = toml::from_str(text).map_err(|e| toml_error(path, text, e))?;
+            let py: PyProject = read_toml(path, text)?;
             match py.tool.and_then(|t| t.tollgate) {
                 // Re-parse the section from the text so that errors keep their line numbers.
                 Some(_) => parse_pyproject_section(path, text)?,
                 None => Config::default(),
             }
         } else {
-            toml::from_str::<Config>(text).map_err(|e| toml_error(path, text, e))?
+            read_toml::<Config>(path, text)?
         };
         cfg.source = Some(path.to_path_buf());
         Ok(cfg)
@@ -189,26 +189,17 @@ fn parse_pyproject_section(path: &Path, text: &str) -> Result<Config> {
     struct OuterTool {
         tollgate: Config,
     }
-    toml::from_str::<Outer>(text)
-        .map(|o| o.tool.tollgate)
-        .map_err(|e| toml_error(path, text, e))
+    read_toml::<Outer>(path, text).map(|o| o.tool.tollgate)
 }
 
-fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> Error {
-    let (line, column) = match e.span() {
-        Some(span) => {
-            let idx = crate::text::LineIndex::new(text);
-            let (l, c) = idx.position(span.start);
-            (l as usize, c as usize)
-        }
-        None => (1, 1),
-    };
-    Error::Config {
+/// A TOML file through the shared reader (limits first); errors keep their line and column.
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    crate::doc::toml::from_str(text, &crate::doc::Limits::DEFAULT).map_err(|e| Error::Config {
         path: path.to_path_buf(),
-        line,
-        column,
-        message: e.message().to_string(),
-    }
+        line: e.line as usize,
+        column: e.col as usize,
+        message: e.message,
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod doc;
 pub mod engine;
 pub mod error;
 pub mod gate;

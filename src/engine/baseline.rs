@@ -64,12 +64,15 @@ impl Baseline {
 
     /// [`Baseline::load`] of a text already in memory (`path` names it in errors).
     pub fn from_text(path: &Path, text: &str) -> Result<Baseline> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Config {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: format!("baseline is not valid JSON: {e}"),
-        })?;
+        let value: serde_json::Value =
+            crate::doc::json::from_str(text, &crate::doc::Limits::DEFAULT).map_err(|e| {
+                Error::Config {
+                    path: path.to_path_buf(),
+                    line: e.line as usize,
+                    column: e.col as usize,
+                    message: format!("baseline is not valid JSON: {}", e.message),
+                }
+            })?;
         let mut fingerprints = BTreeSet::new();
         if value.get("runs").is_some() {
             for run in value["runs"].as_array().into_iter().flatten() {

@@ -176,8 +176,8 @@ pub fn parse_rule(text: &str, origin: &Path, expected_id: Option<&str>) -> Resul
         line,
         message,
     };
-    let file: RuleFile = serde_norway::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line()).unwrap_or(1);
+    let file: RuleFile = crate::doc::yaml::from_str(text).map_err(|e| {
+        let line = e.line as usize;
         rule_err(line, e.to_string())
     })?;
     if let Some(stem) = expected_id {

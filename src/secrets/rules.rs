@@ -405,8 +405,8 @@ pub fn parse_rule(name: &str, stem: &str, text: &str) -> Result<Rule> {
         line,
         message,
     };
-    let file: RuleFile = serde_norway::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line()).unwrap_or(1);
+    let file: RuleFile = crate::doc::yaml::from_str(text).map_err(|e| {
+        let line = e.line as usize;
         // serde_norway appends " at line N column M"; the prefix already says where.
         let msg = e.to_string();
         let msg = match msg.find(" at line ") {

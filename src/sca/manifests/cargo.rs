@@ -22,12 +22,10 @@ struct PkgSpan {
 pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::CratesIo);
     let mut out = FileOut::default();
-    let spans: Spans = match toml::from_str(text) {
+    let spans: Spans = match crate::doc::toml::from_str(text, &crate::doc::Limits::DEFAULT) {
         Ok(s) => s,
         Err(e) => {
-            let off = e.span().map(|s| s.start).unwrap_or(0);
-            out.notes
-                .push(b.error_at(off, format!("invalid TOML: {}", e.message())));
+            out.notes.push(b.doc_error("TOML", &e));
             return out;
         }
     };

@@ -1,10 +1,8 @@
-//! A small JSON reader that keeps the byte offset of every key and value, so dependencies can be reported
-//! at the line that declares them. Strict JSON (RFC 8259) plus a leading BOM; nesting is capped so hostile
-//! input cannot overflow the stack.
+//! JSON manifests and lockfiles as the SCA parsers read them: the [`crate::doc::json`] tree (strict JSON,
+//! a leading BOM, the shared limits) with the byte offset of every key and value, so dependencies can be
+//! reported at the line that declares them.
 
 use std::fmt;
-
-const MAX_DEPTH: usize = 256;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum JValue {
@@ -97,234 +95,80 @@ impl JNode {
     }
 }
 
-/// Parse a whole JSON document.
+/// Parse a whole JSON document through [`crate::doc::json`] (with its limits), keeping byte offsets.
 pub fn parse(text: &str) -> Result<JNode, JsonError> {
-    let mut p = Parser {
-        b: text.as_bytes(),
-        s: text,
-        i: 0,
-    };
-    if text.starts_with('\u{feff}') {
-        p.i = 3;
-    }
-    p.ws();
-    let v = p.value(0)?;
-    p.ws();
-    if p.i < p.b.len() {
-        return Err(p.err("unexpected data after the JSON document"));
-    }
-    Ok(v)
+    let offsets = Offsets::new(text);
+    let root =
+        crate::doc::json::parse(text, &crate::doc::Limits::DEFAULT).map_err(|e| JsonError {
+            off: offsets.of(e.line, e.col),
+            msg: e.message,
+        })?;
+    Ok(convert(root, &offsets))
 }
 
-struct Parser<'a> {
-    b: &'a [u8],
-    s: &'a str,
-    i: usize,
+/// (line, UTF-16 column) back to byte offsets.
+struct Offsets<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
 }
 
-impl Parser<'_> {
-    fn err(&self, msg: impl Into<String>) -> JsonError {
-        JsonError {
-            off: self.i.min(self.b.len()),
-            msg: msg.into(),
-        }
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_lines(text));
+        Offsets { text, starts }
     }
-
-    fn ws(&mut self) {
-        while let Some(&c) = self.b.get(self.i) {
-            if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
-                self.i += 1;
-            } else {
-                break;
-            }
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<JNode, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("JSON nested too deeply"));
-        }
-        let off = self.i;
-        let Some(&c) = self.b.get(self.i) else {
-            return Err(self.err("unexpected end of file, expected a value"));
+    fn of(&self, line: u32, col: u32) -> usize {
+        let Some(&start) = self.starts.get((line as usize).saturating_sub(1)) else {
+            return self.text.len();
         };
-        let v = match c {
-            b'{' => {
-                self.i += 1;
-                let mut m = Vec::new();
-                self.ws();
-                if self.b.get(self.i) == Some(&b'}') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.ws();
-                        if self.b.get(self.i) != Some(&b'"') {
-                            return Err(self.err(if self.i >= self.b.len() {
-                                "unexpected end of file inside an object"
-                            } else {
-                                "expected a string key"
-                            }));
-                        }
-                        let koff = self.i;
-                        let k = self.string()?;
-                        self.ws();
-                        if self.b.get(self.i) != Some(&b':') {
-                            return Err(self.err("expected `:` after an object key"));
-                        }
-                        self.i += 1;
-                        self.ws();
-                        let v = self.value(depth + 1)?;
-                        m.push((JKey { off: koff, s: k }, v));
-                        self.ws();
-                        match self.b.get(self.i) {
-                            Some(b',') => self.i += 1,
-                            Some(b'}') => {
-                                self.i += 1;
-                                break;
-                            }
-                            None => return Err(self.err("unexpected end of file inside an object")),
-                            _ => return Err(self.err("expected `,` or `}` in an object")),
-                        }
-                    }
-                }
-                JValue::Obj(m)
-            }
-            b'[' => {
-                self.i += 1;
-                let mut a = Vec::new();
-                self.ws();
-                if self.b.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                } else {
-                    loop {
-                        self.ws();
-                        a.push(self.value(depth + 1)?);
-                        self.ws();
-                        match self.b.get(self.i) {
-                            Some(b',') => self.i += 1,
-                            Some(b']') => {
-                                self.i += 1;
-                                break;
-                            }
-                            None => return Err(self.err("unexpected end of file inside an array")),
-                            _ => return Err(self.err("expected `,` or `]` in an array")),
-                        }
-                    }
-                }
-                JValue::Arr(a)
-            }
-            b'"' => JValue::Str(self.string()?),
-            b't' => self.word("true", JValue::Bool(true))?,
-            b'f' => self.word("false", JValue::Bool(false))?,
-            b'n' => self.word("null", JValue::Null)?,
-            b'-' | b'0'..=b'9' => {
-                let start = self.i;
-                self.i += 1;
-                while let Some(&c) = self.b.get(self.i) {
-                    if c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-') {
-                        self.i += 1;
-                    } else {
-                        break;
-                    }
-                }
-                let t = &self.s[start..self.i];
-                if t.parse::<f64>().is_err() {
-                    self.i = start;
-                    return Err(self.err(format!("invalid number `{t}`")));
-                }
-                JValue::Num(t.to_string())
-            }
-            _ => return Err(self.err("expected a JSON value")),
-        };
-        Ok(JNode { off, v })
-    }
-
-    fn word(&mut self, w: &str, v: JValue) -> Result<JValue, JsonError> {
-        if self.b[self.i..].starts_with(w.as_bytes()) {
-            self.i += w.len();
-            Ok(v)
-        } else {
-            Err(self.err("expected a JSON value"))
+        let rest = &self.text[start..];
+        let want = col.saturating_sub(1) as usize;
+        if rest.as_bytes().iter().take(want).all(u8::is_ascii) {
+            return (start + want).min(self.text.len());
         }
-    }
-
-    fn hex4(&mut self) -> Result<u32, JsonError> {
-        let h = self
-            .b
-            .get(self.i..self.i + 4)
-            .ok_or_else(|| self.err("unexpected end of file in a \\u escape"))?;
-        let mut n = 0u32;
-        for &c in h {
-            let d = (c as char)
-                .to_digit(16)
-                .ok_or_else(|| self.err("invalid \\u escape"))?;
-            n = n * 16 + d;
-        }
-        self.i += 4;
-        Ok(n)
-    }
-
-    fn string(&mut self) -> Result<String, JsonError> {
-        // at the opening quote
-        self.i += 1;
-        let mut out = String::new();
-        loop {
-            let start = self.i;
-            while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
+        let mut units = 0;
+        for (i, c) in rest.char_indices() {
+            if units >= want {
+                return start + i;
             }
-            // `start..i` lies between ASCII bytes, so it is on char boundaries
-            out.push_str(&self.s[start..self.i]);
-            match self.b.get(self.i) {
-                None => return Err(self.err("unexpected end of file inside a string")),
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => {
-                    self.i += 1;
-                    let Some(&e) = self.b.get(self.i) else {
-                        return Err(self.err("unexpected end of file inside a string"));
+            units += c.len_utf16();
+        }
+        self.text.len()
+    }
+}
+
+fn memchr_lines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
+/// The tree with byte offsets (recursive: [`crate::doc::json`] caps the depth).
+fn convert(n: crate::doc::Node, o: &Offsets) -> JNode {
+    use crate::doc::V;
+    let off = o.of(n.line, n.col);
+    let v = match n.v {
+        V::Null => JValue::Null,
+        V::Bool(b) => JValue::Bool(b),
+        V::Num(x) => JValue::Num(crate::doc::fmt_num(x)),
+        V::Str(s) => JValue::Str(s.into_string()),
+        V::Seq(items) => JValue::Arr(items.into_iter().map(|c| convert(c, o)).collect()),
+        V::Map(m) => JValue::Obj(
+            m.into_iter()
+                .map(|(k, c)| {
+                    // a member is located at its key (the opening quote)
+                    let key = JKey {
+                        off: o.of(c.line, c.col),
+                        s: k.into_string(),
                     };
-                    self.i += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp)
-                                && self.b[self.i..].starts_with(b"\\u")
-                            {
-                                self.i += 2;
-                                let lo = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&lo) {
-                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                                } else {
-                                    out.push('\u{fffd}');
-                                    cp = lo;
-                                }
-                            }
-                            out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
-                        }
-                        _ => {
-                            self.i -= 1;
-                            return Err(self.err("invalid escape in a string"));
-                        }
-                    }
-                }
-                Some(_) => return Err(self.err("control character inside a string")),
-            }
-        }
-    }
+                    (key, convert(c, o))
+                })
+                .collect(),
+        ),
+    };
+    JNode { off, v }
 }
 
 #[cfg(test)]
@@ -350,7 +194,7 @@ mod tests {
             ("{\"a\": 1", 7),
             ("[1,]", 3),
             ("{\"a\" 1}", 5),
-            ("\"\\q\"", 2),
+            ("\"\\q\"", 3),
         ] {
             let e = parse(t).unwrap_err();
             assert_eq!(e.off, at, "{t}: {}", e.msg);

@@ -19,7 +19,6 @@ mod pnpm;
 mod pylock;
 mod pyproject;
 mod requirements;
-mod yaml_lite;
 mod yarn;
 
 /// What [`parse_all`] found.
@@ -246,6 +245,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The notification for a document the shared reader refused (syntax or limit), at its position.
+    pub fn doc_error(&self, format: &str, e: &crate::doc::Error) -> Notification {
+        error_note(
+            NoteLevel::Error,
+            self.rel,
+            e.line,
+            format!("invalid {format}: {}", e.message),
+        )
+        .with_column(Some(e.col))
+    }
+
     pub fn error_at(&self, off: usize, what: impl AsRef<str>) -> Notification {
         let (line, col) = self.idx.position(off);
         error_note(NoteLevel::Error, self.rel, line, what).with_column(Some(col))
@@ -334,7 +344,28 @@ pub(crate) fn decode(bytes: Vec<u8>) -> String {
 
 /// Parse one file's text (no cross-file work); used by [`parse_all`] and by tests.
 pub(crate) fn parse_text(kind: Kind, rel: &str, text: &str) -> FileOut {
-    let out = std::panic::catch_unwind(|| match kind {
+    let out = std::panic::catch_unwind(|| parse_unguarded(kind, rel, text));
+    out.unwrap_or_else(|_| FileOut {
+        notes: vec![error_note(
+            NoteLevel::Error,
+            rel,
+            1,
+            "internal error while parsing this manifest (please report it); the file was skipped",
+        )],
+        ..FileOut::default()
+    })
+}
+
+/// For the fuzz targets (fuzz/): parse `text` as the manifest `rel` names, without the panic guard so
+/// that a panic surfaces; (dependencies, notifications), None when `rel` is not a manifest name.
+#[doc(hidden)]
+pub fn fuzz_parse(rel: &str, text: &str) -> Option<(usize, usize)> {
+    let out = parse_unguarded(manifest_kind(rel)?, rel, text);
+    Some((out.deps.len(), out.notes.len()))
+}
+
+fn parse_unguarded(kind: Kind, rel: &str, text: &str) -> FileOut {
+    match kind {
         Kind::Requirements => requirements::parse_single(rel, text),
         Kind::PackageJson => npm::parse_package_json(rel, text),
         Kind::Pyproject => pyproject::parse(rel, text),
@@ -346,16 +377,7 @@ pub(crate) fn parse_text(kind: Kind, rel: &str, text: &str) -> FileOut {
         Kind::UvLock => pylock::parse_uv(rel, text),
         Kind::YarnLock => yarn::parse(rel, text),
         Kind::PnpmLock => pnpm::parse(rel, text),
-    });
-    out.unwrap_or_else(|_| FileOut {
-        notes: vec![error_note(
-            NoteLevel::Error,
-            rel,
-            1,
-            "internal error while parsing this manifest (please report it); the file was skipped",
-        )],
-        ..FileOut::default()
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 //! `pnpm-lock.yaml`: lockfile v5.x (`/name/1.2.3_peer`), v6 (`/name@1.2.3(peer)`) and v9 (`name@1.2.3`
-//! under `packages:`, peers in `snapshots:`). Read by [`super::yaml_lite`] (pnpm's fixed layout fast,
-//! anything else through saphyr), keeping positions.
+//! under `packages:`, peers in `snapshots:`). Read by [`crate::doc::yaml::parse_docs_text`] (pnpm's fixed
+//! layout fast, anything else through saphyr, with the shared limits), keeping positions.
 
 use super::npm::{exact_version, split_name_spec};
 use super::requirements::redact_url;
-use super::yaml_lite::{self, Y};
 use super::{exact, skipped, Builder, FileOut};
+use crate::doc::{self, Node, V};
 use crate::finding::NoteLevel;
 use crate::sca::model::{Dependency, Ecosystem, Resolved};
 use std::collections::BTreeSet;
@@ -36,7 +36,7 @@ fn parse_key(key: &str, v5: bool) -> Option<(String, String)> {
 pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::Npm);
     let mut out = FileOut::default();
-    let docs = match yaml_lite::parse_docs(text) {
+    let docs = match doc::yaml::parse_docs_text(text, &doc::Limits::DEFAULT) {
         Ok(d) => d,
         Err(e) => {
             out.notes.push(
@@ -44,7 +44,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                     NoteLevel::Error,
                     rel,
                     e.line,
-                    format!("invalid YAML: {}", e.msg),
+                    format!("invalid YAML: {}", e.message),
                 )
                 .with_column(Some(e.col)),
             );
@@ -52,22 +52,21 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         }
     };
     // pnpm 11+ may write its own "env" document (pnpm itself, config dependencies) before the project's
-    let is_env = |d: &Y| {
+    let is_env = |d: &Node| {
         d.get("importers").is_some_and(|imp| {
-            imp.entries().iter().all(|e| {
-                e.value.entries().iter().all(|s| {
-                    matches!(
-                        s.key.as_str(),
-                        "configDependencies" | "packageManagerDependencies"
-                    )
+            imp.map().iter().all(|(_, v)| {
+                v.map().iter().all(|(k, _)| {
+                    matches!(&**k, "configDependencies" | "packageManagerDependencies")
                 })
             })
-        }) && d
-            .get("importers")
-            .is_some_and(|imp| !imp.entries().is_empty())
+        }) && d.get("importers").is_some_and(|imp| !imp.map().is_empty())
     };
-    static EMPTY: Y = Y::Null;
-    let root: &Y = docs
+    static EMPTY: Node = Node {
+        line: 1,
+        col: 1,
+        v: V::Null,
+    };
+    let root: &Node = docs
         .iter()
         .rev()
         .find(|d| d.is_map() && !is_env(d))
@@ -78,7 +77,7 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             .push(b.error_at(0, "pnpm-lock.yaml is not a YAML mapping"));
         return out;
     }
-    let lv = root.str_of("lockfileVersion").unwrap_or_default();
+    let lv = root.get_str("lockfileVersion").unwrap_or_default();
     let major: u32 = lv
         .split('.')
         .next()
@@ -93,15 +92,15 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
     out.dev_known = (1..9).contains(&major);
 
     // importers: the direct dependencies of each workspace folder
-    let mut importers: Vec<(String, &Y)> = Vec::new();
+    let mut importers: Vec<(String, &Node)> = Vec::new();
     if let Some(imp) = root.get("importers") {
-        for e in imp.entries() {
-            let path = if e.key == "." {
+        for (k, v) in imp.map() {
+            let path = if &**k == "." {
                 String::new()
             } else {
-                e.key.clone()
+                k.to_string()
             };
-            importers.push((path, &e.value));
+            importers.push((path, v));
         }
     } else {
         importers.push((String::new(), root));
@@ -120,11 +119,11 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             let Some(sec) = node.get(section) else {
                 continue;
             };
-            for e in sec.entries() {
-                let declared = &e.key;
-                let ver = match &e.value {
-                    Y::Map(_) => e.value.str_of("version"),
-                    v => v.text(),
+            for (k, v) in sec.map() {
+                let declared = &k.to_string();
+                let ver = match &v.v {
+                    V::Map(_) => v.get_str("version"),
+                    _ => v.str(),
                 };
                 let Some(ver) = ver else { continue };
                 let plain = strip_peers(ver, v5);
@@ -165,29 +164,27 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         let Some(pk) = root.get(section) else {
             continue;
         };
-        for e in pk.entries() {
-            let key = &e.key;
-            let pkg = &e.value;
+        for (key, pkg) in pk.map() {
             let parsed = parse_key(key, v5);
             let name = pkg
-                .str_of("name")
+                .get_str("name")
                 .map(str::to_string)
                 .or_else(|| parsed.as_ref().map(|p| p.0.clone()));
             let Some(name) = name else {
                 out.notes.push(super::error_note(
                     NoteLevel::Warning,
                     rel,
-                    e.line,
+                    pkg.line,
                     format!("cannot read a package name from `{}`", redact_url(key)),
                 ));
                 continue;
             };
             let version = pkg
-                .str_of("version")
+                .get_str("version")
                 .map(str::to_string)
                 .or_else(|| parsed.as_ref().map(|p| p.1.clone()));
             let non_registry = pkg.get("resolution").and_then(|r| {
-                if let Some(t) = r.str_of("tarball") {
+                if let Some(t) = r.get_str("tarball") {
                     if !t.contains("/-/") {
                         return Some(format!(
                             "tarball, not a registry package: {}",
@@ -195,16 +192,16 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                         ));
                     }
                 }
-                if let Some(repo) = r.str_of("repo") {
+                if let Some(repo) = r.get_str("repo") {
                     return Some(format!(
                         "git source, not a registry package: {}",
                         redact_url(repo)
                     ));
                 }
-                if r.str_of("type") == Some("git") {
+                if r.get_str("type") == Some("git") {
                     return Some("git source, not a registry package".to_string());
                 }
-                r.str_of("directory")
+                r.get_str("directory")
                     .map(|d| format!("local folder, not a registry package: {}", redact_url(d)))
             });
             let resolved = match (non_registry, version.as_deref().map(|v| strip_peers(v, v5))) {
@@ -222,14 +219,14 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
                 Resolved::Exact { version } => Some((name.clone(), version.clone())),
                 _ => None,
             };
-            let dev = pkg.str_of("dev") == Some("true")
+            let dev = pkg.get_str("dev") == Some("true")
                 || pair
                     .as_ref()
                     .is_some_and(|p| dev_only.contains(p) && !prod.contains(p));
             let transitive = !pair.as_ref().is_some_and(|p| direct.contains(p));
             let mut d = b.dep(&name, resolved, 0, dev, transitive);
-            d.line = e.line;
-            d.column = e.col;
+            d.line = pkg.line;
+            d.column = pkg.col;
             deps.push(d);
         }
     }

@@ -41,10 +41,8 @@ fn python_pins(out: &mut FileOut) {
     }
 }
 
-fn toml_error(b: &Builder, out: &mut FileOut, e: toml::de::Error) {
-    let off = e.span().map(|s| s.start).unwrap_or(0);
-    out.notes
-        .push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
+fn toml_error(b: &Builder, out: &mut FileOut, e: crate::doc::Error) {
+    out.notes.push(b.doc_error("TOML", &e));
 }
 
 // ------------------------------------------------------------------------------------------------ poetry
@@ -75,7 +73,7 @@ struct PoetrySource {
 pub(crate) fn parse_poetry(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::PyPI);
     let mut out = FileOut::default();
-    let lock: PoetryLock = match toml::from_str(text) {
+    let lock: PoetryLock = match crate::doc::toml::from_str(text, &crate::doc::Limits::DEFAULT) {
         Ok(l) => l,
         Err(e) => {
             toml_error(&b, &mut out, e);
@@ -152,7 +150,7 @@ fn dep_names(t: &toml::Table) -> impl Iterator<Item = String> + '_ {
 pub(crate) fn parse_uv(rel: &str, text: &str) -> FileOut {
     let b = Builder::new(rel, text, Ecosystem::PyPI);
     let mut out = FileOut::default();
-    let lock: UvLock = match toml::from_str(text) {
+    let lock: UvLock = match crate::doc::toml::from_str(text, &crate::doc::Limits::DEFAULT) {
         Ok(l) => l,
         Err(e) => {
             toml_error(&b, &mut out, e);

@@ -69,12 +69,10 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
         dev_known: true,
         ..FileOut::default()
     };
-    let root = match DeTable::parse(text) {
+    let root = match crate::doc::toml::parse_table(text, &crate::doc::Limits::DEFAULT) {
         Ok(t) => t,
         Err(e) => {
-            let off = e.span().map(|s| s.start).unwrap_or(0);
-            out.notes
-                .push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
+            out.notes.push(b.doc_error("TOML", &e));
             return out;
         }
     };
@@ -225,12 +223,10 @@ pub(crate) fn parse_pipfile_manifest(rel: &str, text: &str) -> FileOut {
         dev_known: true,
         ..FileOut::default()
     };
-    let root = match DeTable::parse(text) {
+    let root = match crate::doc::toml::parse_table(text, &crate::doc::Limits::DEFAULT) {
         Ok(t) => t,
         Err(e) => {
-            let off = e.span().map(|s| s.start).unwrap_or(0);
-            out.notes
-                .push(b.error_at(off, format!("invalid TOML: {}", e.message().trim())));
+            out.notes.push(b.doc_error("TOML", &e));
             return out;
         }
     };
