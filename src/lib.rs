@@ -17,6 +17,7 @@ pub mod engine;
 pub mod error;
 pub mod gate;
 pub mod github;
+pub mod http;
 pub mod model;
 pub mod report;
 pub mod sast;

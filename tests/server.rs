@@ -27,6 +27,8 @@ struct TestServer {
 
 impl TestServer {
     async fn start(tweak: impl FnOnce(&mut ServeConfig)) -> TestServer {
+        // reqwest is built without a TLS provider (the project installs ring once)
+        tollgate::http::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = ServeConfig::new(dir.path().join("data"));
         cfg.osv_db = Some(demo_osv());

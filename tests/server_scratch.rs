@@ -27,6 +27,7 @@ async fn scratch_directories_are_removed() {
         })
         .await
     });
+    tollgate::http::install_crypto_provider();
     let c = reqwest::Client::new();
     let body = serde_json::json!({
         "files": [{"path": "app.py", "content": "import os\nos.system(input())\n"},

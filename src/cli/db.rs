@@ -202,19 +202,14 @@ pub fn update(
     let old_meta: Option<DumpMeta> = std::fs::read(meta_path(&zip_path))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_body(Some(Duration::from_secs(600)))
-        .http_status_as_error(false)
-        .user_agent(format!("tollgate/{}", crate::VERSION))
-        .build()
-        .into();
+    // No overall timeout for a download of hundreds of MB; connecting is bounded by the client.
+    let client = crate::http::client(None).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
 
     let mut attempt = 0;
     loop {
         attempt += 1;
         let have = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let mut req = agent.get(&url);
+        let mut req = client.get(&url);
         if have > 0 {
             req = req.header("Range", format!("bytes={have}-"));
             if let Some(etag) = part_etag(&part) {
@@ -225,7 +220,7 @@ pub fn update(
                 req = req.header("If-None-Match", etag);
             }
         }
-        let resp = match req.call() {
+        let resp = match req.send() {
             Ok(r) => r,
             Err(e) if attempt < 4 => {
                 eprintln!("{}: {e}; retrying", url);
@@ -290,8 +285,7 @@ pub fn update(
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let mut body = resp.into_body();
-        let mut reader = body.with_config().limit(u64::MAX).reader();
+        let mut reader = resp;
         let mut buf = vec![0u8; 256 * 1024];
         let read_result: std::io::Result<()> = (|| loop {
             let n = reader.read(&mut buf)?;

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 mod diff;
+pub mod linehash;
 mod run;
 pub mod shard;
 pub mod suppress;
@@ -311,6 +312,7 @@ pub fn finish(
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     fingerprint(&mut findings);
     suppress::apply(files_root, &mut findings);
+    line_hashes(files_root, &mut findings);
     if let Some(b) = extra.baseline {
         for f in &mut findings {
             f.baseline_state = Some(if b.contains(&f.fingerprint) {
@@ -331,6 +333,25 @@ pub fn finish(
         properties: extra.properties,
         jobs: extra.jobs,
         failed_jobs: extra.failed_jobs,
+    }
+}
+
+/// GitHub's `primaryLocationLineHash` of each finding's start line, computed here while the files are
+/// still there (an in-memory scan's scratch directory is gone by the time a report is written).
+fn line_hashes(files_root: &Path, findings: &mut [Finding]) {
+    let mut wanted: BTreeMap<String, std::collections::BTreeSet<u32>> = BTreeMap::new();
+    for f in findings.iter() {
+        wanted
+            .entry(f.location.path.clone())
+            .or_default()
+            .insert(f.location.start_line.max(1));
+    }
+    let hashes = linehash::for_files(files_root, &wanted);
+    for f in findings.iter_mut() {
+        f.line_hash = hashes
+            .get(&f.location.path)
+            .and_then(|m| m.get(&f.location.start_line.max(1)))
+            .cloned();
     }
 }
 

@@ -8,12 +8,4 @@ pub mod upload;
 
 pub use upload::{upload, Outcome, Settings, Target, UploadError};
 
-/// Install rustls' ring provider as the process default, once (reqwest is built without a provider: the
-/// default aws-lc backend is the slowest unit of the build).
-pub fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // An error means a provider is already installed, which is as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
+pub use crate::http::install_crypto_provider;

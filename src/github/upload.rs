@@ -209,11 +209,7 @@ struct Reply {
 }
 
 fn client() -> Result<reqwest::blocking::Client, UploadError> {
-    super::install_crypto_provider();
-    reqwest::blocking::Client::builder()
-        .user_agent(concat!("tollgate/", env!("CARGO_PKG_VERSION")))
-        .timeout(Duration::from_secs(120))
-        .build()
+    crate::http::client(Some(Duration::from_secs(120)))
         .map_err(|e| UploadError::Network(e.to_string()))
 }
 

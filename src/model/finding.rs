@@ -235,6 +235,10 @@ pub struct Finding {
     /// Set by the engine when a baseline is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline_state: Option<BaselineState>,
+    /// GitHub's `primaryLocationLineHash` of the start line, when the file could be read (set by the
+    /// engine when it finishes a scan; not part of the JSON report).
+    #[serde(skip)]
+    pub line_hash: Option<String>,
 }
 
 impl Finding {
@@ -261,6 +265,7 @@ impl Finding {
             properties: BTreeMap::new(),
             suppression: None,
             baseline_state: None,
+            line_hash: None,
         }
     }
 

@@ -5,7 +5,6 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod limits;
-pub mod linehash;
 pub mod markdown;
 pub mod merge;
 pub mod sarif;

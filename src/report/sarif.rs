@@ -9,7 +9,7 @@ use super::Report;
 use crate::finding::{Finding, FlowStep, Location, Notification};
 use crate::rule::RuleMeta;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub use crate::model::FINGERPRINT_KEY;
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -154,7 +154,7 @@ fn code_flow(steps: &[FlowStep]) -> Value {
 fn result_value(f: &Finding, rule_index: usize, line_hash: Option<&String>) -> Value {
     let mut fingerprints = Map::new();
     if let Some(h) = line_hash {
-        fingerprints.insert(super::linehash::KEY.into(), json!(h));
+        fingerprints.insert(crate::engine::linehash::KEY.into(), json!(h));
     }
     fingerprints.insert(FINGERPRINT_KEY.into(), json!(f.fingerprint));
     let mut v = json!({
@@ -231,23 +231,11 @@ pub fn to_value(report: &Report) -> Value {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-    // GitHub's line hash of each result's start line (SARIF `region.startLine`), from the files below the
-    // scan root.
-    let mut wanted: BTreeMap<String, BTreeSet<u32>> = BTreeMap::new();
-    for f in &result.findings {
-        wanted
-            .entry(f.location.path.clone())
-            .or_default()
-            .insert(f.location.start_line.max(1));
-    }
-    let hashes = super::linehash::for_files(&super::files_root(result), &wanted);
     let results: Vec<Value> = result
         .findings
         .iter()
         .map(|f| {
-            let h = hashes
-                .get(&f.location.path)
-                .and_then(|m| m.get(&f.location.start_line.max(1)));
+            let h = f.line_hash.as_ref();
             result_value(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0), h)
         })
         .collect();

@@ -388,13 +388,8 @@ fn decode_json_files(files: Vec<JsonFile>, c: &mut Collector) -> Result<(), Prob
 
 /// Read a JSON body into a submission.
 pub fn read_json(bytes: &[u8], limits: &Limits) -> Result<Submission, Problem> {
-    let body: JsonBody = serde_json::from_slice(bytes).map_err(|e| {
-        Problem::bad_request(format!(
-            "the body is not a valid scan request: {e} (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let body: JsonBody = crate::doc::json::from_slice(bytes, &crate::doc::Limits::default())
+        .map_err(|e| Problem::bad_request(format!("the body is not a valid scan request: {e}")))?;
     let mut c = Collector::new(limits);
     decode_json_files(body.files, &mut c)?;
     let mut base = Collector::new(limits);
@@ -466,29 +461,12 @@ pub fn read_multipart(parts: Vec<Part>, limits: &Limits) -> Result<Submission, P
 }
 
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for ch in s.bytes() {
-        let v = match ch {
-            b'A'..=b'Z' => ch - b'A',
-            b'a'..=b'z' => ch - b'a' + 26,
-            b'0'..=b'9' => ch - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' => break,
-            b'\n' | b'\r' | b' ' => continue,
-            _ => return None,
-        } as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    use base64::Engine;
+    let compact: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(compact.as_bytes()))
+        .ok()
 }
 
 #[cfg(test)]

@@ -558,7 +558,7 @@ async fn contract_diff(State(st): State<Shared>, req: Request) -> Result<Respons
         }
     } else if ct.starts_with("application/json") {
         let bytes = body_bytes(&st, req.into_body()).await?;
-        serde_json::from_slice(&bytes).map_err(|e| {
+        crate::doc::json::from_slice(&bytes, &crate::doc::Limits::default()).map_err(|e| {
             Problem::bad_request(format!(
                 "the body is not a valid contract diff request: {e}"
             ))

@@ -48,9 +48,9 @@ say "action.yml and CI examples: inputs, outputs, flags"
 "$PY" tests/ci/pack_check.py action "$ROOT" "$BIN"
 say "action.yml: shellcheck of the run scripts"
 "$PY" tests/ci/pack_check.py action-scripts "$ROOT" "$WORK/action"
-"$VENV/bin/shellcheck" -s bash "$WORK"/action/*.sh tests/ci/pack.sh tests/ci/pack_action_run.sh
+"$VENV/bin/shellcheck" -s bash "$WORK"/action/*.sh tests/ci/pack.sh tests/ci/pack_action_run.bash
 say "action.yml: its bash steps run with a fake runner environment"
-bash tests/ci/pack_action_run.sh "$WORK/action" "$BIN" "$ROOT"
+bash tests/ci/pack_action_run.bash "$WORK/action" "$BIN" "$ROOT"
 
 say "pre-commit manifest and example config (pre-commit's validators)"
 "$VENV/bin/pre-commit" validate-manifest .pre-commit-hooks.yaml

@@ -16,7 +16,7 @@ const BATCH: usize = 1000;
 const ATTEMPTS: u32 = 5;
 
 pub struct Client {
-    agent: ureq::Agent,
+    client: Option<reqwest::blocking::Client>,
     base: String,
     cache_dir: Option<PathBuf>,
     /// First retry delay; doubles on each retry (default 500 ms, `TOLLGATE_OSV_API_BACKOFF_MS`).
@@ -72,14 +72,10 @@ pub struct OnlineResult {
 
 impl Client {
     pub fn new(base: &str, cache_dir: Option<&Path>) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(60)))
-            .http_status_as_error(false)
-            .user_agent(format!("tollgate/{}", crate::VERSION))
-            .build()
-            .into();
+        // A client that cannot be built (no TLS provider, ...) shows up as an error on the first request.
+        let client = crate::http::client(Some(Duration::from_secs(60))).ok();
         Client {
-            agent,
+            client,
             base: base.trim_end_matches('/').to_string(),
             cache_dir: cache_dir.map(|d| d.join("osv-api")),
             backoff: Duration::from_millis(
@@ -95,20 +91,25 @@ impl Client {
     fn send(
         &self,
         what: &str,
-        mut req: impl FnMut() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        mut req: impl FnMut(&reqwest::blocking::Client) -> reqwest::Result<reqwest::blocking::Response>,
     ) -> Result<String, String> {
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| format!("{what}: cannot start the HTTP client"))?;
         let mut delay = self.backoff;
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
-            match req() {
-                Ok(mut resp) => {
+            match req(client) {
+                Ok(resp) => {
                     let status = resp.status().as_u16();
                     if (200..300).contains(&status) {
+                        use std::io::Read;
+                        let mut text = String::new();
                         return resp
-                            .body_mut()
-                            .with_config()
-                            .limit(256 * 1024 * 1024)
-                            .read_to_string()
+                            .take(256 * 1024 * 1024)
+                            .read_to_string(&mut text)
+                            .map(|_| text)
                             .map_err(|e| format!("{what}: reading the answer: {e}"));
                     }
                     last = format!("{what}: HTTP {status}");
@@ -159,7 +160,7 @@ impl Client {
                         })
                         .collect(),
                 };
-                let text = self.send(&url, || self.agent.post(&url).send_json(&body))?;
+                let text = self.send(&url, |c| c.post(&url).json(&body).send())?;
                 let resp: BatchResponse = serde_json::from_str(&text)
                     .map_err(|e| format!("{url}: unexpected answer: {e}"))?;
                 if resp.results.len() != chunk.len() {
@@ -214,7 +215,7 @@ impl Client {
             }
         }
         let url = format!("{}/v1/vulns/{}", self.base, id);
-        let text = self.send(&url, || self.agent.get(&url).call())?;
+        let text = self.send(&url, |c| c.get(&url).send())?;
         if let Some(p) = self.cache_path(id) {
             if let Some(d) = p.parent() {
                 let _ = std::fs::create_dir_all(d);
