@@ -49,7 +49,11 @@ impl JobCache {
                 return Ok(jobs.clone());
             }
         }
-        let jobs = Arc::new(engine::build_jobs(cfg, &cfg.rules)?);
+        let jobs: Vec<Box<dyn Job>> = engine::build_jobs(cfg, &cfg.rules)?
+            .into_iter()
+            .map(|j| Box::new(RulesOnce::new(j)) as Box<dyn Job>)
+            .collect();
+        let jobs = Arc::new(jobs);
         let mut m = self.entries.lock().unwrap();
         if m.len() >= JOB_CACHE_MAX {
             m.retain(|_, (at, _)| at.elapsed() < JOB_CACHE_TTL);
@@ -59,6 +63,36 @@ impl JobCache {
         }
         m.insert(key, (Instant::now(), jobs.clone()));
         Ok(jobs)
+    }
+}
+
+/// A job whose rule list is made once: building it (documentation, redacted examples, the contract's
+/// check table) costs more than a small scan, and the engine asks for it on every scan.
+struct RulesOnce {
+    inner: Box<dyn Job>,
+    rules: Vec<crate::model::RuleMeta>,
+}
+
+impl RulesOnce {
+    fn new(inner: Box<dyn Job>) -> Self {
+        let rules = inner.rules();
+        RulesOnce { inner, rules }
+    }
+}
+
+impl Job for RulesOnce {
+    fn kind(&self) -> JobKind {
+        self.inner.kind()
+    }
+    fn rules(&self) -> Vec<crate::model::RuleMeta> {
+        self.rules.clone()
+    }
+    fn scan(
+        &self,
+        files: &[crate::model::SourceFile],
+        ctx: &crate::model::ScanContext,
+    ) -> crate::model::JobOutput {
+        self.inner.scan(files, ctx)
     }
 }
 
