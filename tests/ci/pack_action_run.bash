@@ -26,7 +26,7 @@ summary_step=$(grep -l 'GITHUB_STEP_SUMMARY' "$STEPS"/*.sh | grep -v "$scan_step
   bash "$scan_step")
 code=$(sed -n 's/^exit-code=//p' "$GITHUB_OUTPUT")
 # (clap wraps the help: join its lines first)
-formats=$("$BIN" scan --help | tr -s ' \n' ' ' | grep -oE "format <FORMAT>.{0,200}" | grep -oE "possible values: [^]]*" | head -1)
+formats=$("$BIN" scan --help | tr -s ' \n' ' ' | grep -oE "format <FORMAT>.{0,300}" | head -1 || true)
 if ! grep -q markdown <<< "$formats"; then
   # Until this build has --format markdown (the report work of issue 9) the Action's scan is a usage error:
   # check that it is recorded as such (exit 2, no report), never swallowed.
