@@ -93,6 +93,8 @@ pub fn run(req: ScanRequest) -> Result<ScanResult> {
                 .tempdir()
                 .map_err(|e| Error::Other(format!("cannot create a scratch directory: {e}")))?;
             write_files(scratch.path(), &files)?;
+            // The bytes are on disk now; a large upload should not be held twice while it is scanned.
+            drop(files);
             opts.path = scratch.path().to_path_buf();
             let mut result = scan(&jobs, &opts)?;
             result.root = PathBuf::from(".");
