@@ -271,7 +271,7 @@ fn sarif_results_carry_githubs_line_hash_of_their_line() {
             .unwrap();
         let text =
             std::fs::read_to_string(Path::new(ROOT).join("fixtures/report").join(uri)).unwrap();
-        let hashes = tollgate::engine::linehash::line_hashes(&text);
+        let hashes = tollgate::model::linehash::line_hashes(&text);
         assert_eq!(
             fp["primaryLocationLineHash"].as_str(),
             Some(hashes[line as usize - 1].as_str()),

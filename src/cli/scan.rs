@@ -54,7 +54,7 @@ pub struct ScanArgs {
     /// Scan only shard I of N (a stable split of the files by path, for CI matrix jobs; SCA and contract
     /// run in shard 1 only). Put the shards together with `tollgate sarif merge`.
     #[arg(long, value_name = "I/N")]
-    pub shard: Option<crate::engine::shard::Shard>,
+    pub shard: Option<crate::model::shard::Shard>,
     /// Upload the SARIF to GitHub code scanning (token, repository, commit and ref from the Actions
     /// environment or the --github-* flags) and wait until it is processed.
     #[arg(long)]

@@ -3,12 +3,11 @@
 
 pub mod baseline;
 mod diff;
-pub mod linehash;
 mod run;
-pub mod shard;
 pub mod suppress;
 pub mod walk;
 
+use crate::model::{linehash, shard};
 pub use crate::model::{
     Job, JobOutput, RuleSelection, ScanContext, ScanResult, ScanStats, SourceFile,
 };

@@ -40,8 +40,8 @@ pub struct ScanRequest {
     /// Jobs built earlier for the same configuration (the service keeps them between scans); built from
     /// `config` when `None`.
     pub jobs: Option<Arc<Vec<Box<dyn Job>>>>,
-    /// `--shard I/N`: only this shard's files (see [`super::shard::Shard`]).
-    pub shard: Option<super::shard::Shard>,
+    /// `--shard I/N`: only this shard's files (see [`crate::model::shard::Shard`]).
+    pub shard: Option<crate::model::shard::Shard>,
 }
 
 impl ScanRequest {

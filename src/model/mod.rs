@@ -6,8 +6,10 @@
 pub mod control;
 pub mod finding;
 pub mod job;
+pub mod linehash;
 pub mod result;
 pub mod rule;
+pub mod shard;
 mod threshold;
 
 pub use control::{CancelReason, CancelToken, Progress, ProgressEvent};

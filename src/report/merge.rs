@@ -227,7 +227,7 @@ pub fn merge(docs: &[Value], names: &[String]) -> Result<Value, String> {
         }
     }
     // Shards: all of one split, each once, none missing.
-    let shards: Vec<Option<crate::engine::shard::Shard>> = runs
+    let shards: Vec<Option<crate::model::shard::Shard>> = runs
         .iter()
         .map(|(name, r)| {
             r.pointer(&format!("/properties/{SHARD_PROPERTY}"))

@@ -154,7 +154,7 @@ fn code_flow(steps: &[FlowStep]) -> Value {
 fn result_value(f: &Finding, rule_index: usize, line_hash: Option<&String>) -> Value {
     let mut fingerprints = Map::new();
     if let Some(h) = line_hash {
-        fingerprints.insert(crate::engine::linehash::KEY.into(), json!(h));
+        fingerprints.insert(crate::model::linehash::KEY.into(), json!(h));
     }
     fingerprints.insert(FINGERPRINT_KEY.into(), json!(f.fingerprint));
     let mut v = json!({
