@@ -276,6 +276,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             cancel: Default::default(),
             jobs: None,
             shard: args.shard,
+            cache: None,
         })?,
     };
     extras.finish(&mut result);

@@ -45,6 +45,9 @@ pub struct ScanOptions {
     pub cancel: CancelToken,
     /// `--shard I/N`: only this shard's files (see [`shard::Shard`]); applied after the walk.
     pub shard: Option<shard::Shard>,
+    /// The result cache jobs use (disabled by default; the CLI and the service set one). The engine salts
+    /// it with the rule selection.
+    pub cache: Option<std::sync::Arc<dyn crate::model::CacheStore>>,
 }
 
 impl ScanOptions {
@@ -60,6 +63,7 @@ impl ScanOptions {
             progress: Progress::none(),
             cancel: CancelToken::default(),
             shard: None,
+            cache: None,
         }
     }
 }
@@ -165,6 +169,10 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     ctx.extra_rule_dirs = opts.extra_rule_dirs.clone();
     ctx.progress = opts.progress.clone();
     ctx.cancel = opts.cancel.clone();
+    if let Some(store) = &opts.cache {
+        let sel = format!("{:?}|{:?}", opts.selection.select, opts.selection.ignore);
+        ctx.cache = crate::model::ResultCache::new(store.clone(), &[sel.as_bytes()]);
+    }
     check_cancel(&opts.cancel)?;
 
     // --shard: this shard's files for the jobs that look at files one by one.

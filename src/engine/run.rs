@@ -42,6 +42,8 @@ pub struct ScanRequest {
     pub jobs: Option<Arc<Vec<Box<dyn Job>>>>,
     /// `--shard I/N`: only this shard's files (see [`crate::model::shard::Shard`]).
     pub shard: Option<crate::model::shard::Shard>,
+    /// The result cache (`None`: every file is scanned afresh).
+    pub cache: Option<Arc<dyn crate::model::CacheStore>>,
 }
 
 impl ScanRequest {
@@ -55,6 +57,7 @@ impl ScanRequest {
             cancel: CancelToken::default(),
             jobs: None,
             shard: None,
+            cache: None,
         }
     }
 }
@@ -81,6 +84,7 @@ pub fn run(req: ScanRequest) -> Result<ScanResult> {
         progress: req.progress,
         cancel: req.cancel,
         shard: req.shard,
+        cache: req.cache,
     };
     match req.input {
         ScanInput::Path(p) => {

@@ -147,6 +147,9 @@ pub struct ScanContext {
     /// Set when the caller cancels the scan or its time budget runs out: [`ScanContext::read_text`] then
     /// refuses to read, so every job winds down at its next file.
     pub cancel: CancelToken,
+    /// The result cache (disabled unless the caller set one): a job keeps per-unit results in it, keyed by
+    /// everything they depend on, and skips the work on a hit.
+    pub cache: super::cache::ResultCache,
     /// Files read with invalid UTF-8 replaced (reported once by the engine).
     lossy: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
@@ -159,6 +162,7 @@ impl ScanContext {
             extra_rule_dirs: Vec::new(),
             progress: Progress::none(),
             cancel: CancelToken::default(),
+            cache: super::cache::ResultCache::disabled(),
             lossy: Default::default(),
         }
     }

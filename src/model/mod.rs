@@ -3,6 +3,7 @@
 //! given and returns ([`job`]), the scan result ([`result`]), the gate threshold and the controls a caller
 //! steers a scan with (progress, cancellation).
 
+pub mod cache;
 pub mod control;
 pub mod finding;
 pub mod job;
@@ -12,6 +13,7 @@ pub mod rule;
 pub mod shard;
 mod threshold;
 
+pub use cache::{CacheKey, CacheStore, KeyBuilder, ResultCache};
 pub use control::{CancelReason, CancelToken, Progress, ProgressEvent};
 pub use finding::{Finding, JobKind, Location, NoteLevel, Notification, Severity};
 pub use job::{rel_path, Job, JobOutput, RuleSelection, ScanContext, SourceFile};

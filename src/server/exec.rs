@@ -263,6 +263,7 @@ pub fn execute(
         cancel,
         jobs: Some(jobs),
         shard: None,
+        cache: None,
     })?;
     drop(base_dir);
     Ok(finish(result, &policy, &params, ignored_keys))
