@@ -62,6 +62,9 @@ pub struct Config {
     /// Extra rule directories, relative to the config file.
     #[serde(default)]
     pub rules: Vec<PathBuf>,
+    /// The result cache's directory (default `.tollgate_cache` in the current directory), relative to the
+    /// config file.
+    pub cache_dir: Option<PathBuf>,
     /// Shorthand for `[gate] fail-on`.
     pub fail_on: Option<FailOn>,
     #[serde(default)]
@@ -120,6 +123,7 @@ impl Config {
         };
         cfg.sca.osv_db = rel(&cfg.sca.osv_db);
         cfg.sca.cache_dir = rel(&cfg.sca.cache_dir);
+        cfg.cache_dir = rel(&cfg.cache_dir);
         Ok(cfg)
     }
 

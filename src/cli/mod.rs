@@ -1,6 +1,7 @@
 //! The command line: `tollgate scan`, `tollgate rules`, `tollgate diff`, `tollgate db`, `tollgate serve`.
 //! Exit codes: 0 gate passed, 1 gate failed, 2 usage or runtime error.
 
+pub mod cache;
 pub mod db;
 pub mod dbauto;
 pub mod diff;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Work with SARIF files: merge the shards of a scan.
     #[command(subcommand)]
     Sarif(sarif::SarifCommand),
+    /// The result cache: `tollgate cache clean` removes it.
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
     /// Run the HTTP scan API (see openapi.yaml).
     Serve(Box<serve::ServeArgs>),
 }
@@ -72,6 +76,7 @@ pub fn main() -> i32 {
         Command::Db(c) => db::run(c),
         Command::Github(c) => github::run(c),
         Command::Sarif(c) => sarif::run(c),
+        Command::Cache(c) => cache::run(c),
         Command::Serve(a) => serve::run(a),
     };
     match res {

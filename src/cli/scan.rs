@@ -147,6 +147,12 @@ pub struct ScanArgs {
     /// pull request's commits, `origin/$GITHUB_BASE_REF..HEAD`, else those on top of the default branch].
     #[arg(long, value_name = "RANGE", num_args = 0..=1, default_missing_value = "", conflicts_with = "diff_base")]
     pub history: Option<String>,
+    /// Do not read or write the result cache (every file is scanned afresh).
+    #[arg(long, env = "TOLLGATE_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
+    /// The result cache's directory [default: .tollgate_cache, or `cache-dir` in the config file].
+    #[arg(long, value_name = "DIR", env = "TOLLGATE_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Never download anything: no advisory database download or refresh.
     #[arg(long, env = "TOLLGATE_OFFLINE", value_parser = clap::builder::FalseyValueParser::new())]
     pub offline: bool,
@@ -265,6 +271,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     };
     let policy = gate_policy(&cfg, args.fail_on);
     let history = super::scan_extras::Extras::history(args, &cfg, baseline.as_ref());
+    let cache = super::cache::open(args.no_cache, args.cache_dir.as_deref(), &cfg);
     let mut result = match history {
         Some(r) => r?,
         None => engine::run(ScanRequest {
@@ -276,9 +283,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             cancel: Default::default(),
             jobs: None,
             shard: args.shard,
-            cache: None,
+            cache: cache
+                .clone()
+                .map(|c| c as std::sync::Arc<dyn crate::model::CacheStore>),
         })?,
     };
+    super::cache::persist(cache.as_deref());
     extras.finish(&mut result);
     if let Some(s) = args.shard {
         result.properties.insert(

@@ -2,6 +2,7 @@
 //! with a baseline. It knows findings, never a job's internals.
 
 pub mod baseline;
+pub mod cache_store;
 mod diff;
 mod run;
 pub mod suppress;
@@ -66,6 +67,30 @@ impl ScanOptions {
             cache: None,
         }
     }
+}
+
+/// What identifies this build beyond its version: the executable's size and modification time, so a
+/// rebuilt binary (a development build, an upgrade to the same version number) never reads results that
+/// an older build cached.
+fn build_stamp() -> Vec<u8> {
+    static STAMP: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    STAMP
+        .get_or_init(|| {
+            let meta = std::env::current_exe().and_then(std::fs::metadata);
+            match meta {
+                Ok(m) => {
+                    let mtime = m
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| d.as_nanos())
+                        .unwrap_or(0);
+                    format!("{}:{mtime}", m.len()).into_bytes()
+                }
+                Err(_) => b"unknown-build".to_vec(),
+            }
+        })
+        .clone()
 }
 
 /// Stop with an error when the scan was cancelled or ran out of time: a scan that could not do its work
@@ -171,7 +196,8 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     ctx.cancel = opts.cancel.clone();
     if let Some(store) = &opts.cache {
         let sel = format!("{:?}|{:?}", opts.selection.select, opts.selection.ignore);
-        ctx.cache = crate::model::ResultCache::new(store.clone(), &[sel.as_bytes()]);
+        ctx.cache =
+            crate::model::ResultCache::new(store.clone(), &[sel.as_bytes(), &build_stamp()]);
     }
     check_cancel(&opts.cancel)?;
 

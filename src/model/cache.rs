@@ -8,6 +8,29 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+thread_local! {
+    static STORING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is serializing a value for the cache: a [`super::Finding`]'s `fingerprint_key`
+/// is left out of every report but must survive the cache, so its serde attribute asks this.
+pub fn storing() -> bool {
+    STORING.with(|s| s.get())
+}
+
+/// `skip_serializing_if` helper for fields that only the cache keeps.
+pub fn not_storing<T>(_: &T) -> bool {
+    !storing()
+}
+
+/// Serialize `value` for the cache (fields kept only for the cache included).
+fn encode<T: Serialize>(value: &T) -> Option<Vec<u8>> {
+    STORING.with(|s| s.set(true));
+    let r = serde_json::to_vec(value).ok();
+    STORING.with(|s| s.set(false));
+    r
+}
+
 /// A cache key: a BLAKE3 hash of everything the cached value depends on.
 pub type CacheKey = [u8; 32];
 
@@ -108,7 +131,7 @@ impl ResultCache {
     /// Keep `value` under `key` (a no-op when the cache is disabled).
     pub fn put<T: Serialize>(&self, key: CacheKey, value: &T) {
         if let Some(store) = &self.store {
-            if let Ok(bytes) = serde_json::to_vec(value) {
+            if let Some(bytes) = encode(value) {
                 store.put(key, bytes);
             }
         }
@@ -189,6 +212,31 @@ mod tests {
             a.key(JobKind::Sast, "file").finish()
         );
         assert_eq!(k(&a, "ab", "c"), k(&a, "ab", "c"));
+    }
+
+    #[test]
+    fn a_finding_keeps_its_fingerprint_key_in_the_cache_only() {
+        use crate::model::{Finding, Location, Severity};
+        let mut f = Finding::new(
+            "PY-X",
+            JobKind::Sast,
+            Severity::High,
+            "m",
+            Location {
+                path: "a.py".into(),
+                start_line: 3,
+                start_column: 1,
+                end_line: 3,
+                end_column: 2,
+            },
+        );
+        f.fingerprint_key = "call os.system(x) in f".into();
+        assert!(!serde_json::to_string(&f).unwrap().contains("os.system"));
+        let c = ResultCache::new(Arc::new(MemoryStore::default()), &[]);
+        let k = c.key(JobKind::Sast, "file").finish();
+        c.put(k, &vec![f.clone()]);
+        assert_eq!(c.get::<Vec<Finding>>(&k), Some(vec![f.clone()]));
+        assert!(!serde_json::to_string(&f).unwrap().contains("os.system"));
     }
 
     #[test]

@@ -219,7 +219,8 @@ pub struct Finding {
     /// What identifies this finding independent of its line number: the engine hashes it with the rule id,
     /// the path and an occurrence counter into `fingerprint`. Jobs set it (e.g. a hash of the secret, the
     /// normalised code of the line and its enclosing function, package@version+advisory, a JSON pointer).
-    #[serde(skip)]
+    /// Not in reports; kept when the result cache stores a finding (see [`super::cache::storing`]).
+    #[serde(default, skip_serializing_if = "super::cache::not_storing")]
     pub fingerprint_key: String,
     /// Set by the engine.
     pub fingerprint: String,

@@ -30,7 +30,7 @@ impl Precision {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct RuleMeta {
     /// Stable id, e.g. `SEC-AWS-ACCESS-KEY`, `PY-SQLI-TAINT`, `GHSA-xxxx-xxxx-xxxx`, `api-path-removed`.
     pub id: String,

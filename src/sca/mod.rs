@@ -6,6 +6,7 @@
 //!   groups them by aliases;
 //! - this module turns the result into findings, one per vulnerability per package version per manifest.
 
+mod cache;
 pub mod manifests;
 pub mod matching;
 pub mod model;
@@ -302,12 +303,21 @@ impl ScaJob {
             .filter(|f| manifests::is_manifest(&f.rel))
             .cloned()
             .collect();
+        let key = cache::key(self, &manifest_files, ctx);
+        if let Some(mut out) = key.as_ref().and_then(|k| cache::get(k, ctx)) {
+            ctx.progress.inc(manifest_files.len() as u64);
+            out.files_scanned = manifest_files.len();
+            return out;
+        }
         let parsed = manifests::parse_all(&ctx.root, &manifest_files);
         ctx.progress.inc(manifest_files.len() as u64);
         let mut out = self.check(&parsed.dependencies, &parsed.manifests, ctx);
         out.files_scanned = manifest_files.len();
         out.notifications.extend(parsed.notifications);
         sort_output(&mut out);
+        if let Some(k) = key {
+            cache::put(k, &out, &manifest_files, ctx);
+        }
         out
     }
 

@@ -57,7 +57,7 @@ pub fn has_ecosystem(db_dir: &Path, eco: Ecosystem) -> bool {
     d.join("all.zip").is_file() || !json_files(&d).is_empty()
 }
 
-fn json_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn json_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
