@@ -30,6 +30,8 @@ pub struct ServeSection {
     pub osv_refresh: Option<String>,
     pub shutdown_grace: Option<String>,
     pub api_tokens_file: Option<PathBuf>,
+    /// Do not share results between scans through the store's result cache.
+    pub no_cache: Option<bool>,
 }
 
 /// `[gate]`: the default threshold and per-job thresholds.

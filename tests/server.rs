@@ -254,6 +254,23 @@ async fn api_gives_the_clis_sarif_bytes_for_the_same_tree() {
         .unwrap();
     assert_eq!(sarif.status(), 200);
     assert_eq!(sarif.text().await.unwrap(), expected, "async scan");
+    // The first scan filled the store's result cache; the four after it read it and still gave the CLI's
+    // bytes.
+    assert!(s.state.store.cache_len().await.unwrap() > 0);
+    assert!(s.state.metrics.cache_hits.get() > 0);
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tollgate_result_cache_hits_total"),
+        "{metrics}"
+    );
     s.stop().await;
 }
 

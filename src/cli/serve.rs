@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// in TOLLGATE_API_TOKENS (comma-separated). With neither, the API is open.
     #[arg(long, env = "TOLLGATE_API_TOKENS_FILE", value_name = "FILE")]
     pub api_tokens_file: Option<PathBuf>,
+    /// Do not keep the jobs' results in the store's result cache (every scan starts cold).
+    #[arg(long, env = "TOLLGATE_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
     /// Configuration file: rules, thresholds and `[serve]` defaults [default: ./tollgate.toml if present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -155,6 +158,7 @@ pub fn serve_config(args: &ServeArgs) -> anyhow::Result<ServeConfig> {
     if let Some(v) = args.shutdown_grace.as_ref().or(f.shutdown_grace.as_ref()) {
         c.shutdown_grace = duration(v, "--shutdown-grace")?;
     }
+    c.no_cache = args.no_cache || f.no_cache.unwrap_or(false);
     if let Ok(t) = std::env::var("TOLLGATE_API_TOKENS") {
         c.token_hashes.extend(auth::digests_of_tokens(&t));
     }

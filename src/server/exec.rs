@@ -152,6 +152,9 @@ pub fn effective_config(base: &Config, sub: &Submission) -> Result<(Config, Vec<
         if tree.contract.base.is_some() {
             ignored.push("contract.base".into());
         }
+        if tree.cache_dir.is_some() {
+            ignored.push("cache-dir".into());
+        }
         let serve = &tree.serve;
         if format!("{serve:?}") != format!("{:?}", crate::config::ServeSection::default()) {
             ignored.push("serve".into());
@@ -162,6 +165,7 @@ pub fn effective_config(base: &Config, sub: &Submission) -> Result<(Config, Vec<
         tree.sca.api_url = base.sca.api_url.clone();
         tree.sca.cache_dir = base.sca.cache_dir.clone();
         tree.contract.base = None;
+        tree.cache_dir = None;
         tree.serve = base.serve.clone();
         tree.source = Some(name.into());
         cfg = tree;
@@ -254,6 +258,10 @@ pub fn execute(
     let jobs = state.jobs.get(&cfg)?;
     let params = sub.params.clone();
     let files: Vec<engine::InputFile> = sub.files.into_iter().map(Into::into).collect();
+    let cache = (!state.config.no_cache)
+        .then(tokio::runtime::Handle::try_current)
+        .and_then(Result::ok)
+        .map(|rt| Arc::new(super::cache::StoreCache::new(state.store.clone(), rt)));
     let result = engine::run(ScanRequest {
         input: ScanInput::Files(files),
         config: cfg,
@@ -263,8 +271,21 @@ pub fn execute(
         cancel,
         jobs: Some(jobs),
         shard: None,
-        cache: None,
-    })?;
+        cache: cache
+            .clone()
+            .map(|c| c as Arc<dyn crate::model::CacheStore>),
+    });
+    if let Some(c) = &cache {
+        if result.is_ok() {
+            c.flush(super::now_ms());
+        }
+        let m = &state.metrics;
+        m.cache_hits
+            .inc_by(c.hits.load(std::sync::atomic::Ordering::Relaxed));
+        m.cache_misses
+            .inc_by(c.misses.load(std::sync::atomic::Ordering::Relaxed));
+    }
+    let result = result?;
     drop(base_dir);
     Ok(finish(result, &policy, &params, ignored_keys))
 }

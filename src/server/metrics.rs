@@ -36,6 +36,8 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     pub running: Gauge,
     pub osv_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
     /// Async scans this replica finished and stored (for logs and tests).
     pub completions: AtomicU64,
 }
@@ -95,7 +97,21 @@ impl Metrics {
             "Seconds since the newest advisory of the loaded database was modified (-1: none loaded)",
             osv_age.clone(),
         );
+        let cache_hits = Counter::default();
+        let cache_misses = Counter::default();
+        registry.register(
+            "result_cache_hits",
+            "Result-cache lookups that found a job's result for a file, manifest set or document pair",
+            cache_hits.clone(),
+        );
+        registry.register(
+            "result_cache_misses",
+            "Result-cache lookups that found nothing (the job did the work)",
+            cache_misses.clone(),
+        );
         Metrics {
+            cache_hits,
+            cache_misses,
             registry,
             requests,
             latency,

@@ -8,6 +8,7 @@
 //!   [`problem`] the RFC 9457 errors.
 
 pub mod auth;
+pub mod cache;
 mod contract_api;
 pub mod exec;
 pub mod input;
@@ -87,6 +88,8 @@ pub struct ServeConfig {
     /// The service's own configuration (rules, thresholds, database paths); a tree's `tollgate.toml` may
     /// change what it says about rules, jobs and thresholds only.
     pub base_config: Config,
+    /// Scans do not use the store's result cache.
+    pub no_cache: bool,
 }
 
 impl ServeConfig {
@@ -106,6 +109,7 @@ impl ServeConfig {
             shutdown_grace: Duration::from_secs(30),
             token_hashes: Vec::new(),
             base_config: Config::default(),
+            no_cache: false,
         }
     }
 

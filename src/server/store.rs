@@ -440,6 +440,52 @@ impl Store {
         rows.iter().map(scan_row).collect()
     }
 
+    /// A result-cache entry (see [`super::cache`]).
+    pub async fn cache_get(&self, key: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        let row = sqlx::query("SELECT value FROM result_cache WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()
+    }
+
+    /// Keep new entries and mark the ones a scan used, in one transaction.
+    pub async fn cache_put(
+        &self,
+        new: &[(String, Vec<u8>)],
+        used: &[String],
+        now_ms: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        for (k, v) in new {
+            sqlx::query(
+                "INSERT INTO result_cache (key, value, used_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (key) DO UPDATE SET used_ms = excluded.used_ms",
+            )
+            .bind(k.as_str())
+            .bind(v.as_slice())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for k in used {
+            sqlx::query("UPDATE result_cache SET used_ms = $1 WHERE key = $2 AND used_ms < $1")
+                .bind(now_ms)
+                .bind(k.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Result-cache entries (for tests and metrics).
+    pub async fn cache_len(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT COUNT(*) FROM result_cache")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)
+    }
+
     /// Housekeeping: delete results past their time, cancel what was cancelled while its worker was gone,
     /// and fail scans whose workers kept dying. Returns how many rows were deleted.
     pub async fn sweep(&self, now_ms: i64) -> Result<u64, sqlx::Error> {
@@ -465,6 +511,10 @@ impl Store {
         .bind(now_ms)
         .execute(&self.pool)
         .await?;
+        sqlx::query("DELETE FROM result_cache WHERE used_ms < $1")
+            .bind(now_ms - super::cache::KEEP_MS)
+            .execute(&self.pool)
+            .await?;
         Ok(deleted)
     }
 }
