@@ -273,3 +273,34 @@ fn a_scan_with_hostile_lockfiles_still_reports_every_other_file() {
         assert!(after.contains(&k), "{k:?} lost");
     }
 }
+
+/// SARIF read back (`sarif merge`) goes through the same JSON reader: a document nested 100,000 levels
+/// deep is refused with the file, the line and the recursion limit, never a stack overflow.
+#[test]
+fn sarif_merge_refuses_a_deep_document_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("deep.sarif");
+    std::fs::write(
+        &deep,
+        format!(
+            "{{\"version\": \"2.1.0\",\n\"runs\": {}{}}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let ok = dir.path().join("ok.sarif");
+    std::fs::write(&ok, "{\"version\": \"2.1.0\", \"runs\": []}").unwrap();
+    let out = tollgate()
+        .args(["sarif", "merge"])
+        .arg(&ok)
+        .arg(&deep)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("deep.sarif:2:") && err.contains("recursion limit"),
+        "{err}"
+    );
+}

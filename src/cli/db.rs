@@ -201,7 +201,7 @@ pub fn update(
     );
     let old_meta: Option<DumpMeta> = std::fs::read(meta_path(&zip_path))
         .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+        .and_then(|b| crate::doc::json::from_slice(&b, &crate::doc::Limits::DEFAULT).ok());
     // No overall timeout for a download of hundreds of MB; connecting is bounded by the client.
     let client = crate::http::client(None).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
 
@@ -379,7 +379,7 @@ pub fn info(dir: &Path, cache: Option<&Path>) -> Vec<InfoRow> {
         let size = std::fs::metadata(&zip).map(|m| m.len()).unwrap_or(0);
         let meta: Option<DumpMeta> = std::fs::read(meta_path(&zip))
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+            .and_then(|b| crate::doc::json::from_slice(&b, &crate::doc::Limits::DEFAULT).ok());
         let row = match loaded.index {
             Some(ix) => {
                 let id = ix.identity;

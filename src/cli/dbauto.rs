@@ -89,7 +89,7 @@ fn age(dir: &Path, eco: Ecosystem) -> Option<Duration> {
     let zip = offline::ecosystem_dir(dir, eco).join("all.zip");
     let meta: Option<DumpMeta> = std::fs::read(db::meta_path(&zip))
         .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+        .and_then(|b| crate::doc::json::from_slice(&b, &crate::doc::Limits::DEFAULT).ok());
     if let Some(t) = meta.and_then(|m| chrono::DateTime::parse_from_rfc3339(&m.downloaded).ok()) {
         let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds();
         return Some(Duration::from_secs(secs.max(0) as u64));
@@ -101,10 +101,9 @@ fn age(dir: &Path, eco: Ecosystem) -> Option<Duration> {
 /// Record that a 304 Not Modified confirmed the cached dump: its age starts again.
 fn touch(path: &Path) {
     let mp = db::meta_path(path);
-    let Some(mut meta) = std::fs::read(&mp)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<DumpMeta>(&b).ok())
-    else {
+    let Some(mut meta) = std::fs::read(&mp).ok().and_then(|b| {
+        crate::doc::json::from_slice::<DumpMeta>(&b, &crate::doc::Limits::DEFAULT).ok()
+    }) else {
         return;
     };
     meta.downloaded = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

@@ -28,8 +28,9 @@ pub fn run(cmd: &SarifCommand) -> anyhow::Result<i32> {
             for f in &a.files {
                 let text = std::fs::read_to_string(f)
                     .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?;
-                let doc: serde_json::Value = serde_json::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: not JSON: {e}", f.display()))?;
+                let doc: serde_json::Value =
+                    crate::doc::json::from_str(&text, &crate::doc::Limits::DEFAULT)
+                        .map_err(|e| anyhow::anyhow!("{}", e.in_file(f.display().to_string())))?;
                 docs.push(doc);
                 names.push(f.display().to_string());
             }

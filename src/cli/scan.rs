@@ -355,7 +355,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         // GitHub maps paths from the repository root (the working directory in a workflow).
         let prefix = report::workspace_path(&result, "");
         if !prefix.is_empty() && !prefix.starts_with('/') && !prefix.starts_with("..") {
-            let mut doc: serde_json::Value = serde_json::from_str(&sarif)?;
+            let mut doc: serde_json::Value =
+                crate::doc::json::from_str(&sarif, &crate::doc::Limits::DEFAULT)?;
             report::sarif::prefix_uris(&mut doc, &prefix);
             sarif = report::sarif::to_string(&doc);
         }

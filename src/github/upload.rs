@@ -192,8 +192,8 @@ pub fn encode_sarif(sarif: &[u8]) -> String {
 
 /// Set `automationDetails.id` of every run to `CATEGORY/`.
 pub fn set_category(sarif: &str, category: &str) -> Result<String, String> {
-    let mut doc: Value =
-        serde_json::from_str(sarif).map_err(|e| format!("not a SARIF file: {e}"))?;
+    let mut doc: Value = crate::doc::json::from_str(sarif, &crate::doc::Limits::DEFAULT)
+        .map_err(|e| format!("not a SARIF file: {e}"))?;
     let id = format!("{}/", category.trim().trim_end_matches('/'));
     if let Some(runs) = doc.get_mut("runs").and_then(Value::as_array_mut) {
         for run in runs {
@@ -287,7 +287,8 @@ fn send(
         let mut resp = resp;
         let mut raw = Vec::new();
         let _ = (&mut resp).take(MAX_BODY).read_to_end(&mut raw);
-        let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        let body: Value =
+            crate::doc::json::from_slice(&raw, &crate::doc::Limits::DEFAULT).unwrap_or(Value::Null);
         if (200..300).contains(&status) {
             return Ok(Reply { status, body });
         }
@@ -327,7 +328,7 @@ pub fn upload(sarif: &str, target: &Target, settings: &Settings) -> Result<Outco
     let sarif = match &target.category {
         Some(c) => set_category(sarif, c).map_err(UploadError::Config)?,
         None => {
-            serde_json::from_str::<Value>(sarif)
+            crate::doc::json::from_str::<Value>(sarif, &crate::doc::Limits::DEFAULT)
                 .map_err(|e| UploadError::Config(format!("not a SARIF file: {e}")))?;
             sarif.to_string()
         }

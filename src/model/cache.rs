@@ -125,7 +125,7 @@ impl ResultCache {
     /// The cached value under `key`, if any and if it still decodes as a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<T> {
         let bytes = self.store.as_ref()?.get(key)?;
-        serde_json::from_slice(&bytes).ok()
+        crate::doc::json::from_slice(&bytes, &crate::doc::Limits::DEFAULT).ok()
     }
 
     /// Keep `value` under `key` (a no-op when the cache is disabled).

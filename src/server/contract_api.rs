@@ -67,8 +67,11 @@ pub fn diff(
         all_rules: false,
     };
     let sarif = report::render(&rep, Format::Sarif, false);
-    let mut json: Value =
-        serde_json::from_str(&contract::render_json(&changes, &notes, cfg)).unwrap_or(Value::Null);
+    let mut json: Value = crate::doc::json::from_str(
+        &contract::render_json(&changes, &notes, cfg),
+        &crate::doc::Limits::DEFAULT,
+    )
+    .unwrap_or(Value::Null);
     json["verdict"] = serde_json::to_value(&verdict).unwrap_or(Value::Null);
     Ok(DiffOutput { json, sarif })
 }

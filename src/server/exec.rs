@@ -113,7 +113,7 @@ pub struct Executed {
 impl Executed {
     /// `summary` of the JSON report.
     pub fn summary(&self) -> Value {
-        serde_json::from_str::<Value>(&self.report)
+        crate::doc::json::from_str::<Value>(&self.report, &crate::doc::Limits::DEFAULT)
             .map(|v| v["summary"].clone())
             .unwrap_or(Value::Null)
     }
@@ -328,7 +328,8 @@ fn finish(
 
 /// The body of a finished scan in JSON: id, status, verdict, summary, findings and notifications.
 pub fn scan_body(id: &str, report: &str, ignored_keys: &[String]) -> Value {
-    let r: Value = serde_json::from_str(report).unwrap_or(Value::Null);
+    let r: Value =
+        crate::doc::json::from_str(report, &crate::doc::Limits::DEFAULT).unwrap_or(Value::Null);
     json!({
         "id": id,
         "status": "done",

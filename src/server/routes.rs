@@ -355,7 +355,7 @@ async fn run_sync(st: &Shared, sub: Submission, sarif: bool) -> Result<Response,
 fn row_json(row: &ScanRow) -> Value {
     let parse = |s: &Option<String>| {
         s.as_deref()
-            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+            .and_then(|t| crate::doc::json::from_str::<Value>(t, &crate::doc::Limits::DEFAULT).ok())
             .unwrap_or(Value::Null)
     };
     let mut v = json!({
@@ -395,7 +395,8 @@ async fn get_scan(State(st): State<Shared>, Path(id): Path<String>) -> Result<Re
     let mut v = row_json(&row);
     if row.status == "done" {
         if let Some(rep) = st.store.body(&id, false).await.map_err(db_error)? {
-            let r: Value = serde_json::from_str(&rep).unwrap_or(Value::Null);
+            let r: Value = crate::doc::json::from_str(&rep, &crate::doc::Limits::DEFAULT)
+                .unwrap_or(Value::Null);
             v["verdict"] = r["verdict"].clone();
             v["findings"] = r["findings"].clone();
             v["notifications"] = r["notifications"].clone();

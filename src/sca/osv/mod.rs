@@ -361,7 +361,8 @@ fn cwe_numbers(d: Option<&RawDbSpecific>) -> Vec<u32> {
 
 /// Parse one OSV JSON record, keeping only the `affected[]` entries of `eco`.
 pub fn parse_record(eco: Ecosystem, json: &[u8]) -> Result<ParsedRecord, String> {
-    let raw: RawRecord = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    let raw: RawRecord = crate::doc::json::from_slice(json, &crate::doc::Limits::DEFAULT)
+        .map_err(|e| e.to_string())?;
     Ok(convert(eco, raw))
 }
 

@@ -161,8 +161,9 @@ impl Client {
                         .collect(),
                 };
                 let text = self.send(&url, |c| c.post(&url).json(&body).send())?;
-                let resp: BatchResponse = serde_json::from_str(&text)
-                    .map_err(|e| format!("{url}: unexpected answer: {e}"))?;
+                let resp: BatchResponse =
+                    crate::doc::json::from_str(&text, &crate::doc::Limits::DEFAULT)
+                        .map_err(|e| format!("{url}: unexpected answer: {e}"))?;
                 if resp.results.len() != chunk.len() {
                     return Err(format!(
                         "{url}: {} results for {} queries",
@@ -207,7 +208,7 @@ impl Client {
         }
         if let Some(p) = self.cache_path(id) {
             if let Ok(b) = std::fs::read(&p) {
-                if serde_json::from_slice::<Modified>(&b)
+                if crate::doc::json::from_slice::<Modified>(&b, &crate::doc::Limits::DEFAULT)
                     .is_ok_and(|m| !modified.is_empty() && m.modified == modified)
                 {
                     return Ok((b, true));

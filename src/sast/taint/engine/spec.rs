@@ -62,7 +62,7 @@ pub(super) struct NamedSource {
 pub(super) fn common() -> &'static Common {
     static C: OnceLock<Common> = OnceLock::new();
     C.get_or_init(|| {
-        serde_norway::from_str(include_str!("../common.yaml"))
+        crate::doc::yaml::from_str(include_str!("../common.yaml"))
             .expect("src/sast/taint/common.yaml is valid (checked by a unit test)")
     })
 }
