@@ -52,3 +52,24 @@ scan "$WORK/full.txt" fixtures/demo -q --sarif-out "$WORK/full.sarif"
 "$BIN" sarif merge "$WORK/s1.sarif" "$WORK/s2.sarif" "$WORK/s3.sarif" -o "$WORK/merged.sarif" || [ $? -le 1 ]
 cmp "$WORK/full.sarif" "$WORK/merged.sarif"
 echo "sarif merge of 3 shards of the demo: byte-identical to the unsharded scan"
+
+# A hostile tree (names with spaces, %, #, ?, non-ASCII and non-UTF-8 bytes; a symlink loop; a long path)
+# through the SARIF multitool with GitHub's ingestion rules, where the multitool runs.
+H="$WORK/hostile"
+mkdir -p "$H/dir with space/50%/#hash?q" "$H/$(printf 'bad\xffname')" "$H/日本"
+printf 'import os\ndef f(r):\n    os.system(r.args.get("c"))\n' > "$H/dir with space/50%/#hash?q/a b.py"
+printf 'AWS_ACCESS_KEY_ID = "AKIAZ7Q2MXK4WB3RJT5N"\n' > "$H/$(printf 'bad\xffname')/x%2F.env"
+printf 'token: ghp_4mX9qL2vT8nR5wK1pZ7cY3bH6jD0fG2sE9aQ\n' > "$H/日本/設定.yaml"
+ln -s .. "$H/日本/loop"
+long="$H"; for i in $(seq 10); do long="$long/$(printf 'd%.0s' $(seq 90))$i"; done
+mkdir -p "$long" && cp "$H/dir with space/50%/#hash?q/a b.py" "$long/deep.py"
+scan "$WORK/hostile.txt" "$H" -q --sarif-out "$WORK/hostile.sarif"
+"$PY" tests/ci/validate_sarif.py "${SARIF_SCHEMA:-tests/schemas/sarif-schema-2.1.0.json}" "$WORK/hostile.sarif"
+MT="$TOOLS/sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if [ -x "$MT" ] && timeout 60 "$MT" --version >/dev/null 2>&1; then
+  timeout 300 "$MT" validate --rule-kind "Sarif;Gh" --level "Error;Warning" -o "$WORK/hostile-validation.sarif" "$WORK/hostile.sarif" >/dev/null
+  "$PY" tests/ci/multitool_results.py "$WORK/hostile-validation.sarif"
+  echo "hostile tree: the multitool accepts the SARIF"
+else
+  echo "hostile tree: sarif-multitool is not runnable here; schema-validated only"
+fi
