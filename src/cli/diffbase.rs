@@ -251,6 +251,7 @@ pub fn scan_base(
     cfg: &Config,
     reference: &str,
     threads: usize,
+    cache: Option<std::sync::Arc<dyn crate::model::CacheStore>>,
 ) -> anyhow::Result<BaseScan> {
     let top = toplevel(scan_path)?;
     let commit = resolve_commit(&top, reference)?;
@@ -276,6 +277,8 @@ pub fn scan_base(
     }
     let mut req = engine::ScanRequest::new(engine::ScanInput::Path(base_path), base_config(cfg));
     req.threads = threads;
+    // Most files are the same at the base: the result cache makes the second scan cheap.
+    req.cache = cache;
     let result =
         engine::run(req).with_context(|| format!("scanning the base {reference} ({commit})"))?;
     drop(wt);

@@ -262,7 +262,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         Some(p) => Some(Baseline::load(p)?),
         None => None,
     };
-    let (extras, baseline) = super::scan_extras::Extras::prepare(args, &cfg, baseline)?;
+    let cache = super::cache::open(args.no_cache, args.cache_dir.as_deref(), &cfg);
+    let store = || {
+        cache
+            .clone()
+            .map(|c| c as std::sync::Arc<dyn crate::model::CacheStore>)
+    };
+    let (extras, baseline) = super::scan_extras::Extras::prepare(args, &cfg, baseline, store())?;
     let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal();
     let progress = if show_progress {
         progress_bar()
@@ -271,7 +277,6 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     };
     let policy = gate_policy(&cfg, args.fail_on);
     let history = super::scan_extras::Extras::history(args, &cfg, baseline.as_ref());
-    let cache = super::cache::open(args.no_cache, args.cache_dir.as_deref(), &cfg);
     let mut result = match history {
         Some(r) => r?,
         None => engine::run(ScanRequest {
@@ -283,9 +288,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             cancel: Default::default(),
             jobs: None,
             shard: args.shard,
-            cache: cache
-                .clone()
-                .map(|c| c as std::sync::Arc<dyn crate::model::CacheStore>),
+            cache: store(),
         })?,
     };
     super::cache::persist(cache.as_deref());

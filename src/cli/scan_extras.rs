@@ -22,6 +22,7 @@ impl Extras {
         args: &ScanArgs,
         cfg: &Config,
         baseline: Option<Baseline>,
+        cache: Option<std::sync::Arc<dyn crate::model::CacheStore>>,
     ) -> anyhow::Result<(Extras, Option<Baseline>)> {
         let staged = if args.more_paths.is_empty() && !args.files {
             None
@@ -44,6 +45,7 @@ impl Extras {
                 cfg,
                 r,
                 args.threads.unwrap_or(0),
+                cache,
             )?),
             None => None,
         };
