@@ -386,7 +386,9 @@ fn catalogue() -> &'static Catalogue {
     static CAT: OnceLock<Catalogue> = OnceLock::new();
     CAT.get_or_init(|| {
         let mut checks = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
         for (id, level, group, desc) in OPERATION_CHECKS {
+            by_id.insert(id.to_string(), checks.len());
             checks.push(Check {
                 id: id.to_string(),
                 level: *level,
@@ -403,7 +405,7 @@ fn catalogue() -> &'static Catalogue {
             for (kind, lreq, lresp, desc) in kinds {
                 let id = format!("{prefix}-{kind}");
                 // `request-parameter-deprecated` is also the parameter-level check (same meaning)
-                if checks.iter().any(|c: &Check| c.id == id) {
+                if by_id.contains_key(&id) {
                     continue;
                 }
                 let Some(mut level) = (if *request { *lreq } else { *lresp }) else {
@@ -412,6 +414,7 @@ fn catalogue() -> &'static Catalogue {
                 if let Some((_, l)) = LEVEL_OVERRIDES.iter().find(|(o, _)| *o == id) {
                     level = *l;
                 }
+                by_id.insert(id.clone(), checks.len());
                 checks.push(Check {
                     id,
                     level,
@@ -421,11 +424,6 @@ fn catalogue() -> &'static Catalogue {
                 });
             }
         }
-        let by_id = checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
         Catalogue { checks, by_id }
     })
 }

@@ -28,6 +28,33 @@ use std::path::{Path, PathBuf};
 
 static FIXTURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/openapi");
 
+/// The fixture pair of a check (its `base.yaml` and `revision.yaml`), the example of its help. The
+/// index is built on first use, in one pass over the embedded tree: `Dir::get_dir` compares paths
+/// entry by entry, and a lookup per check (1,500 of them) made every scan's rule list quadratic.
+fn fixture_example(id: &str) -> Option<(&'static str, &'static str)> {
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, (&'static str, &'static str)>,
+    > = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for dir in FIXTURES.dirs() {
+            let Some(name) = dir.path().file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let get = |n: &str| {
+                dir.files()
+                    .find(|f| f.path().file_name().is_some_and(|x| x == n))
+                    .and_then(|f| f.contents_utf8())
+            };
+            if let (Some(b), Some(r)) = (get("base.yaml"), get("revision.yaml")) {
+                m.insert(name, (b, r));
+            }
+        }
+        m
+    });
+    index.get(id).copied()
+}
+
 /// `[contract]` in tollgate.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -267,20 +294,13 @@ pub fn rule_meta(c: &checks::Check) -> RuleMeta {
         c.group,
         c.description
     );
-    if let Some(dir) = FIXTURES.get_dir(&c.id) {
-        let get = |n: &str| {
-            dir.files()
-                .find(|f| f.path().file_name().is_some_and(|x| x == n))
-                .and_then(|f| f.contents_utf8())
-        };
-        if let (Some(b), Some(r)) = (get("base.yaml"), get("revision.yaml")) {
-            let _ = write!(
-                help,
-                "\n### Example\n\nBase:\n\n```yaml\n{}\n```\n\nRevision:\n\n```yaml\n{}\n```\n",
-                b.trim_end().replace("# expect: ", "# reported: "),
-                r.trim_end().replace("# expect: ", "# reported: ")
-            );
-        }
+    if let Some((b, r)) = fixture_example(&c.id) {
+        let _ = write!(
+            help,
+            "\n### Example\n\nBase:\n\n```yaml\n{}\n```\n\nRevision:\n\n```yaml\n{}\n```\n",
+            b.trim_end().replace("# expect: ", "# reported: "),
+            r.trim_end().replace("# expect: ", "# reported: ")
+        );
     }
     help.push_str("\nTo accept a deliberate change:\n\n```toml\n[[contract.ignore]]\nid = \"");
     help.push_str(&c.id);
@@ -522,7 +542,11 @@ impl Job for ContractJob {
     }
 
     fn rules(&self) -> Vec<RuleMeta> {
-        checks::all().iter().map(rule_meta).collect()
+        // made on first use and kept: the list does not depend on the job's configuration
+        static RULES: std::sync::OnceLock<Vec<RuleMeta>> = std::sync::OnceLock::new();
+        RULES
+            .get_or_init(|| checks::all().iter().map(rule_meta).collect())
+            .clone()
     }
 
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
