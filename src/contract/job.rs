@@ -1,8 +1,10 @@
 //! The contract scan job: every OpenAPI document of the tree diffed against its version at the base
 //! (a git ref, or a directory of base documents), with unreadable revisions failing the job.
 
+use super::pair_cache;
 use super::*;
 use crate::finding::{Finding, JobKind, NoteLevel, Notification};
+use crate::model::cache::CacheKey;
 use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use rayon::prelude::*;
@@ -10,22 +12,75 @@ use std::path::{Path, PathBuf};
 
 pub struct ContractJob {
     config: Config,
+    /// Digest of the configuration, part of every result-cache key.
+    settings: CacheKey,
 }
 
 impl ContractJob {
     pub fn new(config: &Config, _extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
         Ok(ContractJob {
             config: config.clone(),
+            settings: crate::model::cache::digest(&[format!("{config:?}").as_bytes()]),
         })
     }
 
+    /// One document against its base, through the result cache when the scan has one.
     fn diff_file(
         &self,
         base_ref: &str,
         f: &SourceFile,
         text: &str,
-        root: &Path,
+        ctx: &ScanContext,
     ) -> (Vec<Finding>, Vec<Notification>) {
+        let root = ctx.root.as_path();
+        let base_src = match &self.config.base_dir {
+            Some(dir) => Source::File(dir.join(&f.rel)),
+            None => Source::Git {
+                repo: root.to_path_buf(),
+                rev: base_ref.to_string(),
+                path: f.rel.clone(),
+            },
+        };
+        let base_text = base_src.read();
+        let opts = self.config.options();
+        let key = match &base_text {
+            Ok(bt) if ctx.cache.is_enabled() => Some(pair_cache::key(
+                &ctx.cache,
+                &pair_cache::PairInputs {
+                    settings: &self.settings,
+                    root: &root.to_string_lossy(),
+                    rel: &f.rel,
+                    base_ref,
+                    today: &opts.today.to_string(),
+                    base_text: bt,
+                    head_text: text,
+                },
+            )),
+            _ => None,
+        };
+        if let Some(hit) = key.as_ref().and_then(|k| pair_cache::lookup(&ctx.cache, k)) {
+            return hit;
+        }
+        let mut out = self.diff_pair(base_ref, f, text, root, base_src, base_text, &opts);
+        if let (Some(k), Some((base, rev))) = (key, out.2.take()) {
+            pair_cache::store(&ctx.cache, k, [&base, &rev], &out.0, &out.1);
+        }
+        (out.0, out.1)
+    }
+
+    /// The diff itself: findings, notifications, and the two loaded documents when both loaded (what
+    /// the cache records as pulled in).
+    #[allow(clippy::too_many_arguments)]
+    fn diff_pair(
+        &self,
+        base_ref: &str,
+        f: &SourceFile,
+        text: &str,
+        root: &Path,
+        base_src: Source,
+        base_text: Result<String, LoadError>,
+        opts: &Options,
+    ) -> (Vec<Finding>, Vec<Notification>, Option<(Spec, Spec)>) {
         let mut notes = Vec::new();
         let rev = match Spec::from_text(Source::File(f.abs.clone()), f.rel.clone(), text) {
             Ok(s) => s,
@@ -43,19 +98,11 @@ impl ContractJob {
                     e.col,
                     &what,
                 ));
-                return (Vec::new(), notes);
+                return (Vec::new(), notes, None);
             }
         };
-        let base_src = match &self.config.base_dir {
-            Some(dir) => Source::File(dir.join(&f.rel)),
-            None => Source::Git {
-                repo: root.to_path_buf(),
-                rev: base_ref.to_string(),
-                path: f.rel.clone(),
-            },
-        };
         let base_missing = matches!(&base_src, Source::File(p) if !p.is_file());
-        let base = match Spec::load_named(base_src, f.rel.clone()) {
+        let base = match base_text.and_then(|t| Spec::from_text(base_src, f.rel.clone(), &t)) {
             Ok(s) => s,
             Err(_) if base_missing => {
                 notes.push(
@@ -69,7 +116,7 @@ impl ContractJob {
                     )
                     .at(f.rel.clone(), None),
                 );
-                return (Vec::new(), notes);
+                return (Vec::new(), notes, None);
             }
             Err(e) if e.missing => {
                 notes.push(
@@ -83,7 +130,7 @@ impl ContractJob {
                     )
                     .at(f.rel.clone(), None),
                 );
-                return (Vec::new(), notes);
+                return (Vec::new(), notes, None);
             }
             Err(e) => {
                 notes.push(
@@ -97,11 +144,11 @@ impl ContractJob {
                     )
                     .at(f.rel.clone(), e.line),
                 );
-                return (Vec::new(), notes);
+                return (Vec::new(), notes, None);
             }
         };
         notes.extend(rev.notes.iter().cloned());
-        let changes = diff_specs(&base, &rev, &self.config.options());
+        let changes = diff_specs(&base, &rev, opts);
         let idx = crate::text::LineIndex::new(text);
         let root_s = root.to_string_lossy().replace('\\', "/");
         let findings = changes
@@ -118,7 +165,7 @@ impl ContractJob {
                 to_finding(&c, &self.config, snippet)
             })
             .collect();
-        (findings, notes)
+        (findings, notes, Some((base, rev)))
     }
 }
 
@@ -293,7 +340,7 @@ impl Job for ContractJob {
                 let mut roots = vec![ctx.root.as_path()];
                 roots.extend(self.config.base_dir.as_deref());
                 let _confined = spec::confine_refs(&roots);
-                let (fs, ns) = self.diff_file(base_ref, f, &text, &ctx.root);
+                let (fs, ns) = self.diff_file(base_ref, f, &text, ctx);
                 ctx.progress.inc(1);
                 Some((1, fs, ns))
             })

@@ -3,13 +3,14 @@
 //! - [`node`]: a position-keeping document tree (fast JSON tokenizer, saphyr for YAML);
 //! - [`spec`]: loading a description (file or `git:REF:path`) and the files its `$ref`s reach;
 //! - [`diff`]: the differ; [`checks`]: the catalogue of checks with ids and levels;
-//! - [`job`]: the scan job (each document against its base);
+//! - [`job`]: the scan job (each document against its base), with its result cache (`pair_cache`);
 //! - this module: config, findings, and the text / markdown / JSON renderings.
 
 pub mod checks;
 pub mod diff;
 mod job;
 pub mod node;
+mod pair_cache;
 pub mod spec;
 pub mod swagger;
 
