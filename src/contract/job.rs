@@ -273,13 +273,27 @@ impl Job for ContractJob {
         // made on first use and kept: the list does not depend on the job's configuration
         static RULES: std::sync::OnceLock<Vec<RuleMeta>> = std::sync::OnceLock::new();
         RULES
-            .get_or_init(|| checks::all().iter().map(rule_meta).collect())
+            .get_or_init(|| {
+                let mut v: Vec<RuleMeta> = checks::all().iter().map(rule_meta).collect();
+                v.extend(super::code::rule_metas());
+                v
+            })
             .clone()
     }
 
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
         let mut out = JobOutput::default();
+        if self.config.check_code {
+            let (fs, ns) = super::code::check(files, ctx);
+            out.findings.extend(
+                fs.into_iter()
+                    .filter(|f| ctx.rule_enabled(&f.rule_id, JobKind::Contract)),
+            );
+            out.notifications.extend(ns);
+        }
         let Some(base_ref) = self.config.base.as_deref() else {
+            out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            out.notifications.sort();
             return out;
         };
         let candidates: Vec<&SourceFile> = files

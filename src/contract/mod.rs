@@ -3,14 +3,17 @@
 //! - [`node`]: a position-keeping document tree (fast JSON tokenizer, saphyr for YAML);
 //! - [`spec`]: loading a description (file or `git:REF:path`) and the files its `$ref`s reach;
 //! - [`diff`]: the differ; [`checks`]: the catalogue of checks with ids and levels;
+//! - [`routes`], [`code`]: the Flask / FastAPI routes of the tree's Python against its document;
 //! - [`job`]: the scan job (each document against its base), with its result cache (`pair_cache`);
 //! - this module: config, findings, and the text / markdown / JSON renderings.
 
 pub mod checks;
+pub mod code;
 pub mod diff;
 mod job;
 pub mod node;
 mod pair_cache;
+pub mod routes;
 pub mod spec;
 pub mod swagger;
 
@@ -66,6 +69,10 @@ pub struct Config {
     /// instead of git (the HTTP service receives the base documents with the scan). Not a configuration key.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+    /// Compare the routes of the tree's Python code (Flask, FastAPI) with its OpenAPI document
+    /// (`code-operation-undocumented`, `code-operation-unserved`). Off by default.
+    #[serde(default)]
+    pub check_code: bool,
     /// Changes to accept, by check id and operation or path, with a reason.
     #[serde(default)]
     pub ignore: Vec<IgnoreEntry>,
