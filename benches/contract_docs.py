@@ -20,6 +20,7 @@ CONTEXTS = [
     ("request-property", True), ("response-body", False), ("response-property", False),
     ("response-header", False), ("webhook-payload", False), ("webhook-payload-property", False),
     ("webhook-parameter", False), ("webhook-parameter-property", False),
+    ("webhook-response-body", True), ("webhook-response-property", True),
 ]
 OPS = [(m.group(1), LEVEL[m.group(2)], m.group(3), m.group(4))
        for m in re.finditer(r'\("([a-z0-9-]+)", ([EWI]), "([a-z-]+)", "((?:[^"\\]|\\.)*)"\)', SRC)]

@@ -242,3 +242,47 @@ fn property_lifecycle_behind_a_ref_and_inline_are_the_same() {
     let odd = refd.replace("x-stability-level: stable", "x-stability-level: preview");
     assert_eq!(diff(&refd, &odd), vec![]);
 }
+
+#[test]
+fn what_consumers_answer_is_judged_like_a_request() {
+    let doc = |resp: &str| {
+        format!(
+            "openapi: 3.1.0\ninfo: {{title: t, version: '1'}}\nwebhooks:\n  ping:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: {{type: object}}\n      responses:\n{resp}"
+        )
+    };
+    let base = doc("        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  ok: {type: boolean}\n");
+    // the API now requires `ok` in the answer: consumers that leave it out break
+    let required = base.replace(
+        "                type: object\n",
+        "                type: object\n                required: [ok]\n",
+    );
+    assert_eq!(
+        diff(&base, &required),
+        vec![(
+            "request-property-became-required".to_string(),
+            Level::Error,
+            17
+        )]
+    );
+    assert_eq!(
+        diff(&required, &base),
+        vec![(
+            "request-property-became-optional".to_string(),
+            Level::Info,
+            18
+        )]
+    );
+    // 200 no longer accepted, 204 instead
+    let other = doc("        '204':\n          description: no content\n");
+    assert_eq!(
+        diff(&base, &other),
+        vec![
+            (
+                "webhook-success-status-removed".to_string(),
+                Level::Error,
+                10
+            ),
+            ("webhook-success-status-added".to_string(), Level::Info, 11),
+        ]
+    );
+}

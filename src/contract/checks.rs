@@ -185,6 +185,11 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("webhook-parameter-became-optional", E, "webhooks", "A parameter the API sends with a webhook became optional: consumers may not receive it."),
     ("webhook-parameter-became-required", I, "webhooks", "A parameter the API sends with a webhook became required (always sent)."),
     ("webhook-parameter-added", I, "webhooks", "A parameter was added to a webhook (consumers may ignore it)."),
+    // what webhook consumers answer: the API reads it, so it is judged like a request
+    ("webhook-success-status-removed", E, "webhooks", "A success (2xx) status the API accepts in answer to a webhook was removed: consumers answering with it see failed deliveries."),
+    ("webhook-success-status-added", I, "webhooks", "A success status the API accepts in answer to a webhook was added."),
+    ("webhook-response-media-type-removed", E, "webhooks", "A media type the API accepts in a consumer's answer to a webhook was removed."),
+    ("webhook-response-media-type-added", I, "webhooks", "A media type the API accepts in a consumer's answer to a webhook was added."),
     // webhook lifecycle: the operation lifecycle checks, applied to a webhook's method
     ("webhook-deprecated", I, "webhooks", "A webhook was deprecated."),
     ("webhook-reactivated", I, "webhooks", "A deprecated webhook is no longer deprecated."),
@@ -370,6 +375,16 @@ pub const SCHEMA_CONTEXTS: &[(&str, bool, &str)] = &[
         "webhook payload property",
     ),
     ("webhook-parameter", false, "webhook parameter"),
+    (
+        "webhook-response-body",
+        true,
+        "body of a consumer's answer to a webhook",
+    ),
+    (
+        "webhook-response-property",
+        true,
+        "property of a consumer's answer to a webhook",
+    ),
     (
         "webhook-parameter-property",
         false,

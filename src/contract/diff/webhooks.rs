@@ -1,7 +1,8 @@
 //! Webhooks (3.1 `webhooks`, or `x-webhooks`) compared like operations, in the consumer's direction:
 //! the API *sends* the request, so its payload and parameters are what consumers receive and are
 //! judged like a response (a property removed or made optional breaks them, a new one does not).
-//! Lifecycle (deprecation, sunset, stability) and removal follow the operation rules.
+//! What consumers answer (`responses`) is read by the API and judged like a request. Lifecycle
+//! (deprecation, sunset, stability) and removal follow the operation rules.
 
 use super::*;
 
@@ -100,6 +101,76 @@ impl<'a> Differ<'a> {
         self.lifecycle(op, true, p, bop, rd, rop);
         self.webhook_parameters(op, p, (bd, bitem, bop), (rd, ritem, rop));
         self.webhook_payload(op, p, (bd, bop), (rd, rop));
+        self.webhook_responses(op, p, (bd, bop), (rd, rop));
+    }
+
+    /// What consumers answer (`responses`): the API reads it, so it is compared like a request body
+    /// (a success status or media type the API no longer accepts, or a tighter schema, breaks
+    /// consumers). Non-success statuses are the consumer's business and not compared.
+    fn webhook_responses(&mut self, op: &Op, p: &str, (bd, bop): R<'a>, (rd, rop): R<'a>) {
+        let o = Some(op);
+        let success = |n: &'a Node| -> BTreeMap<String, &'a Node> {
+            n.get("responses")
+                .map(Node::map)
+                .unwrap_or(&[])
+                .iter()
+                .map(|(k, v)| (k.to_ascii_uppercase(), v))
+                .filter(|(k, _)| k.starts_with('2'))
+                .collect()
+        };
+        let (bm, rm) = (success(bop), success(rop));
+        let rloc = rop.get("responses").unwrap_or(rop);
+        for (code, bnode) in &bm {
+            let pp = format!("{p}/responses/{code}");
+            let Some(rnode) = rm.get(code) else {
+                self.base_pos = Some((bnode.line, bnode.col));
+                self.emit(
+                    "webhook-success-status-removed",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rloc,
+                    &pp,
+                    format!("the API no longer accepts status {code} in answer to the webhook"),
+                    Some(code.clone()),
+                    None,
+                );
+                continue;
+            };
+            let (Some(b), Some(r)) = (self.b.deref(bd, bnode), self.r.deref(rd, rnode)) else {
+                continue;
+            };
+            let c = SCtx {
+                op,
+                label: "",
+                request: true,
+                root_prefix: "webhook-response-body",
+                nested_prefix: "webhook-response-property",
+            };
+            self.content(
+                c,
+                &pp,
+                b,
+                r,
+                "webhook-response-media-type-removed",
+                "webhook-response-media-type-added",
+            );
+        }
+        for (code, rnode) in &rm {
+            if !bm.contains_key(code) {
+                self.emit(
+                    "webhook-success-status-added",
+                    o,
+                    Side::Revision,
+                    rd,
+                    rnode,
+                    &format!("{p}/responses/{code}"),
+                    format!("the API now accepts status {code} in answer to the webhook"),
+                    None,
+                    Some(code.clone()),
+                );
+            }
+        }
     }
 
     /// The payload (`requestBody`) the API sends: removed, added, optional, and its content.
