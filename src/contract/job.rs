@@ -270,15 +270,11 @@ impl Job for ContractJob {
     }
 
     fn rules(&self) -> Vec<RuleMeta> {
-        // made on first use and kept: the list does not depend on the job's configuration
-        static RULES: std::sync::OnceLock<Vec<RuleMeta>> = std::sync::OnceLock::new();
-        RULES
-            .get_or_init(|| {
-                let mut v: Vec<RuleMeta> = checks::all().iter().map(rule_meta).collect();
-                v.extend(super::code::rule_metas());
-                v
-            })
-            .clone()
+        // made when asked for (a scan asks once; the service keeps each job set's list): a copy kept
+        // here would cost as much to clone as to build
+        let mut v: Vec<RuleMeta> = checks::all().iter().map(rule_meta).collect();
+        v.extend(super::code::rule_metas());
+        v
     }
 
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
