@@ -95,7 +95,7 @@ pub fn check(files: &[SourceFile], ctx: &ScanContext) -> (Vec<Finding>, Vec<Noti
         .filter_map(|f| ctx.read_text(f).ok().map(|t| (f.rel.clone(), t)))
         .collect();
     let found = routes::collect(&py);
-    if found.routes.is_empty() {
+    if found.routes.is_empty() && found.incomplete.is_empty() {
         return (Vec::new(), notes);
     }
     let doc = match docs.as_slice() {
@@ -129,6 +129,10 @@ fn compare(
     found: &routes::Routes,
     mut notes: Vec<Notification>,
 ) -> (Vec<Finding>, Vec<Notification>) {
+    if found.routes.is_empty() {
+        notes.push(incomplete(rel, found));
+        return (Vec::new(), notes);
+    }
     let prefixes = server_prefixes(spec);
     // (METHOD, shape) -> the operation's display name and line
     let mut ops: BTreeMap<OpKey, (String, u32)> = BTreeMap::new();
@@ -210,24 +214,32 @@ fn compare(
             ));
         }
     } else {
-        notes.push(
-            Notification::new(
-                NoteLevel::Note,
-                "contract-code-incomplete",
-                format!(
-                    "not every route of the code could be read ({}{}): operations without a route are not reported",
-                    found.incomplete[0],
-                    if found.incomplete.len() > 1 {
-                        format!(", and {} more", found.incomplete.len() - 1)
-                    } else {
-                        String::new()
-                    }
-                ),
-            )
-            .at(rel.to_string(), None),
-        );
+        notes.push(incomplete(rel, found));
     }
     (out, notes)
+}
+
+fn incomplete(rel: &str, found: &routes::Routes) -> Notification {
+    Notification::new(
+        NoteLevel::Note,
+        "contract-code-incomplete",
+        format!(
+            "not every route of the code could be read ({}{}): operations without a route are not reported",
+            found
+                .incomplete
+                .iter()
+                .take(3)
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("; "),
+            if found.incomplete.len() > 3 {
+                format!("; and {} more", found.incomplete.len() - 3)
+            } else {
+                String::new()
+            }
+        ),
+    )
+    .at(rel.to_string(), None)
 }
 
 #[cfg(test)]

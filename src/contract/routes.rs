@@ -72,6 +72,10 @@ struct Facts {
     owners: Vec<Owner>,
     includes: Vec<Include>,
     decls: Vec<Decl>,
+    /// Of the file being read: `NAME = "literal"` assignments, and names imported from a module
+    /// (`from app.routes.users import router as users_router`: `users_router` -> (`users`, `router`)).
+    consts: BTreeMap<String, String>,
+    imports: BTreeMap<String, (String, String)>,
 }
 
 impl Facts {
@@ -151,10 +155,60 @@ pub fn collect(files: &[(String, String)]) -> Routes {
             continue;
         }
         if let Some(tree) = parser.parse(text, None) {
+            facts.consts.clear();
+            facts.imports.clear();
+            names(tree.root_node(), text.as_bytes(), &mut facts, 0);
             walk(tree.root_node(), text.as_bytes(), rel, &mut facts, 0);
         }
     }
     resolve(&facts)
+}
+
+/// The string constants and imported names of a file (read before its routes).
+fn names(n: Node, src: &[u8], f: &mut Facts, depth: u32) {
+    if depth > 200 {
+        return;
+    }
+    match n.kind() {
+        "assignment" => {
+            if let (Some(l), Some(r)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) {
+                if l.kind() == "identifier" {
+                    if let Ok(v) = literal(r, src, &BTreeMap::new()) {
+                        f.consts.insert(text(l, src).to_string(), v);
+                    }
+                }
+            }
+        }
+        "import_from_statement" => {
+            let module = n
+                .child_by_field_name("module_name")
+                .map(|m| text(m, src).rsplit('.').next().unwrap_or("").to_string())
+                .unwrap_or_default();
+            let mut c = n.walk();
+            for name in n.children_by_field_name("name", &mut c) {
+                let (orig, alias) = match name.kind() {
+                    "aliased_import" => (
+                        name.child_by_field_name("name").map(|x| text(x, src)),
+                        name.child_by_field_name("alias").map(|x| text(x, src)),
+                    ),
+                    _ => (Some(text(name, src)), Some(text(name, src))),
+                };
+                if let (Some(o), Some(a)) = (orig, alias) {
+                    f.imports
+                        .insert(a.to_string(), (module.clone(), o.to_string()));
+                }
+            }
+            return;
+        }
+        _ => {}
+    }
+    let mut c = n.walk();
+    for ch in n.children(&mut c) {
+        names(ch, src, f, depth + 1);
+    }
 }
 
 fn walk(n: Node, src: &[u8], file: &str, f: &mut Facts, depth: u32) {
@@ -190,7 +244,14 @@ fn callee_name<'a>(n: Node, src: &'a [u8]) -> Option<&'a str> {
     }
 }
 
-fn literal(n: Node, src: &[u8]) -> Lit {
+/// A string literal, or a name bound to one in the file (`API_PREFIX = "/api/v1"`).
+fn literal(n: Node, src: &[u8], consts: &BTreeMap<String, String>) -> Lit {
+    if n.kind() == "identifier" {
+        return consts
+            .get(text(n, src))
+            .cloned()
+            .ok_or_else(|| text(n, src).to_string());
+    }
     if n.kind() == "string" {
         let mut c = n.walk();
         let mut s = String::new();
@@ -254,7 +315,7 @@ fn owner(n: Node, src: &[u8], file: &str, f: &mut Facts) {
     } else {
         "prefix"
     };
-    let prefix = kw.get(key).map(|v| literal(*v, src));
+    let prefix = kw.get(key).map(|v| literal(*v, src, &f.consts));
     f.owners.push(Owner {
         name: text(left, src).to_string(),
         file: file.to_string(),
@@ -287,7 +348,10 @@ fn call(n: Node, src: &[u8], file: &str, f: &mut Facts) {
         name @ ("register_blueprint" | "include_router") => {
             let Some(c) = pos.first() else { return };
             let child = match c.kind() {
-                "identifier" => (None, text(*c, src).to_string()),
+                "identifier" => match f.imports.get(text(*c, src)) {
+                    Some((module, name)) => (Some(module.clone()), name.clone()),
+                    None => (None, text(*c, src).to_string()),
+                },
                 "attribute" => {
                     let (Some(m), Some(a)) = (
                         c.child_by_field_name("object"),
@@ -310,19 +374,19 @@ fn call(n: Node, src: &[u8], file: &str, f: &mut Facts) {
                 file: file.to_string(),
                 parent: text(obj, src).to_string(),
                 child,
-                prefix: kw.get(key).map(|v| literal(*v, src)),
+                prefix: kw.get(key).map(|v| literal(*v, src, &f.consts)),
                 at: at(file, n),
             });
         }
         "add_url_rule" => {
             let path = pos
                 .first()
-                .map(|p| literal(*p, src))
-                .or_else(|| kw.get("rule").map(|p| literal(*p, src)));
+                .map(|p| literal(*p, src, &f.consts))
+                .or_else(|| kw.get("rule").map(|p| literal(*p, src, &f.consts)));
             if let Some(path) = path {
                 f.decls.push(Decl {
                     owner: text(obj, src).to_string(),
-                    methods: methods(kw.get("methods").copied(), src, "GET"),
+                    methods: methods(kw.get("methods").copied(), src, &f.consts),
                     path,
                     file: file.to_string(),
                     line: n.start_position().row as u32 + 1,
@@ -333,16 +397,20 @@ fn call(n: Node, src: &[u8], file: &str, f: &mut Facts) {
     }
 }
 
-fn methods(n: Option<Node>, src: &[u8], default: &str) -> Result<Vec<String>, String> {
+fn methods(
+    n: Option<Node>,
+    src: &[u8],
+    consts: &BTreeMap<String, String>,
+) -> Result<Vec<String>, String> {
     let Some(n) = n else {
-        return Ok(vec![default.to_string()]);
+        return Ok(vec!["GET".to_string()]);
     };
     if !matches!(n.kind(), "list" | "tuple" | "set") {
         return Err(text(n, src).to_string());
     }
     let mut c = n.walk();
     n.named_children(&mut c)
-        .map(|m| literal(m, src).map(|s| s.to_ascii_uppercase()))
+        .map(|m| literal(m, src, consts).map(|s| s.to_ascii_uppercase()))
         .collect()
 }
 
@@ -367,14 +435,18 @@ fn decorator(n: Node, src: &[u8], file: &str, f: &mut Facts) {
     let attr = text(attr, src);
     let (pos, kw) = args(call, src);
     let ms = match attr {
-        "route" | "api_route" => methods(kw.get("methods").copied(), src, "GET"),
+        "route" | "api_route" => methods(kw.get("methods").copied(), src, &f.consts),
         v if VERBS.contains(&v) => Ok(vec![v.to_ascii_uppercase()]),
         _ => return,
     };
     let Some(path) = pos
         .first()
-        .map(|p| literal(*p, src))
-        .or_else(|| kw.get("path").or(kw.get("rule")).map(|p| literal(*p, src)))
+        .map(|p| literal(*p, src, &f.consts))
+        .or_else(|| {
+            kw.get("path")
+                .or(kw.get("rule"))
+                .map(|p| literal(*p, src, &f.consts))
+        })
     else {
         return;
     };
@@ -430,8 +502,9 @@ fn prefixes(facts: &Facts, id: usize, depth: u32) -> Result<Vec<String>, String>
         match facts.child(inc) {
             Ok(c) if c == id => {}
             Ok(_) => continue,
-            // an include that may be of this owner: unknown
-            Err(e) if inc.child.1 == o.name => return Err(e),
+            // a bare name that may be this owner: unknown (a `module.name` that matches no module
+            // read is some other router; `resolve` notes it)
+            Err(e) if inc.child.0.is_none() && inc.child.1 == o.name => return Err(e),
             Err(_) => continue,
         }
         included = true;
@@ -463,6 +536,12 @@ fn prefixes(facts: &Facts, id: usize, depth: u32) -> Result<Vec<String>, String>
 fn resolve(facts: &Facts) -> Routes {
     let mut r = Routes::default();
     let mut memo: BTreeMap<usize, Result<Vec<String>, String>> = BTreeMap::new();
+    // an include of a router that was not read serves routes nobody knows
+    for inc in &facts.includes {
+        if let Err(e) = facts.child(inc) {
+            r.incomplete.push(e);
+        }
+    }
     for d in &facts.decls {
         if !facts.owners.iter().any(|o| o.name == d.owner) {
             continue; // `@something.get(...)` on an object that is no app or router
@@ -580,6 +659,19 @@ mod tests {
             ]
         );
         assert!(r.incomplete.is_empty(), "{:?}", r.incomplete);
+        // routers imported under another name, a prefix held in a module constant
+        let aliased = "from fastapi import FastAPI\nfrom app.routes.users import router as users_router\nAPI = '/api/v1'\napp = FastAPI()\napp.include_router(users_router, prefix=API)\n";
+        let r = routes(&[
+            ("main.py", aliased),
+            ("app/routes/users.py", users),
+            ("routes/items.py", items),
+        ]);
+        assert_eq!(
+            list(&r)[0],
+            ("GET".into(), "/api/v1/users/{user_id}".into(), 4)
+        );
+        // items' router is never included: its routes are unknown, and said so
+        assert_eq!(r.incomplete.len(), 1, "{:?}", r.incomplete);
         // a prefix from settings cannot be known: those routes are left out, and said so
         let computed = main.replace("prefix='/v1'", "prefix=settings.API_V1_STR");
         let r = routes(&[("main.py", &computed), ("routes/users.py", users)]);
