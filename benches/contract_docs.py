@@ -19,11 +19,15 @@ CONTEXTS = [
     ("request-parameter", True), ("request-parameter-property", True), ("request-body", True),
     ("request-property", True), ("response-body", False), ("response-property", False),
     ("response-header", False), ("webhook-payload", False), ("webhook-payload-property", False),
+    ("webhook-parameter", False), ("webhook-parameter-property", False),
+    ("webhook-response-body", True), ("webhook-response-property", True),
 ]
 OPS = [(m.group(1), LEVEL[m.group(2)], m.group(3), m.group(4))
        for m in re.finditer(r'\("([a-z0-9-]+)", ([EWI]), "([a-z-]+)", "((?:[^"\\]|\\.)*)"\)', SRC)]
 KINDS = [(m.group(1), m.group(3), m.group(5), m.group(6))
          for m in re.finditer(r'\("([a-z-]+)", (Some\(([EWI])\)|NA), (Some\(([EWI])\)|NA), "((?:[^"\\]|\\.)*)"\)', SRC)]
+_pk = SRC[SRC.index("const PROPERTY_KINDS"):]
+PROPERTY_KINDS = {m.group(1) for m in re.finditer(r'\("([a-z-]+)", (?:Some\([EWI]\)|NA), (?:Some\([EWI]\)|NA), "', _pk[:_pk.index("];")])}
 OVERRIDES = {m.group(1): LEVEL[m.group(2)] for m in re.finditer(r'\("([a-z0-9-]+)", ([EWI])\),', SRC)}
 
 
@@ -31,6 +35,8 @@ def catalogue():
     lv = {i: l for i, l, _, _ in OPS}
     for p, req in CONTEXTS:
         for k, a, b, _ in KINDS:
+            if k in PROPERTY_KINDS and not p.endswith("-property"):
+                continue
             x = a if req else b
             if x and f"{p}-{k}" not in lv:
                 lv[f"{p}-{k}"] = OVERRIDES.get(f"{p}-{k}", LEVEL[x])
@@ -45,7 +51,9 @@ def checks_tables():
             + ", ".join(f"`{p}`" for p, _ in CONTEXTS)
             + " (e.g. `request-property-enum-value-removed`, `response-body-became-nullable`). Level when the "
             "schema is sent by the client (request) / received by it (response); `-` = not applicable. "
-            "Exceptions: " + ", ".join(f"`{i}` is {l}" for i, l in OVERRIDES.items()) + ".", "",
+            "Exceptions: " + ", ".join(f"`{i}` is {l}" for i, l in OVERRIDES.items()) + ". "
+            "The property lifecycle kinds (" + ", ".join(f"`{k}`" for k in sorted(PROPERTY_KINDS))
+            + ") are reported in the `*-property` contexts only.", "",
             "| kind | request | response | description |", "|---|---|---|---|"]
     for k, a, b, d in KINDS:
         out.append(f"| `{k}` | {LEVEL.get(a, '-')} | {LEVEL.get(b, '-')} | {d.replace('{ctx}', 'schema')} |")
@@ -78,9 +86,6 @@ ALIASES = [
     (r"^response-header-type-compatible$", "-"),
 ]
 REASONS = [
-    (r"-(deprecated-sunset-missing|deprecated-sunset-invalid|sunset-date-too-small)$|^request-parameter-sunset-(deleted|date-changed-too-small|parse)$",
-     "no sunset policy for parameters and properties (removal before their `x-sunset` is checked: `*-removed-before-sunset`)"),
-    (r"-property-stability-(de|in)creased$", "no stability level on properties"),
     (r"^api-path-sunset-parse$", "a removed deprecated operation with an unreadable sunset date is `api-removed-with-deprecation` (the date is reported when it is written: `api-deprecated-sunset-parse`)"),
     (r"^api-(version-decreased|major-version-not-bumped)$", "versioning policy beyond `api-version-not-bumped` is not checked"),
     (r"^api-security-component-oauth-scope-changed$", "a changed scope description is documentation; added/removed scopes are reported"),

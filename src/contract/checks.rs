@@ -125,6 +125,8 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("request-parameter-sunset-date-extended", I, "parameters", "The sunset date of a deprecated request parameter was moved later."),
     ("request-parameter-sunset-deleted", E, "parameters", "The sunset date of a deprecated request parameter was deleted while it stays deprecated."),
     ("request-parameter-sunset-parse", E, "parameters", "The sunset date of a deprecated request parameter cannot be parsed (expected YYYY-MM-DD or an HTTP date)."),
+    ("request-parameter-deprecated-sunset-missing", E, "parameters", "A request parameter was deprecated without the sunset date the policy requires (only with `min-sunset-days` or `sunset-policy = \"sunset-date\"`)."),
+    ("request-parameter-sunset-date-too-small", E, "parameters", "A request parameter was deprecated with a sunset date sooner than `min-sunset-days` from today."),
     // request body
     ("request-body-added-required", E, "request-body", "A required request body was added to an operation."),
     ("request-body-added-optional", I, "request-body", "An optional request body was added to an operation."),
@@ -172,6 +174,34 @@ const OPERATION_CHECKS: &[(&str, Level, &str, &str)] = &[
     ("webhook-added", I, "webhooks", "A webhook was added."),
     ("webhook-media-type-removed", E, "webhooks", "A media type of a webhook payload was removed."),
     ("webhook-media-type-added", I, "webhooks", "A media type was added to a webhook payload."),
+    ("webhook-removed-before-sunset", E, "webhooks", "A deprecated webhook was removed before its sunset date (or without the sunset date the sunset policy requires)."),
+    ("webhook-removed-with-deprecation", I, "webhooks", "A deprecated webhook was removed after its sunset date (or a deprecated / draft / alpha webhook without one)."),
+    ("webhook-payload-removed", E, "webhooks", "A webhook no longer sends a payload (its `requestBody` was removed): consumers reading it break."),
+    ("webhook-payload-added", I, "webhooks", "A webhook now sends a payload (a `requestBody` was added)."),
+    ("webhook-payload-became-optional", E, "webhooks", "A webhook's payload became optional (`requestBody.required` false): consumers may receive none."),
+    ("webhook-payload-became-required", I, "webhooks", "A webhook's payload became required: consumers always receive one."),
+    ("webhook-required-parameter-removed", E, "webhooks", "A required parameter (e.g. a signature header) the API sends with a webhook was removed: consumers relying on it break."),
+    ("webhook-optional-parameter-removed", W, "webhooks", "An optional parameter the API sends with a webhook was removed."),
+    ("webhook-parameter-became-optional", E, "webhooks", "A parameter the API sends with a webhook became optional: consumers may not receive it."),
+    ("webhook-parameter-became-required", I, "webhooks", "A parameter the API sends with a webhook became required (always sent)."),
+    ("webhook-parameter-added", I, "webhooks", "A parameter was added to a webhook (consumers may ignore it)."),
+    // what webhook consumers answer: the API reads it, so it is judged like a request
+    ("webhook-success-status-removed", E, "webhooks", "A success (2xx) status the API accepts in answer to a webhook was removed: consumers answering with it see failed deliveries."),
+    ("webhook-success-status-added", I, "webhooks", "A success status the API accepts in answer to a webhook was added."),
+    ("webhook-response-media-type-removed", E, "webhooks", "A media type the API accepts in a consumer's answer to a webhook was removed."),
+    ("webhook-response-media-type-added", I, "webhooks", "A media type the API accepts in a consumer's answer to a webhook was added."),
+    // webhook lifecycle: the operation lifecycle checks, applied to a webhook's method
+    ("webhook-deprecated", I, "webhooks", "A webhook was deprecated."),
+    ("webhook-reactivated", I, "webhooks", "A deprecated webhook is no longer deprecated."),
+    ("webhook-deprecated-sunset-missing", E, "webhooks", "A webhook was deprecated without the sunset date the policy requires (only with `min-sunset-days` or `sunset-policy = \"sunset-date\"`)."),
+    ("webhook-sunset-date-too-small", E, "webhooks", "A webhook was deprecated with a sunset date sooner than `min-sunset-days` from today."),
+    ("webhook-sunset-date-changed-too-small", E, "webhooks", "The sunset date of a deprecated webhook was moved earlier."),
+    ("webhook-sunset-date-extended", I, "webhooks", "The sunset date of a deprecated webhook was moved later."),
+    ("webhook-deprecated-sunset-parse", E, "webhooks", "The sunset date (`x-sunset`) of a deprecated webhook cannot be parsed (expected YYYY-MM-DD or an HTTP date)."),
+    ("webhook-sunset-deleted", E, "webhooks", "The sunset date of a deprecated webhook was deleted while it stays deprecated."),
+    ("webhook-stability-decreased", E, "webhooks", "The `x-stability-level` of a webhook decreased (stable > beta > alpha > draft)."),
+    ("webhook-stability-increased", I, "webhooks", "The `x-stability-level` of a webhook increased."),
+    ("webhook-invalid-stability-level", E, "webhooks", "The `x-stability-level` of a webhook was set to a value that is not draft, alpha, beta or stable."),
 ];
 
 /// Schema keyword changes, reported with a context prefix (request-parameter, request-body,
@@ -306,6 +336,17 @@ const SCHEMA_KINDS: &[(&str, Lv, Lv, &str)] = &[
     ("not-changed", Some(E), Some(E), "The `not` schema of the {ctx} changed: values that were excluded may be accepted, or the reverse."),
 ];
 
+/// Lifecycle of a property (`deprecated`, `x-sunset`, `x-stability-level` on a property's schema, as
+/// oasdiff reads them), reported in the property contexts only (those whose prefix ends in
+/// `-property`). (kind, level in a request, level in a response, description with `{ctx}`)
+const PROPERTY_KINDS: &[(&str, Lv, Lv, &str)] = &[
+    ("stability-decreased", Some(E), Some(E), "The `x-stability-level` of the {ctx} decreased (stable > beta > alpha > draft)."),
+    ("stability-increased", Some(I), Some(I), "The `x-stability-level` of the {ctx} increased."),
+    ("deprecated-sunset-missing", Some(E), Some(E), "The {ctx} was deprecated without the sunset date the policy requires (only with `min-sunset-days` or `sunset-policy = \"sunset-date\"`)."),
+    ("deprecated-sunset-invalid", Some(E), Some(E), "The sunset date (`x-sunset`) of the deprecated {ctx} cannot be parsed (expected YYYY-MM-DD or an HTTP date)."),
+    ("sunset-date-too-small", Some(E), Some(E), "The {ctx} was deprecated with a sunset date sooner than `min-sunset-days` from today."),
+];
+
 /// Levels that differ from the kind's level in one context: (id, level). A parameter's `default` is
 /// what the server assumes when the client omits it, so changing it changes what existing calls do.
 const LEVEL_OVERRIDES: &[(&str, Level)] = &[
@@ -333,6 +374,22 @@ pub const SCHEMA_CONTEXTS: &[(&str, bool, &str)] = &[
         false,
         "webhook payload property",
     ),
+    ("webhook-parameter", false, "webhook parameter"),
+    (
+        "webhook-response-body",
+        true,
+        "body of a consumer's answer to a webhook",
+    ),
+    (
+        "webhook-response-property",
+        true,
+        "property of a consumer's answer to a webhook",
+    ),
+    (
+        "webhook-parameter-property",
+        false,
+        "property of a webhook parameter",
+    ),
 ];
 
 struct Catalogue {
@@ -344,7 +401,9 @@ fn catalogue() -> &'static Catalogue {
     static CAT: OnceLock<Catalogue> = OnceLock::new();
     CAT.get_or_init(|| {
         let mut checks = Vec::new();
+        let mut by_id: HashMap<String, usize> = HashMap::new();
         for (id, level, group, desc) in OPERATION_CHECKS {
+            by_id.insert(id.to_string(), checks.len());
             checks.push(Check {
                 id: id.to_string(),
                 level: *level,
@@ -354,10 +413,14 @@ fn catalogue() -> &'static Catalogue {
             });
         }
         for (prefix, request, human) in SCHEMA_CONTEXTS {
-            for (kind, lreq, lresp, desc) in SCHEMA_KINDS {
+            let property = prefix.ends_with("-property");
+            let kinds = SCHEMA_KINDS
+                .iter()
+                .chain(PROPERTY_KINDS.iter().filter(|_| property));
+            for (kind, lreq, lresp, desc) in kinds {
                 let id = format!("{prefix}-{kind}");
                 // `request-parameter-deprecated` is also the parameter-level check (same meaning)
-                if checks.iter().any(|c: &Check| c.id == id) {
+                if by_id.contains_key(&id) {
                     continue;
                 }
                 let Some(mut level) = (if *request { *lreq } else { *lresp }) else {
@@ -366,6 +429,7 @@ fn catalogue() -> &'static Catalogue {
                 if let Some((_, l)) = LEVEL_OVERRIDES.iter().find(|(o, _)| *o == id) {
                     level = *l;
                 }
+                by_id.insert(id.clone(), checks.len());
                 checks.push(Check {
                     id,
                     level,
@@ -375,11 +439,6 @@ fn catalogue() -> &'static Catalogue {
                 });
             }
         }
-        let by_id = checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.clone(), i))
-            .collect();
         Catalogue { checks, by_id }
     })
 }
@@ -400,7 +459,7 @@ pub fn level(id: &str) -> Level {
 
 /// The number of distinct kinds of change (schema kinds counted once, not per context).
 pub fn kind_count() -> usize {
-    OPERATION_CHECKS.len() + SCHEMA_KINDS.len()
+    OPERATION_CHECKS.len() + SCHEMA_KINDS.len() + PROPERTY_KINDS.len()
 }
 
 #[cfg(test)]

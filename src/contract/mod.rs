@@ -3,30 +3,61 @@
 //! - [`node`]: a position-keeping document tree (fast JSON tokenizer, saphyr for YAML);
 //! - [`spec`]: loading a description (file or `git:REF:path`) and the files its `$ref`s reach;
 //! - [`diff`]: the differ; [`checks`]: the catalogue of checks with ids and levels;
-//! - this module: config, the scan job, findings, and the text / markdown / JSON renderings.
+//! - [`routes`], [`code`]: the Flask / FastAPI routes of the tree's Python against its document;
+//! - [`job`]: the scan job (each document against its base), with its result cache (`pair_cache`);
+//! - this module: config, findings, and the text / markdown / JSON renderings.
 
 pub mod checks;
+pub mod code;
 pub mod diff;
+mod job;
 pub mod node;
+mod pair_cache;
+pub mod routes;
 pub mod spec;
 pub mod swagger;
 
-use crate::finding::{
-    Finding, JobKind, Location, NoteLevel, Notification, Suppression, SuppressionKind,
-};
-use crate::model::{Job, JobOutput, ScanContext, SourceFile};
+pub use job::{ContractJob, REVISION_UNREADABLE};
+
+use crate::finding::{Finding, JobKind, Location, Notification, Suppression, SuppressionKind};
 use crate::rule::{Precision, RuleMeta};
 pub use checks::Level;
 pub use diff::{Change, Options, Side, SunsetPolicy};
 use include_dir::{include_dir, Dir};
-use rayon::prelude::*;
 use serde::Deserialize;
 pub use spec::{LoadError, Source, Spec};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 static FIXTURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/openapi");
+
+/// The fixture pair of a check (its `base.yaml` and `revision.yaml`), the example of its help. The
+/// index is built on first use, in one pass over the embedded tree: `Dir::get_dir` compares paths
+/// entry by entry, and a lookup per check (1,500 of them) made every scan's rule list quadratic.
+fn fixture_example(id: &str) -> Option<(&'static str, &'static str)> {
+    static INDEX: std::sync::OnceLock<
+        std::collections::HashMap<&'static str, (&'static str, &'static str)>,
+    > = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for dir in FIXTURES.dirs() {
+            let Some(name) = dir.path().file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let get = |n: &str| {
+                dir.files()
+                    .find(|f| f.path().file_name().is_some_and(|x| x == n))
+                    .and_then(|f| f.contents_utf8())
+            };
+            if let (Some(b), Some(r)) = (get("base.yaml"), get("revision.yaml")) {
+                m.insert(name, (b, r));
+            }
+        }
+        m
+    });
+    index.get(id).copied()
+}
 
 /// `[contract]` in tollgate.toml.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -38,6 +69,10 @@ pub struct Config {
     /// instead of git (the HTTP service receives the base documents with the scan). Not a configuration key.
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
+    /// Compare the routes of the tree's Python code (Flask, FastAPI) with its OpenAPI document
+    /// (`code-operation-undocumented`, `code-operation-unserved`). Off by default.
+    #[serde(default)]
+    pub check_code: bool,
     /// Changes to accept, by check id and operation or path, with a reason.
     #[serde(default)]
     pub ignore: Vec<IgnoreEntry>,
@@ -267,20 +302,13 @@ pub fn rule_meta(c: &checks::Check) -> RuleMeta {
         c.group,
         c.description
     );
-    if let Some(dir) = FIXTURES.get_dir(&c.id) {
-        let get = |n: &str| {
-            dir.files()
-                .find(|f| f.path().file_name().is_some_and(|x| x == n))
-                .and_then(|f| f.contents_utf8())
-        };
-        if let (Some(b), Some(r)) = (get("base.yaml"), get("revision.yaml")) {
-            let _ = write!(
-                help,
-                "\n### Example\n\nBase:\n\n```yaml\n{}\n```\n\nRevision:\n\n```yaml\n{}\n```\n",
-                b.trim_end().replace("# expect: ", "# reported: "),
-                r.trim_end().replace("# expect: ", "# reported: ")
-            );
-        }
+    if let Some((b, r)) = fixture_example(&c.id) {
+        let _ = write!(
+            help,
+            "\n### Example\n\nBase:\n\n```yaml\n{}\n```\n\nRevision:\n\n```yaml\n{}\n```\n",
+            b.trim_end().replace("# expect: ", "# reported: "),
+            r.trim_end().replace("# expect: ", "# reported: ")
+        );
     }
     help.push_str("\nTo accept a deliberate change:\n\n```toml\n[[contract.ignore]]\nid = \"");
     help.push_str(&c.id);
@@ -304,309 +332,6 @@ pub fn rule_meta(c: &checks::Check) -> RuleMeta {
         tags: vec!["openapi".into(), "contract".into(), c.group.into()],
         help_uri: None,
         security_severity: None,
-    }
-}
-
-pub struct ContractJob {
-    config: Config,
-}
-
-impl ContractJob {
-    pub fn new(config: &Config, _extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
-        Ok(ContractJob {
-            config: config.clone(),
-        })
-    }
-
-    fn diff_file(
-        &self,
-        base_ref: &str,
-        f: &SourceFile,
-        text: &str,
-        root: &Path,
-    ) -> (Vec<Finding>, Vec<Notification>) {
-        let mut notes = Vec::new();
-        let rev = match Spec::from_text(Source::File(f.abs.clone()), f.rel.clone(), text) {
-            Ok(s) => s,
-            Err(e) => {
-                let what = e
-                    .message
-                    .trim_start_matches(&format!("{}:", f.rel))
-                    .to_string();
-                notes.push(unreadable_revision(
-                    base_ref,
-                    f,
-                    root,
-                    self.config.base_dir.as_deref(),
-                    e.line,
-                    e.col,
-                    &what,
-                ));
-                return (Vec::new(), notes);
-            }
-        };
-        let base_src = match &self.config.base_dir {
-            Some(dir) => Source::File(dir.join(&f.rel)),
-            None => Source::Git {
-                repo: root.to_path_buf(),
-                rev: base_ref.to_string(),
-                path: f.rel.clone(),
-            },
-        };
-        let base_missing = matches!(&base_src, Source::File(p) if !p.is_file());
-        let base = match Spec::load_named(base_src, f.rel.clone()) {
-            Ok(s) => s,
-            Err(_) if base_missing => {
-                notes.push(
-                    Notification::new(
-                        NoteLevel::Note,
-                        "contract-new-api",
-                        format!(
-                            "{}: no base version given: a new API, nothing to compare",
-                            f.rel
-                        ),
-                    )
-                    .at(f.rel.clone(), None),
-                );
-                return (Vec::new(), notes);
-            }
-            Err(e) if e.missing => {
-                notes.push(
-                    Notification::new(
-                        NoteLevel::Note,
-                        "contract-new-api",
-                        format!(
-                            "{}: not present at {base_ref}: a new API, nothing to compare",
-                            f.rel
-                        ),
-                    )
-                    .at(f.rel.clone(), None),
-                );
-                return (Vec::new(), notes);
-            }
-            Err(e) => {
-                notes.push(
-                    Notification::new(
-                        NoteLevel::Warning,
-                        "contract-base-error",
-                        format!(
-                            "{}: the version at {base_ref} cannot be loaded: {}",
-                            f.rel, e.message
-                        ),
-                    )
-                    .at(f.rel.clone(), e.line),
-                );
-                return (Vec::new(), notes);
-            }
-        };
-        notes.extend(rev.notes.iter().cloned());
-        let changes = diff_specs(&base, &rev, &self.config.options());
-        let idx = crate::text::LineIndex::new(text);
-        let root_s = root.to_string_lossy().replace('\\', "/");
-        let findings = changes
-            .iter()
-            .map(|c| {
-                let mut c = c.clone();
-                // external files: relative to the scan root
-                if let Some(rest) = c.file.strip_prefix(&root_s) {
-                    c.file = rest.trim_start_matches('/').to_string();
-                }
-                let snippet = (c.side == Side::Revision && c.file == f.rel)
-                    .then(|| crate::text::clip(idx.line_text(c.line), 160))
-                    .filter(|s| !s.is_empty());
-                to_finding(&c, &self.config, snippet)
-            })
-            .collect();
-        (findings, notes)
-    }
-}
-
-/// The code of the error notification that fails the job: the revision of a document that was an API
-/// description at the base cannot be read (or is not one any more).
-pub const REVISION_UNREADABLE: &str = "contract-revision-unreadable";
-
-/// Whether the version of `rel` at `base_ref` is an OpenAPI (or Swagger) description. `None`: the
-/// file is not present there.
-fn api_at_base(base_ref: &str, rel: &str, root: &Path, base_dir: Option<&Path>) -> Option<bool> {
-    if let Some(dir) = base_dir {
-        return match std::fs::read(dir.join(rel)) {
-            Ok(b) => {
-                let t = String::from_utf8_lossy(&b);
-                Some(spec::looks_like_openapi(&t) || spec::looks_like_swagger(&t))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(_) => Some(false),
-        };
-    }
-    let src = Source::Git {
-        repo: root.to_path_buf(),
-        rev: base_ref.to_string(),
-        path: rel.to_string(),
-    };
-    match src.read() {
-        Ok(t) => Some(spec::looks_like_openapi(&t) || spec::looks_like_swagger(&t)),
-        Err(e) if e.missing => None,
-        Err(_) => Some(false),
-    }
-}
-
-/// A revision that cannot be read: an error that fails the job when the file was an API description
-/// at the base (a broken contract must not pass as "no changes"), else a warning.
-fn unreadable_revision(
-    base_ref: &str,
-    f: &SourceFile,
-    root: &Path,
-    base_dir: Option<&Path>,
-    line: Option<u32>,
-    col: Option<u32>,
-    what: &str,
-) -> Notification {
-    let line = line.unwrap_or(1);
-    let what = what
-        .trim_start_matches(|c: char| c.is_ascii_digit() || c == ':')
-        .trim();
-    if api_at_base(base_ref, &f.rel, root, base_dir) == Some(true) {
-        Notification::new(
-            NoteLevel::Error,
-            REVISION_UNREADABLE,
-            format!(
-                "{}:{line}: an API description at {base_ref}, this revision cannot be compared: {what}",
-                f.rel
-            ),
-        )
-        .at(f.rel.clone(), Some(line))
-        .with_column(col)
-    } else {
-        Notification::new(
-            NoteLevel::Warning,
-            "contract-parse-error",
-            format!("{}:{line}: {what}", f.rel),
-        )
-        .at(f.rel.clone(), Some(line))
-        .with_column(col)
-    }
-}
-
-/// Files that differ between `base_ref` and the working tree, relative to `root` (`None`: git could
-/// not tell).
-fn changed_since(base_ref: &str, root: &Path) -> Option<std::collections::HashSet<String>> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args([
-            "diff",
-            "--name-only",
-            "--relative",
-            "--no-renames",
-            "-z",
-            base_ref,
-            "--",
-        ])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    Some(
-        out.stdout
-            .split(|b| *b == 0)
-            .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect(),
-    )
-}
-
-impl Job for ContractJob {
-    fn kind(&self) -> JobKind {
-        JobKind::Contract
-    }
-
-    fn rules(&self) -> Vec<RuleMeta> {
-        checks::all().iter().map(rule_meta).collect()
-    }
-
-    fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
-        let mut out = JobOutput::default();
-        let Some(base_ref) = self.config.base.as_deref() else {
-            return out;
-        };
-        let candidates: Vec<&SourceFile> = files
-            .iter()
-            .filter(|f| matches!(f.extension().as_str(), "yaml" | "yml" | "json"))
-            .collect();
-        // with base documents in a directory (the HTTP service), every non-API file is looked up there
-        let base_dir = self.config.base_dir.as_deref();
-        let changed = match base_dir {
-            Some(_) => None,
-            None => changed_since(base_ref, &ctx.root),
-        };
-        let results: Vec<(usize, Vec<Finding>, Vec<Notification>)> = candidates
-            .par_iter()
-            .filter_map(|f| {
-                // sniff the head before reading the whole file
-                let head = {
-                    use std::io::Read;
-                    let mut buf = Vec::with_capacity(2048);
-                    std::fs::File::open(&f.abs)
-                        .and_then(|h| h.take(2048).read_to_end(&mut buf))
-                        .map(|_| buf)
-                };
-                let is_api = head.map(|b| {
-                    let h = String::from_utf8_lossy(&b);
-                    spec::looks_like_openapi(&h) || spec::looks_like_swagger(&h)
-                });
-                if matches!(is_api, Ok(false)) {
-                    // not an API description (any more?): only a file changed since the base can
-                    // have been one there
-                    let note = changed
-                        .as_ref()
-                        .is_none_or(|c| c.contains(&f.rel))
-                        .then(|| api_at_base(base_ref, &f.rel, &ctx.root, base_dir))
-                        .flatten()
-                        .filter(|was| *was)
-                        .map(|_| {
-                            unreadable_revision(
-                                base_ref,
-                                f,
-                                &ctx.root,
-                                base_dir,
-                                Some(1),
-                                Some(1),
-                                "not an OpenAPI description any more (no top-level `openapi` or `swagger` key)",
-                            )
-                        });
-                    ctx.progress.inc(1);
-                    return note.map(|n| (1, Vec::new(), vec![n]));
-                }
-                let text = match ctx.read_text(f) {
-                    Ok(t) => t,
-                    Err(n) => {
-                        ctx.progress.inc(1);
-                        return Some((1, Vec::new(), vec![n]));
-                    }
-                };
-                let mut roots = vec![ctx.root.as_path()];
-                roots.extend(self.config.base_dir.as_deref());
-                let _confined = spec::confine_refs(&roots);
-                let (fs, ns) = self.diff_file(base_ref, f, &text, &ctx.root);
-                ctx.progress.inc(1);
-                Some((1, fs, ns))
-            })
-            .collect();
-        for (n, fs, ns) in results {
-            out.files_scanned += n;
-            out.findings.extend(
-                fs.into_iter()
-                    .filter(|f| ctx.rule_enabled(&f.rule_id, JobKind::Contract)),
-            );
-            out.failed |= ns.iter().any(|n| n.code == REVISION_UNREADABLE);
-            out.notifications.extend(ns);
-        }
-        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        out.notifications.sort();
-        out.properties
-            .insert("contract.base".into(), base_ref.into());
-        out
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 /// Where a document comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     File(PathBuf),
     /// `git show REV:PATH`, run in `repo` (PATH relative to `repo`).
@@ -192,6 +192,8 @@ pub struct Doc {
     /// Path shown in findings.
     pub name: String,
     pub root: Node,
+    /// BLAKE3 of the file's text, for a file a `$ref` pulled in (the result cache re-checks it).
+    pub digest: Option<[u8; 32]>,
 }
 
 /// An OpenAPI description: the main document (`docs[0]`) and every file its `$ref`s reach.
@@ -203,6 +205,8 @@ pub struct Spec {
     pub version: String,
     /// Validity problems (never breaking changes).
     pub notes: Vec<Notification>,
+    /// Files a `$ref` names that could not be loaded (the result cache re-checks them too).
+    pub missing_refs: Vec<Source>,
 }
 
 impl Spec {
@@ -317,10 +321,12 @@ impl Spec {
                 source: source.clone(),
                 name: name.clone(),
                 root,
+                digest: None,
             }],
             keys: HashMap::new(),
             version,
             notes,
+            missing_refs: Vec::new(),
         };
         spec.keys.insert(source.display(), 0);
         spec.load_external();
@@ -351,7 +357,8 @@ impl Spec {
                     continue;
                 }
                 let loaded = s.read().and_then(|t| {
-                    parse(&t).map_err(|e| LoadError {
+                    let digest = *blake3::hash(t.as_bytes()).as_bytes();
+                    parse(&t).map(|root| (root, digest)).map_err(|e| LoadError {
                         message: format!("{key}:{}:{}: {}", e.line, e.col, e.message),
                         line: Some(e.line),
                         col: Some(e.col),
@@ -359,15 +366,17 @@ impl Spec {
                     })
                 });
                 match loaded {
-                    Ok(root) => {
+                    Ok((root, digest)) => {
                         self.keys.insert(key.clone(), self.docs.len());
                         self.docs.push(Doc {
                             source: s,
                             name: key,
                             root,
+                            digest: Some(digest),
                         });
                     }
                     Err(e) => {
+                        self.missing_refs.push(s);
                         self.keys.insert(key.clone(), usize::MAX);
                         self.notes.push(
                             Notification::new(

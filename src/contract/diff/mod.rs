@@ -21,6 +21,7 @@ mod security;
 mod structure;
 mod support;
 mod view;
+mod webhooks;
 
 pub use support::path_shape;
 use support::*;

@@ -189,6 +189,7 @@ impl<'a> Differ<'a> {
                     None,
                     None,
                 );
+                self.parameter_sunset_policy(o, &pp, *rdd, rn, rloc("deprecated"));
             } else if bdep && !rdep {
                 self.emit(
                     "request-parameter-reactivated",
@@ -308,6 +309,60 @@ impl<'a> Differ<'a> {
                     (*rdd, rs),
                 );
             }
+        }
+    }
+}
+
+impl<'a> Differ<'a> {
+    /// A newly deprecated request parameter under a sunset policy: no sunset date
+    /// (`request-parameter-deprecated-sunset-missing`) or one sooner than `min-sunset-days`.
+    fn parameter_sunset_policy(
+        &mut self,
+        o: Option<&Op>,
+        pp: &str,
+        rd: usize,
+        rn: &'a Node,
+        dnode: &'a Node,
+    ) {
+        let name = rn.get_str("name").unwrap_or("");
+        let inn = rn.get_str("in").unwrap_or("");
+        let written = ["x-sunset", "x-sunset-date", "sunset"]
+            .iter()
+            .any(|k| rn.get(k).is_some());
+        let need =
+            self.opts.min_sunset_days > 0 || self.opts.sunset_policy == SunsetPolicy::SunsetDate;
+        match sunset_of(rn) {
+            None if need && !written => self.emit(
+                "request-parameter-deprecated-sunset-missing",
+                o,
+                Side::Revision,
+                rd,
+                dnode,
+                pp,
+                format!("the {inn} request parameter `{name}` was deprecated without a sunset date (`x-sunset`)"),
+                None,
+                None,
+            ),
+            Some((d, n)) if self.opts.min_sunset_days > 0 => {
+                let min = self.opts.today + chrono::Days::new(self.opts.min_sunset_days as u64);
+                if d < min {
+                    self.emit(
+                        "request-parameter-sunset-date-too-small",
+                        o,
+                        Side::Revision,
+                        rd,
+                        n,
+                        pp,
+                        format!(
+                            "the sunset date {d} of the {inn} request parameter `{name}` is too soon: it must be at least {} days from today ({min})",
+                            self.opts.min_sunset_days
+                        ),
+                        None,
+                        Some(d.to_string()),
+                    );
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Paths and operations: matched by path shape, added and removed operations (with deprecation and
-//! sunset rules), webhooks, and the walk from an operation to its parts.
+//! sunset rules), callbacks, and the walk from an operation to its parts.
 
 use super::*;
 
@@ -26,100 +26,6 @@ impl<'a> Differ<'a> {
             .collect();
         v.sort_by_key(|(k, _)| *k);
         v
-    }
-
-    pub(super) fn webhook_index(spec: &'a Spec) -> BTreeMap<String, (usize, &'a Node)> {
-        let mut m = BTreeMap::new();
-        for key in ["webhooks", "x-webhooks"] {
-            for (name, item) in spec.root().get(key).map(Node::map).unwrap_or(&[]) {
-                if let Some(x) = spec.deref(0, item) {
-                    m.entry(name.to_string()).or_insert(x);
-                }
-            }
-        }
-        m
-    }
-
-    /// Webhooks: the request the API sends is what the consumer receives (compared as a response).
-    pub(super) fn webhooks(&mut self) {
-        let bw = Self::webhook_index(self.b);
-        let rw = Self::webhook_index(self.r);
-        let key = if self.r.root().get("webhooks").is_some() {
-            "webhooks"
-        } else {
-            "x-webhooks"
-        };
-        for (name, (bd, bitem)) in &bw {
-            let rops = rw.get(name).map(|(_, i)| Self::ops(i)).unwrap_or_default();
-            for (m, bop) in Self::ops(bitem) {
-                let op = Op {
-                    name: format!("{} webhook {name}", m.to_uppercase()),
-                    method: m.to_uppercase(),
-                    path: name.clone(),
-                };
-                let p = format!("/{key}/{}/{m}", escape_pointer(name));
-                match rops.iter().find(|(rm, _)| *rm == m) {
-                    None => self.emit(
-                        "webhook-removed",
-                        Some(&op),
-                        Side::Base,
-                        *bd,
-                        bop,
-                        &p,
-                        "webhook removed".into(),
-                        None,
-                        None,
-                    ),
-                    Some((_, rop)) => {
-                        let rd = rw[name].0;
-                        let b = bop.get("requestBody").and_then(|n| self.b.deref(*bd, n));
-                        let r = rop.get("requestBody").and_then(|n| self.r.deref(rd, n));
-                        if let (Some(b), Some(r)) = (b, r) {
-                            let c = SCtx {
-                                op: &op,
-                                label: "",
-                                request: false,
-                                root_prefix: "webhook-payload",
-                                nested_prefix: "webhook-payload-property",
-                            };
-                            self.content(
-                                c,
-                                &format!("{p}/requestBody"),
-                                b,
-                                r,
-                                "webhook-media-type-removed",
-                                "webhook-media-type-added",
-                            );
-                        }
-                    }
-                }
-            }
-        }
-        for (name, (rd, ritem)) in &rw {
-            let bops = bw.get(name).map(|(_, i)| Self::ops(i)).unwrap_or_default();
-            for (m, rop) in Self::ops(ritem) {
-                if bops.iter().any(|(bm, _)| *bm == m) {
-                    continue;
-                }
-                let op = Op {
-                    name: format!("{} webhook {name}", m.to_uppercase()),
-                    method: m.to_uppercase(),
-                    path: name.clone(),
-                };
-                let p = format!("/{key}/{}/{m}", escape_pointer(name));
-                self.emit(
-                    "webhook-added",
-                    Some(&op),
-                    Side::Revision,
-                    *rd,
-                    rop,
-                    &p,
-                    "webhook added".into(),
-                    None,
-                    None,
-                );
-            }
-        }
     }
 
     pub(super) fn paths(&mut self) {
@@ -206,6 +112,33 @@ impl<'a> Differ<'a> {
         } else {
             "api-removed"
         };
+        let (suffix, what) = self.removal(bop);
+        let what = if whole_path {
+            format!("api path {what}")
+        } else {
+            format!("operation {what}")
+        };
+        let p = format!(
+            "/paths/{}/{}",
+            escape_pointer(&op.path),
+            op.method.to_lowercase()
+        );
+        self.emit(
+            &format!("{prefix}-{suffix}"),
+            Some(op),
+            Side::Base,
+            doc,
+            bop,
+            &p,
+            what,
+            None,
+            None,
+        );
+    }
+
+    /// How a removed operation (or webhook method) was retired: `without-deprecation`,
+    /// `before-sunset` or `with-deprecation`, and what to say about it.
+    pub(super) fn removal(&self, bop: &Node) -> (&'static str, String) {
         let deprecated = bop.get_bool("deprecated");
         let unstable = bop
             .get_str("x-stability-level")
@@ -236,27 +169,7 @@ impl<'a> Differ<'a> {
                 None => ("with-deprecation", "removed after deprecation".to_string()),
             }
         };
-        let what = if whole_path {
-            format!("api path {what}")
-        } else {
-            format!("operation {what}")
-        };
-        let p = format!(
-            "/paths/{}/{}",
-            escape_pointer(&op.path),
-            op.method.to_lowercase()
-        );
-        self.emit(
-            &format!("{prefix}-{suffix}"),
-            Some(op),
-            Side::Base,
-            doc,
-            bop,
-            &p,
-            what,
-            None,
-            None,
-        );
+        (suffix, what)
     }
 
     pub(super) fn operation(
@@ -309,7 +222,7 @@ impl<'a> Differ<'a> {
             ),
             _ => {}
         }
-        self.lifecycle(op, &p, bop, rd, rop);
+        self.lifecycle(op, false, &p, bop, rd, rop);
         // tags
         let tags = |n: &'a Node| -> BTreeSet<&'a str> {
             n.get("tags")

@@ -413,6 +413,9 @@ impl<'a> Differ<'a> {
                 _ => {}
             }
         }
+        if nested {
+            self.property_lifecycle(c, ptr, prop, &bv, &rv);
+        }
         match (bv.kw("default"), rv.kw("default")) {
             (Some((_, a)), Some((_, b))) if !a.same(b) => e!(
                 "default-changed",
