@@ -11,12 +11,13 @@ pub mod generic;
 pub mod rules;
 
 use crate::finding::{Finding, JobKind, NoteLevel, Notification};
+use crate::model::cache::CacheKey;
 use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use crate::text::LineIndex;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rayon::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -55,6 +56,16 @@ pub struct SecretsJob {
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
+    /// Digest of the configuration and the text of every loaded rule file: part of every cache key.
+    settings: CacheKey,
+}
+
+/// A finding as the result cache keeps it: [`Finding::fingerprint_key`] is not serialized with the finding,
+/// so it travels next to it (a cached scan must give the same fingerprints as a fresh one).
+#[derive(Serialize, Deserialize)]
+struct CachedFinding {
+    finding: Finding,
+    fingerprint_key: String,
 }
 
 /// A secret found in a file before it becomes a finding.
@@ -145,7 +156,15 @@ impl SecretsJob {
                     .map(|p| generic::NAME_KEYWORDS.contains(&p.as_str()))
                     .collect()
             });
+        let config_text = format!("{config:?}");
+        let mut parts: Vec<&[u8]> = vec![config_text.as_bytes()];
+        for r in &rules {
+            parts.push(r.source.as_bytes());
+            parts.push(&r.text_hash);
+        }
+        let settings = crate::model::cache::digest(&parts);
         Ok(SecretsJob {
+            settings,
             rules,
             keywords,
             keyword_rules,
@@ -274,6 +293,44 @@ impl SecretsJob {
             .iter()
             .map(|c| c.rule)
             .max_by_key(|&r| (self.rules[r].severity, std::cmp::Reverse(r)))
+    }
+
+    /// [`Self::scan_file`] through the result cache: keyed by the settings digest, the path and the text
+    /// (the rule selection is in the cache's salt).
+    fn scan_file_cached(
+        &self,
+        ctx: &ScanContext,
+        rel: &str,
+        text: &str,
+        enabled: &[bool],
+    ) -> Vec<Finding> {
+        if !ctx.cache.is_enabled() {
+            return self.scan_file(rel, text, enabled);
+        }
+        let key = || {
+            ctx.cache
+                .key(JobKind::Secrets, "file")
+                .part(&self.settings)
+                .str(rel)
+                .str(text)
+                .finish()
+        };
+        let cached: Vec<CachedFinding> = ctx.cache.get_or(key, || {
+            self.scan_file(rel, text, enabled)
+                .into_iter()
+                .map(|mut f| CachedFinding {
+                    fingerprint_key: std::mem::take(&mut f.fingerprint_key),
+                    finding: f,
+                })
+                .collect()
+        });
+        cached
+            .into_iter()
+            .map(|c| Finding {
+                fingerprint_key: c.fingerprint_key,
+                ..c.finding
+            })
+            .collect()
     }
 
     fn scan_file(&self, rel: &str, text: &str, enabled: &[bool]) -> Vec<Finding> {
@@ -621,7 +678,7 @@ impl Job for SecretsJob {
             .par_iter()
             .map(|f| {
                 let r = match ctx.read_text(f) {
-                    Ok(text) => (self.scan_file(&f.rel, &text, &enabled), None),
+                    Ok(text) => (self.scan_file_cached(ctx, &f.rel, &text, &enabled), None),
                     Err(n) => (Vec::new(), Some(n)),
                 };
                 ctx.progress.inc(1);

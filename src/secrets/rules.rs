@@ -207,6 +207,9 @@ pub struct Rule {
     pub negative: Vec<Example>,
     /// Where the rule came from (file path, `rules/secrets/<ID>.yaml` for built-in rules).
     pub source: String,
+    /// BLAKE3 of the rule file's text: part of the job's settings digest, so a result cached under one
+    /// version of a rule is never served for another.
+    pub text_hash: [u8; 32],
 }
 
 impl Rule {
@@ -568,6 +571,7 @@ pub fn parse_rule(name: &str, stem: &str, text: &str) -> Result<Rule> {
         positive: file.examples.positive,
         negative: file.examples.negative,
         source: name.to_string(),
+        text_hash: *blake3::hash(text.as_bytes()).as_bytes(),
     })
 }
 
