@@ -8,6 +8,7 @@
 //! provider rule wins over a generic rule on the same value) and redacted.
 
 pub mod generic;
+mod prefilter;
 pub mod rules;
 
 use crate::finding::{Finding, JobKind, NoteLevel, Notification};
@@ -15,7 +16,7 @@ use crate::model::cache::CacheKey;
 use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use crate::text::LineIndex;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use prefilter::{Hits, Prefilter};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,15 +45,10 @@ const SNIPPET_MAX: usize = 200;
 
 pub struct SecretsJob {
     rules: Vec<Rule>,
-    /// Prefilter over every rule's keywords (ASCII case-insensitive).
-    keywords: AhoCorasick,
-    /// For each keyword pattern, the rules it enables.
-    keyword_rules: Vec<Vec<usize>>,
+    /// The keyword pass over every rule's keywords, built on the first file scanned.
+    prefilter: std::sync::OnceLock<Prefilter>,
     /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
     windowed: Vec<bool>,
-    /// Per keyword pattern: it is one of the generic detectors' name fragments, whose positions the
-    /// detectors take from this pass instead of scanning again (`None` when some fragment is missing).
-    name_patterns: Option<Vec<bool>>,
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
@@ -88,29 +84,6 @@ impl SecretsJob {
 
     /// A job over an explicit rule list (tests, benchmarks).
     pub fn from_rules(config: &Config, rules: Vec<Rule>) -> crate::error::Result<Self> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
-        for (i, r) in rules.iter().enumerate() {
-            for k in &r.keywords {
-                match patterns.iter().position(|p| p == k) {
-                    Some(p) => {
-                        if !keyword_rules[p].contains(&i) {
-                            keyword_rules[p].push(i)
-                        }
-                    }
-                    None => {
-                        patterns.push(k.clone());
-                        keyword_rules.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&patterns)
-            .map_err(|e| crate::error::Error::Other(format!("secrets keyword prefilter: {e}")))?;
         let exclude =
             if config.exclude_paths.is_empty() {
                 None
@@ -147,15 +120,6 @@ impl SecretsJob {
                 Matcher::Detector(_) => false,
             })
             .collect();
-        let name_patterns = generic::NAME_KEYWORDS
-            .iter()
-            .all(|k| patterns.iter().any(|p| p == k))
-            .then(|| {
-                patterns
-                    .iter()
-                    .map(|p| generic::NAME_KEYWORDS.contains(&p.as_str()))
-                    .collect()
-            });
         let config_text = format!("{config:?}");
         let mut parts: Vec<&[u8]> = vec![config_text.as_bytes()];
         for r in &rules {
@@ -166,10 +130,8 @@ impl SecretsJob {
         Ok(SecretsJob {
             settings,
             rules,
-            keywords,
-            keyword_rules,
+            prefilter: std::sync::OnceLock::new(),
             windowed,
-            name_patterns,
             exclude,
             allow_values,
             stopwords: config.stopwords.iter().map(|s| s.to_lowercase()).collect(),
@@ -197,37 +159,13 @@ impl SecretsJob {
         self.allow_values.iter().any(|r| r.is_match(secret))
     }
 
+    fn prefilter(&self) -> &Prefilter {
+        self.prefilter.get_or_init(|| Prefilter::new(&self.rules))
+    }
+
     /// Which rules have a keyword in `bytes` (and are enabled), and where (for windowed rules).
     fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Hits {
-        let mut hits = Hits {
-            rule: vec![false; self.rules.len()],
-            at: vec![Vec::new(); self.rules.len()],
-            names: Vec::new(),
-        };
-        if !enabled.iter().any(|e| *e) {
-            return hits;
-        }
-        for m in self.keywords.find_overlapping_iter(bytes) {
-            let p = m.pattern().as_usize();
-            let pos = m.start();
-            if self.name_patterns.as_ref().is_some_and(|n| n[p]) {
-                hits.names.push((pos, m.end()));
-            }
-            for &r in &self.keyword_rules[p] {
-                if !enabled[r] {
-                    continue;
-                }
-                hits.rule[r] = true;
-                if self.windowed[r] {
-                    // Occurrences close together share a window.
-                    let at = &mut hits.at[r];
-                    if at.last().is_none_or(|&l| pos >= l + 64) {
-                        at.push(pos);
-                    }
-                }
-            }
-        }
-        hits
+        self.prefilter().hits(bytes, enabled, &self.windowed)
     }
 
     /// Run the regex rules marked in `hits` over `text`: around their keywords (a few lines either side)
@@ -375,7 +313,7 @@ impl SecretsJob {
                 text,
                 want_password.is_some(),
                 want_assignment.is_some(),
-                self.name_patterns.is_some().then_some(names.as_slice()),
+                self.prefilter().has_names().then_some(names.as_slice()),
             );
             for g in found {
                 let rule = match g.detector {
@@ -492,16 +430,6 @@ impl SecretsJob {
         }
         out
     }
-}
-
-/// Keyword hits of one file.
-struct Hits {
-    /// Per rule: one of its keywords occurs.
-    rule: Vec<bool>,
-    /// Per windowed rule: where (byte offsets, ascending).
-    at: Vec<Vec<usize>>,
-    /// Where the generic detectors' name fragments occur (byte ranges).
-    names: Vec<(usize, usize)>,
 }
 
 /// Lines of context around a keyword that a windowed rule's regex sees on either side.
@@ -757,5 +685,31 @@ mod tests {
         let c = clip_around(&line, 500);
         assert!(c.contains("KEY****"), "{c}");
         assert!(c.chars().count() <= SNIPPET_MAX);
+    }
+
+    #[test]
+    fn building_the_job_and_listing_its_rules_compiles_nothing() {
+        let job = SecretsJob::new(&Config::default(), &[]).unwrap();
+        let metas = job.rules();
+        assert_eq!(metas.len(), job.rules.len());
+        assert!(
+            job.prefilter.get().is_none(),
+            "prefilter built before a file"
+        );
+        for r in &job.rules {
+            if let Matcher::Regex(re) = &r.matcher {
+                assert!(!re.is_compiled(), "{}: regex compiled at start-up", r.id);
+            }
+        }
+        // The first file builds the prefilter and compiles only the regexes its keywords call for.
+        let found = job.scan_text("a.env", "AWS_KEY=AKIAZ5Q3XJ4PL7NM2RTW\n");
+        assert!(found.iter().any(|f| f.rule_id == "SEC-AWS-ACCESS-KEY-ID"));
+        assert!(job.prefilter.get().is_some());
+        let compiled = job
+            .rules
+            .iter()
+            .filter(|r| matches!(&r.matcher, Matcher::Regex(re) if re.is_compiled()))
+            .count();
+        assert!(compiled < 20, "{compiled} regexes compiled for one line");
     }
 }
