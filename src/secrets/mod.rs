@@ -306,14 +306,12 @@ impl SecretsJob {
             }
         }
         if want_password.is_some() || want_assignment.is_some() {
-            let mut names = hits.names.clone();
-            names.sort_unstable();
             let found = generic::detect_at(
                 rel,
                 text,
                 want_password.is_some(),
                 want_assignment.is_some(),
-                self.prefilter().has_names().then_some(names.as_slice()),
+                Some(&hits.seen),
             );
             for g in found {
                 let rule = match g.detector {

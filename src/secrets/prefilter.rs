@@ -1,9 +1,11 @@
-//! The secrets job's keyword pass: one Aho-Corasick automaton over every rule's keywords (ASCII
-//! case-insensitive) says which rules can match a file at all, where their keywords are (for rules whose
-//! regex stays within a few lines), and where the generic detectors' name fragments are. Built on the first
-//! file scanned, so a scan of an empty tree never pays for it.
+//! The secrets job's keyword pass: one Aho-Corasick automaton over every rule's keywords and every word
+//! the generic detectors look for (ASCII case-insensitive) says which rules can match a file at all, where
+//! their keywords are (for rules whose regex stays within a few lines), and what the generic detectors need
+//! ([`generic::Seen`]: names, command words, call names, prose labels, gate literals), so no detector
+//! scans the file again for its words. Built on the first file scanned: a scan of an empty tree never
+//! pays for it.
 
-use super::generic;
+use super::generic::{self, Role, Seen};
 use super::rules::Rule;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
@@ -13,9 +15,10 @@ pub(crate) struct Prefilter {
     keywords: Option<AhoCorasick>,
     /// For each keyword pattern, the rules it enables.
     keyword_rules: Vec<Vec<usize>>,
-    /// Per keyword pattern: it is one of the generic detectors' name fragments, whose positions the
-    /// detectors take from this pass instead of scanning again (`None` when some fragment is missing).
-    name_patterns: Option<Vec<bool>>,
+    /// For each pattern, what it is to the generic detectors.
+    roles: Vec<Vec<Role>>,
+    /// The detectors' words as written (gate literals are checked case-sensitively).
+    words: Vec<&'static str>,
 }
 
 /// Keyword hits of one file.
@@ -24,14 +27,15 @@ pub(crate) struct Hits {
     pub rule: Vec<bool>,
     /// Per windowed rule: where (byte offsets, ascending).
     pub at: Vec<Vec<usize>>,
-    /// Where the generic detectors' name fragments occur (byte ranges, ascending by start).
-    pub names: Vec<(usize, usize)>,
+    /// What the generic detectors need.
+    pub seen: Seen,
 }
 
 impl Prefilter {
     pub fn new(rules: &[Rule]) -> Self {
         let mut patterns: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut extra: HashMap<String, usize> = HashMap::new();
         let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
             for k in &r.keywords {
@@ -45,6 +49,28 @@ impl Prefilter {
                 }
             }
         }
+        let mut roles: Vec<Vec<Role>> = vec![Vec::new(); patterns.len()];
+        let mut words = Vec::new();
+        for (w, role) in generic::finder_words() {
+            let key = w.to_ascii_lowercase();
+            let p = match index.get(key.as_str()).or_else(|| extra.get(&key)) {
+                Some(&p) => p,
+                None => {
+                    extra.insert(key, patterns.len());
+                    patterns.push(w);
+                    keyword_rules.push(Vec::new());
+                    roles.push(Vec::new());
+                    patterns.len() - 1
+                }
+            };
+            roles[p].push(role);
+            if let Role::Gate(i) = role {
+                if words.len() <= i {
+                    words.resize(i + 1, "");
+                }
+                words[i] = w;
+            }
+        }
         let build = |kind: Option<AhoCorasickKind>| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
@@ -55,25 +81,12 @@ impl Prefilter {
         let keywords = build(Some(AhoCorasickKind::DFA))
             .or_else(|_| build(None))
             .ok();
-        let name_patterns = generic::NAME_KEYWORDS
-            .iter()
-            .all(|k| index.contains_key(k))
-            .then(|| {
-                patterns
-                    .iter()
-                    .map(|p| generic::NAME_KEYWORDS.contains(p))
-                    .collect()
-            });
         Prefilter {
             keywords,
             keyword_rules,
-            name_patterns,
+            roles,
+            words,
         }
-    }
-
-    /// The generic detectors can take the name fragments' positions from [`Hits::names`].
-    pub fn has_names(&self) -> bool {
-        self.name_patterns.is_some() && self.keywords.is_some()
     }
 
     /// Which rules have a keyword in `bytes` (and are enabled), and where (for `windowed` rules).
@@ -82,20 +95,34 @@ impl Prefilter {
         let mut hits = Hits {
             rule: vec![false; n],
             at: vec![Vec::new(); n],
-            names: Vec::new(),
+            seen: Seen::default(),
         };
         if !enabled.iter().any(|e| *e) {
             return hits;
         }
         let Some(keywords) = &self.keywords else {
             hits.rule.copy_from_slice(enabled);
+            hits.seen = Seen::scan(&String::from_utf8_lossy(bytes));
             return hits;
         };
+        let seen = &mut hits.seen;
+        seen.gates = vec![false; generic::GATES.len()];
+        let (mut commands, mut calls, mut labels) = (Vec::new(), Vec::new(), Vec::new());
         for m in keywords.find_overlapping_iter(bytes) {
             let p = m.pattern().as_usize();
-            let pos = m.start();
-            if self.name_patterns.as_ref().is_some_and(|n| n[p]) {
-                hits.names.push((pos, m.end()));
+            let (pos, end) = (m.start(), m.end());
+            for role in &self.roles[p] {
+                match *role {
+                    Role::Name => seen.names.push((pos, end)),
+                    Role::Command(i) => commands.push((pos, end, i)),
+                    Role::Call(i) => calls.push((pos, end, i)),
+                    Role::Label(i) => labels.push((pos, end, i)),
+                    Role::Gate(i) => {
+                        if bytes[pos..end] == *self.words[i].as_bytes() {
+                            seen.gates[i] = true;
+                        }
+                    }
+                }
             }
             for &r in &self.keyword_rules[p] {
                 if !enabled[r] {
@@ -111,6 +138,106 @@ impl Prefilter {
                 }
             }
         }
+        // The overlapping pass reports matches by where they end; the detectors read names by where
+        // they start, and the other words as their own leftmost-longest finders would report them.
+        seen.names.sort_unstable();
+        let spans = |v: Vec<(usize, usize, usize)>| {
+            generic::leftmost_longest(v)
+                .into_iter()
+                .map(|(s, e, _)| (s, e))
+                .collect::<Vec<_>>()
+        };
+        seen.commands = spans(commands);
+        seen.calls = spans(calls);
+        seen.labels = generic::leftmost_longest(labels);
         hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every fixture file, every rule example, and a few hand-made texts (name, text).
+    fn texts() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
+        for e in ignore::WalkBuilder::new(&root)
+            .hidden(false)
+            .build()
+            .flatten()
+        {
+            if e.file_type().is_some_and(|t| t.is_file()) {
+                if let Ok(b) = std::fs::read(e.path()) {
+                    let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
+                    out.push((
+                        rel.to_string_lossy().into_owned(),
+                        String::from_utf8_lossy(&b).into_owned(),
+                    ));
+                }
+            }
+        }
+        for r in crate::secrets::rules::load_builtin().unwrap() {
+            for ex in r.positive.iter().chain(&r.negative) {
+                out.push((ex.path().to_string(), ex.text().to_string()));
+            }
+        }
+        out.push((
+            "x.sh".into(),
+            "CURL curl --user a:b; chpasswd passwd; Authorization AUTHORIZATION Insert INSERT"
+                .into(),
+        ));
+        out
+    }
+
+    #[test]
+    fn the_shared_pass_sees_what_the_detectors_would_find_alone() {
+        let rules = crate::secrets::rules::load_builtin().unwrap();
+        let pre = Prefilter::new(&rules);
+        let enabled = vec![true; rules.len()];
+        let windowed = vec![false; rules.len()];
+        let texts = texts();
+        assert!(texts.len() > 500);
+        for (rel, text) in &texts {
+            let mut shared = pre.hits(text.as_bytes(), &enabled, &windowed).seen;
+            let mut alone = Seen::scan(text);
+            // Names: the shared pass reports overlapping fragments, the detector's finder leftmost-first
+            // ones; the assignment detector reads either (compared through its findings below).
+            let found_shared = format!(
+                "{:?}",
+                generic::detect_at(rel, text, true, true, Some(&shared))
+            );
+            let found_alone = format!(
+                "{:?}",
+                generic::detect_at(rel, text, true, true, Some(&alone))
+            );
+            assert_eq!(found_shared, found_alone, "{rel}");
+            shared.names.clear();
+            alone.names.clear();
+            assert_eq!(shared, alone, "{rel}");
+        }
+    }
+
+    #[test]
+    fn leftmost_longest_matches_the_automaton() {
+        let words = ["pass", "passwd", "chpasswd", "wd", "sql", "sqlplus"];
+        let text = b"chpasswd passwdx sqlplus sql passpasswd";
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(words)
+            .unwrap();
+        let want: Vec<(usize, usize, usize)> = ac
+            .find_iter(text)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        let all = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(words)
+            .unwrap()
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        assert_eq!(generic::leftmost_longest(all), want);
     }
 }

@@ -58,10 +58,15 @@ const OTHER_LABELS: &[&str] = &[
     "Κωδικός",
 ];
 
-fn labels() -> &'static (AhoCorasick, usize) {
+/// The labels looked for: the patterns of [`labels`].
+pub(super) fn label_words() -> impl Iterator<Item = &'static str> {
+    ASCII_LABELS.iter().chain(OTHER_LABELS).copied()
+}
+
+pub(super) fn labels() -> &'static (AhoCorasick, usize) {
     static AC: OnceLock<(AhoCorasick, usize)> = OnceLock::new();
     AC.get_or_init(|| {
-        let all: Vec<&str> = ASCII_LABELS.iter().chain(OTHER_LABELS).copied().collect();
+        let all: Vec<&str> = label_words().collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
@@ -152,12 +157,16 @@ fn unwrap_word(w: &str) -> &str {
     w
 }
 
-pub(super) fn prose_passwords(text: &str, out: &mut Vec<GenericHit>) {
+/// `found`: where the labels occur (leftmost-longest, ascending): (start, end, label index).
+pub(super) fn prose_passwords(
+    text: &str,
+    found: &[(usize, usize, usize)],
+    out: &mut Vec<GenericHit>,
+) {
     let bytes = text.as_bytes();
-    let (ac, n_ascii) = labels();
-    for m in ac.find_iter(bytes) {
-        let (s, e) = (m.start(), m.end());
-        if m.pattern().as_usize() < *n_ascii {
+    let n_ascii = ASCII_LABELS.len();
+    for &(s, e, label) in found {
+        if label < n_ascii {
             let before_ok = s == 0
                 || !(bytes[s - 1].is_ascii_alphanumeric() || b"_-.$".contains(&bytes[s - 1]));
             let after_ok =
