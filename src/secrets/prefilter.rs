@@ -108,6 +108,7 @@ impl Prefilter {
         let seen = &mut hits.seen;
         seen.gates = vec![false; generic::GATES.len()];
         let (mut commands, mut calls, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+        let mut logins = Vec::new();
         for m in keywords.find_overlapping_iter(bytes) {
             let p = m.pattern().as_usize();
             let (pos, end) = (m.start(), m.end());
@@ -117,6 +118,7 @@ impl Prefilter {
                     Role::Command(i) => commands.push((pos, end, i)),
                     Role::Call(i) => calls.push((pos, end, i)),
                     Role::Label(i) => labels.push((pos, end, i)),
+                    Role::Login(_) => logins.push((pos, end)),
                     Role::Gate(i) => {
                         if bytes[pos..end] == *self.words[i].as_bytes() {
                             seen.gates[i] = true;
@@ -150,6 +152,7 @@ impl Prefilter {
         seen.commands = spans(commands);
         seen.calls = spans(calls);
         seen.labels = generic::leftmost_longest(labels);
+        seen.logins = generic::earliest_end(logins);
         hits
     }
 }

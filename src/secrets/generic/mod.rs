@@ -39,7 +39,7 @@ use commands::{auth_headers, command_passwords, curl_users, sql_inserts, url_pas
 use kubernetes::kubernetes_secrets;
 use prose::prose_passwords;
 pub use seen::Seen;
-pub(crate) use seen::{finder_words, leftmost_longest, Role, GATES};
+pub(crate) use seen::{earliest_end, finder_words, leftmost_longest, Role, GATES};
 use seen::{GATE_AUTH, GATE_CHARS, GATE_COMMAND, GATE_CURL, GATE_INSERT, GATE_SECRET, GATE_URL};
 pub(crate) use values::is_placeholder;
 
@@ -259,7 +259,7 @@ pub fn detect_at(
         call_arguments(text, &seen.calls, seen.any(GATE_CHARS), &mut out);
     }
     if mode == FileMode::Config {
-        prose_passwords(text, &seen.labels, &mut out);
+        prose_passwords(text, &seen.labels, &seen.logins, &mut out);
     }
     if is_pgpass(rel) {
         pgpass(text, &mut out);

@@ -67,6 +67,8 @@ pub(crate) enum Role {
     Call(usize),
     /// A prose label (`password`, `PW`, `密码` ...).
     Label(usize),
+    /// A word before a user name (`login`, `user`, `benutzer` ...).
+    Login(usize),
     /// A literal of [`GATES`]; the pass matches it case-insensitively, so a hit is checked exactly.
     Gate(usize),
 }
@@ -91,6 +93,12 @@ pub(crate) fn finder_words() -> Vec<(&'static str, Role)> {
             .enumerate()
             .map(|(i, w)| (w, Role::Label(i))),
     );
+    out.extend(
+        prose::login_words()
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (*w, Role::Login(i))),
+    );
     out.extend(GATES.iter().enumerate().map(|(i, w)| (*w, Role::Gate(i))));
     out
 }
@@ -106,6 +114,8 @@ pub struct Seen {
     pub calls: Vec<(usize, usize)>,
     /// Prose labels, leftmost-longest: (start, end, label index).
     pub labels: Vec<(usize, usize, usize)>,
+    /// Login words, earliest end first, not overlapping: (start, end).
+    pub logins: Vec<(usize, usize)>,
     /// Per [`GATES`] literal: present.
     pub gates: Vec<bool>,
 }
@@ -126,6 +136,7 @@ impl Seen {
                 .find_iter(b)
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
                 .collect(),
+            logins: spans(prose::login_finder(), b),
             gates: GATES.iter().map(|g| text.contains(g)).collect(),
         }
     }
@@ -138,6 +149,21 @@ impl Seen {
 
 fn spans(ac: &AhoCorasick, b: &[u8]) -> Vec<(usize, usize)> {
     ac.find_iter(b).map(|m| (m.start(), m.end())).collect()
+}
+
+/// The matches a standard (earliest-end, non-overlapping) automaton reports among all (overlapping)
+/// matches `(start, end)`, for patterns none of which is a suffix of another.
+pub(crate) fn earliest_end(mut all: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    all.sort_unstable_by_key(|&(s, e)| (e, s));
+    let mut out = Vec::with_capacity(all.len());
+    let mut at = 0;
+    for m in all {
+        if m.0 >= at {
+            at = m.1;
+            out.push(m);
+        }
+    }
+    out
 }
 
 /// The leftmost-longest matches among all (overlapping) matches `(start, end, pattern)`: what a
