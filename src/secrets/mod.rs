@@ -40,13 +40,19 @@ pub struct Config {
     pub stopwords: Vec<String>,
 }
 
+/// From this many bytes of files on, a scan runs the keyword pass as a DFA: it takes ~10 ms to build
+/// and then runs about twice as fast as the NFA, which builds in a fraction of that.
+const DFA_MIN_BYTES: u64 = 4 << 20;
+
 /// Longest snippet, in characters.
 const SNIPPET_MAX: usize = 200;
 
 pub struct SecretsJob {
     rules: Vec<Rule>,
-    /// The keyword pass over every rule's keywords, built on the first file scanned.
-    prefilter: std::sync::OnceLock<Prefilter>,
+    /// The keyword pass over every rule's keywords and the detectors' words, built on the first file
+    /// scanned: as a DFA for large scans (fastest to run), as an NFA for small ones (fastest to build).
+    prefilter_dfa: std::sync::OnceLock<Prefilter>,
+    prefilter_nfa: std::sync::OnceLock<Prefilter>,
     /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
     windowed: Vec<bool>,
     exclude: Option<globset::GlobSet>,
@@ -130,7 +136,8 @@ impl SecretsJob {
         Ok(SecretsJob {
             settings,
             rules,
-            prefilter: std::sync::OnceLock::new(),
+            prefilter_dfa: std::sync::OnceLock::new(),
+            prefilter_nfa: std::sync::OnceLock::new(),
             windowed,
             exclude,
             allow_values,
@@ -146,7 +153,7 @@ impl SecretsJob {
     /// Scan one text as if it were the file `rel` with every rule enabled (tests, rule examples).
     pub fn scan_text(&self, rel: &str, text: &str) -> Vec<Finding> {
         let enabled = vec![true; self.rules.len()];
-        self.scan_file(rel, text, &enabled)
+        self.scan_file(rel, text, &enabled, self.prefilter(false))
     }
 
     fn globally_allowed(&self, secret: &str) -> bool {
@@ -159,13 +166,20 @@ impl SecretsJob {
         self.allow_values.iter().any(|r| r.is_match(secret))
     }
 
-    fn prefilter(&self) -> &Prefilter {
-        self.prefilter.get_or_init(|| Prefilter::new(&self.rules))
+    /// The keyword pass for a scan of `large` size (see [`DFA_MIN_BYTES`]).
+    fn prefilter(&self, large: bool) -> &Prefilter {
+        if large {
+            self.prefilter_dfa
+                .get_or_init(|| Prefilter::new(&self.rules, true))
+        } else {
+            self.prefilter_nfa
+                .get_or_init(|| Prefilter::new(&self.rules, false))
+        }
     }
 
     /// Which rules have a keyword in `bytes` (and are enabled), and where (for windowed rules).
-    fn rules_hit(&self, bytes: &[u8], enabled: &[bool]) -> Hits {
-        self.prefilter().hits(bytes, enabled, &self.windowed)
+    fn rules_hit(&self, pre: &Prefilter, bytes: &[u8], enabled: &[bool]) -> Hits {
+        pre.hits(bytes, enabled, &self.windowed)
     }
 
     /// Run the regex rules marked in `hits` over `text`: around their keywords (a few lines either side)
@@ -221,8 +235,13 @@ impl SecretsJob {
     }
 
     /// Specific (regex) rules that match inside a decoded value, e.g. a base64 Kubernetes `data:` entry.
-    pub(crate) fn rules_matching_decoded(&self, decoded: &str, enabled: &[bool]) -> Option<usize> {
-        let mut hits = self.rules_hit(decoded.as_bytes(), enabled);
+    pub(crate) fn rules_matching_decoded(
+        &self,
+        pre: &Prefilter,
+        decoded: &str,
+        enabled: &[bool],
+    ) -> Option<usize> {
+        let mut hits = self.rules_hit(pre, decoded.as_bytes(), enabled);
         // A decoded value is small: look at all of it.
         hits.at.iter_mut().for_each(Vec::clear);
         let mut found: Vec<Candidate> = Vec::new();
@@ -241,9 +260,10 @@ impl SecretsJob {
         rel: &str,
         text: &str,
         enabled: &[bool],
+        pre: &Prefilter,
     ) -> Vec<Finding> {
         if !ctx.cache.is_enabled() {
-            return self.scan_file(rel, text, enabled);
+            return self.scan_file(rel, text, enabled, pre);
         }
         let key = || {
             ctx.cache
@@ -254,7 +274,7 @@ impl SecretsJob {
                 .finish()
         };
         let cached: Vec<CachedFinding> = ctx.cache.get_or(key, || {
-            self.scan_file(rel, text, enabled)
+            self.scan_file(rel, text, enabled, pre)
                 .into_iter()
                 .map(|mut f| CachedFinding {
                     fingerprint_key: std::mem::take(&mut f.fingerprint_key),
@@ -271,12 +291,12 @@ impl SecretsJob {
             .collect()
     }
 
-    fn scan_file(&self, rel: &str, text: &str, enabled: &[bool]) -> Vec<Finding> {
+    fn scan_file(&self, rel: &str, text: &str, enabled: &[bool], pre: &Prefilter) -> Vec<Finding> {
         if self.exclude.as_ref().is_some_and(|g| g.is_match(rel)) {
             return Vec::new();
         }
         let bytes = text.as_bytes();
-        let mut hits = self.rules_hit(bytes, enabled);
+        let mut hits = self.rules_hit(pre, bytes, enabled);
         // Files whose name says they hold credentials (`.pgpass`) need no keyword for the generic rules.
         if generic::credential_file(rel) {
             for (i, r) in self.rules.iter().enumerate() {
@@ -325,7 +345,7 @@ impl SecretsJob {
                 let mut properties = BTreeMap::new();
                 if let Some(decoded) = &g.decoded {
                     // A base64 value: a provider rule matching the decoded text names it better.
-                    if let Some(r) = self.rules_matching_decoded(decoded, enabled) {
+                    if let Some(r) = self.rules_matching_decoded(pre, decoded, enabled) {
                         rule = r;
                         properties.insert("decoded-match".into(), serde_json::json!(true));
                     } else if g.only_if_provider
@@ -600,11 +620,16 @@ impl Job for SecretsJob {
             .iter()
             .map(|r| ctx.rule_enabled(&r.id, JobKind::Secrets))
             .collect();
+        let bytes: u64 = files.iter().map(|f| f.size).sum();
+        let pre = self.prefilter(bytes >= DFA_MIN_BYTES);
         let results: Vec<(Vec<Finding>, Option<Notification>)> = files
             .par_iter()
             .map(|f| {
                 let r = match ctx.read_text(f) {
-                    Ok(text) => (self.scan_file_cached(ctx, &f.rel, &text, &enabled), None),
+                    Ok(text) => (
+                        self.scan_file_cached(ctx, &f.rel, &text, &enabled, pre),
+                        None,
+                    ),
                     Err(n) => (Vec::new(), Some(n)),
                 };
                 ctx.progress.inc(1);
@@ -691,7 +716,7 @@ mod tests {
         let metas = job.rules();
         assert_eq!(metas.len(), job.rules.len());
         assert!(
-            job.prefilter.get().is_none(),
+            job.prefilter_dfa.get().is_none() && job.prefilter_nfa.get().is_none(),
             "prefilter built before a file"
         );
         for r in &job.rules {
@@ -702,7 +727,7 @@ mod tests {
         // The first file builds the prefilter and compiles only the regexes its keywords call for.
         let found = job.scan_text("a.env", "AWS_KEY=AKIAZ5Q3XJ4PL7NM2RTW\n");
         assert!(found.iter().any(|f| f.rule_id == "SEC-AWS-ACCESS-KEY-ID"));
-        assert!(job.prefilter.get().is_some());
+        assert!(job.prefilter_nfa.get().is_some());
         let compiled = job
             .rules
             .iter()

@@ -32,7 +32,8 @@ pub(crate) struct Hits {
 }
 
 impl Prefilter {
-    pub fn new(rules: &[Rule]) -> Self {
+    /// `dfa`: build the automaton as a DFA (slower to build, faster to run) rather than an NFA.
+    pub fn new(rules: &[Rule], dfa: bool) -> Self {
         let mut patterns: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut extra: HashMap<String, usize> = HashMap::new();
@@ -78,9 +79,12 @@ impl Prefilter {
                 .kind(kind)
                 .build(&patterns)
         };
-        let keywords = build(Some(AhoCorasickKind::DFA))
-            .or_else(|_| build(None))
-            .ok();
+        let kind = if dfa {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
+        let keywords = build(Some(kind)).or_else(|_| build(None)).ok();
         Prefilter {
             keywords,
             keyword_rules,
@@ -196,13 +200,19 @@ mod tests {
     #[test]
     fn the_shared_pass_sees_what_the_detectors_would_find_alone() {
         let rules = crate::secrets::rules::load_builtin().unwrap();
-        let pre = Prefilter::new(&rules);
+        let pre = Prefilter::new(&rules, true);
+        let nfa = Prefilter::new(&rules, false);
         let enabled = vec![true; rules.len()];
         let windowed = vec![false; rules.len()];
         let texts = texts();
         assert!(texts.len() > 500);
         for (rel, text) in &texts {
             let mut shared = pre.hits(text.as_bytes(), &enabled, &windowed).seen;
+            assert_eq!(
+                nfa.hits(text.as_bytes(), &enabled, &windowed).seen,
+                shared,
+                "{rel}"
+            );
             let mut alone = Seen::scan(text);
             // Names: the shared pass reports overlapping fragments, the detector's finder leftmost-first
             // ones; the assignment detector reads either (compared through its findings below).
