@@ -161,10 +161,11 @@ const COMMANDS: &[Command] = &[
     },
 ];
 
-fn command_finder() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        let mut names: Vec<&str> = COMMANDS
+/// The command words looked for (sorted, distinct): the patterns of [`command_finder`].
+pub(super) fn command_words() -> &'static [&'static str] {
+    static WORDS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut names: Vec<&'static str> = COMMANDS
             .iter()
             .flat_map(|c| c.names.iter().copied())
             .collect();
@@ -177,13 +178,36 @@ fn command_finder() -> &'static AhoCorasick {
         ]);
         names.sort_unstable();
         names.dedup();
+        names
+    })
+}
+
+pub(super) fn command_finder() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
-            .build(names)
+            .build(command_words())
             .expect("static patterns")
     })
+}
+
+/// A match of a command word.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    fn start(&self) -> usize {
+        self.start
+    }
+    fn end(&self) -> usize {
+        self.end
+    }
 }
 
 /// Shell-like words of a line: byte ranges, quotes kept; `|`, `;`, `&` end a command (`None`).
@@ -253,10 +277,11 @@ fn push(b: &[u8], s: usize, e: usize, what: &'static str, out: &mut Vec<GenericH
     ));
 }
 
-pub(super) fn argv_passwords(text: &str, out: &mut Vec<GenericHit>) {
+/// `commands`: where the command words occur (leftmost-longest, ascending).
+pub(super) fn argv_passwords(text: &str, commands: &[(usize, usize)], out: &mut Vec<GenericHit>) {
     let b = text.as_bytes();
     let mut last_line = usize::MAX;
-    for m in command_finder().find_iter(b) {
+    for m in commands.iter().map(|&(start, end)| Span { start, end }) {
         // A command word, not part of another word (`oc` in `doc`, `zip` in `gzip`).
         let before_ok = m.start() == 0
             || matches!(

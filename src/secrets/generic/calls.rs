@@ -38,22 +38,29 @@ const CALLS: &[(&str, usize, Class)] = &[
     ("connect", 2, Class::Password),
 ];
 
-fn call_finder() -> &'static AhoCorasick {
+/// The function names looked for: the patterns of [`call_finder`].
+pub(super) fn call_names() -> impl Iterator<Item = &'static str> {
+    CALLS.iter().map(|(n, _, _)| *n)
+}
+
+pub(super) fn call_finder() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostLongest)
-            .build(CALLS.iter().map(|(n, _, _)| *n))
+            .build(call_names())
             .expect("static patterns")
     })
 }
 
 /// Calls of the functions in [`CALLS`]: (name range, position of the `(`).
-fn calls(b: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
-    call_finder().find_iter(b).filter_map(move |m| {
-        let (s, e) = (m.start(), m.end());
+fn calls<'a>(
+    b: &'a [u8],
+    names: &'a [(usize, usize)],
+) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+    names.iter().filter_map(move |&(s, e)| {
         // Whole name (`_` may join a prefix: `smtp_login`), then `(`.
         if s > 0 && b[s - 1].is_ascii_alphanumeric()
             || e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_')
@@ -132,9 +139,16 @@ fn secret_shaped(v: &str) -> bool {
         || (upper && lower && digit && v.len() >= 10)
 }
 
-pub(super) fn call_arguments(text: &str, out: &mut Vec<GenericHit>) {
+/// `names`: where the function names occur (leftmost-longest, ascending); `chars`: the text contains
+/// `toCharArray`.
+pub(super) fn call_arguments(
+    text: &str,
+    names: &[(usize, usize)],
+    chars: bool,
+    out: &mut Vec<GenericHit>,
+) {
     let b = text.as_bytes();
-    let chars = if text.contains("toCharArray") {
+    let chars = if chars {
         chars_regex().captures_iter(b).collect::<Vec<_>>()
     } else {
         Vec::new()
@@ -155,7 +169,7 @@ pub(super) fn call_arguments(text: &str, out: &mut Vec<GenericHit>) {
             }
         }
     }
-    for (ns, ne, open) in calls(b) {
+    for (ns, ne, open) in calls(b, names) {
         let fname = String::from_utf8_lossy(&b[ns..ne]).to_ascii_lowercase();
         let Some(&(_, idx, class)) = CALLS.iter().find(|(n, _, _)| *n == fname) else {
             continue;

@@ -25,6 +25,7 @@ mod commands;
 mod kubernetes;
 mod names;
 mod prose;
+mod seen;
 #[cfg(test)]
 mod tests;
 mod values;
@@ -36,9 +37,10 @@ use assign::assignments;
 use calls::call_arguments;
 use commands::{auth_headers, command_passwords, curl_users, sql_inserts, url_passwords};
 use kubernetes::kubernetes_secrets;
-use names::name_finder;
-pub(crate) use names::NAME_KEYWORDS;
 use prose::prose_passwords;
+pub use seen::Seen;
+pub(crate) use seen::{earliest_end, finder_words, leftmost_longest, Role, GATES};
+use seen::{GATE_AUTH, GATE_CHARS, GATE_COMMAND, GATE_CURL, GATE_INSERT, GATE_SECRET, GATE_URL};
 pub(crate) use values::is_placeholder;
 
 /// A value found by a generic detector.
@@ -217,81 +219,53 @@ pub fn detect(rel: &str, text: &str, password: bool, assignment: bool) -> Vec<Ge
     detect_at(rel, text, password, assignment, None)
 }
 
-/// [`detect`], given where the [`NAME_KEYWORDS`] occur (byte ranges, ascending by start) when the
-/// caller's own keyword pass already found them.
+/// [`detect`], given what the caller's own keyword pass saw in the file ([`Seen`]); `None`: find it here.
 pub fn detect_at(
     rel: &str,
     text: &str,
     password: bool,
     assignment: bool,
-    names: Option<&[(usize, usize)]>,
+    seen: Option<&Seen>,
 ) -> Vec<GenericHit> {
+    let own;
+    let seen = match seen {
+        Some(s) => s,
+        None => {
+            own = Seen::scan(text);
+            &own
+        }
+    };
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mode = file_mode(rel);
-    match names {
-        Some(n) => assignments(rel, bytes, mode, n.iter().copied(), &mut out),
-        None => assignments(
-            rel,
-            bytes,
-            mode,
-            name_finder().find_iter(bytes).map(|m| (m.start(), m.end())),
-            &mut out,
-        ),
-    }
-    if text.contains("://") {
+    assignments(rel, bytes, mode, seen.names.iter().copied(), &mut out);
+    if seen.any(GATE_URL) {
         url_passwords(text, &mut out);
     }
-    if text.contains("uthorization") || text.contains("UTHORIZATION") {
+    if seen.any(GATE_AUTH) {
         auth_headers(text, &mut out);
     }
-    if text.contains("curl")
-        || text.contains("CURL")
-        || text.contains("--user")
-        || text.contains("http -a")
-    {
+    if seen.any(GATE_CURL) {
         curl_users(text, &mut out);
     }
-    if [
-        "mysql",
-        "sshpass",
-        "docker login",
-        "auth=",
-        "auth =",
-        "Auth(",
-        "IDENTIFIED",
-        "identified",
-        "PASSWORD '",
-        "password '",
-        "PASSWORD \"",
-        "password \"",
-        "PASSWORD(",
-        "password(",
-        "PASSWORD =",
-        "@tcp(",
-        "@unix(",
-        "thin:",
-    ]
-    .iter()
-    .any(|k| text.contains(k))
-    {
+    if seen.any(GATE_COMMAND) {
         command_passwords(text, &mut out);
     }
-    argv_passwords(text, &mut out);
-    if text.contains("INSERT") || text.contains("insert into") {
+    argv_passwords(text, &seen.commands, &mut out);
+    if seen.any(GATE_INSERT) {
         sql_inserts(text, &mut out);
     }
     if mode == FileMode::Code || rel.ends_with(".ipynb") {
-        call_arguments(text, &mut out);
+        call_arguments(text, &seen.calls, seen.any(GATE_CHARS), &mut out);
     }
     if mode == FileMode::Config {
-        prose_passwords(text, &mut out);
+        prose_passwords(text, &seen.labels, &seen.logins, &mut out);
     }
     if is_pgpass(rel) {
         pgpass(text, &mut out);
     }
     let kube_from = out.len();
-    if is_yaml(rel) && text.contains("Secret") {
+    if is_yaml(rel) && seen.any(GATE_SECRET) {
         kubernetes_secrets(text, &mut out);
     }
     // A value a Kubernetes manifest holds encoded (or sealed) is judged by the manifest detector only.

@@ -58,10 +58,15 @@ const OTHER_LABELS: &[&str] = &[
     "Κωδικός",
 ];
 
-fn labels() -> &'static (AhoCorasick, usize) {
+/// The labels looked for: the patterns of [`labels`].
+pub(super) fn label_words() -> impl Iterator<Item = &'static str> {
+    ASCII_LABELS.iter().chain(OTHER_LABELS).copied()
+}
+
+pub(super) fn labels() -> &'static (AhoCorasick, usize) {
     static AC: OnceLock<(AhoCorasick, usize)> = OnceLock::new();
     AC.get_or_init(|| {
-        let all: Vec<&str> = ASCII_LABELS.iter().chain(OTHER_LABELS).copied().collect();
+        let all: Vec<&str> = label_words().collect();
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
@@ -152,12 +157,18 @@ fn unwrap_word(w: &str) -> &str {
     w
 }
 
-pub(super) fn prose_passwords(text: &str, out: &mut Vec<GenericHit>) {
+/// `found`: where the labels occur (leftmost-longest, ascending): (start, end, label index).
+/// `logins`: where the login words occur (see [`pairs`]).
+pub(super) fn prose_passwords(
+    text: &str,
+    found: &[(usize, usize, usize)],
+    logins: &[(usize, usize)],
+    out: &mut Vec<GenericHit>,
+) {
     let bytes = text.as_bytes();
-    let (ac, n_ascii) = labels();
-    for m in ac.find_iter(bytes) {
-        let (s, e) = (m.start(), m.end());
-        if m.pattern().as_usize() < *n_ascii {
+    let n_ascii = ASCII_LABELS.len();
+    for &(s, e, label) in found {
+        if label < n_ascii {
             let before_ok = s == 0
                 || !(bytes[s - 1].is_ascii_alphanumeric() || b"_-.$".contains(&bytes[s - 1]));
             let after_ok =
@@ -185,7 +196,7 @@ pub(super) fn prose_passwords(text: &str, out: &mut Vec<GenericHit>) {
             ));
         }
     }
-    pairs(text, out);
+    pairs(text, logins, out);
     tables(text, out);
 }
 
@@ -261,47 +272,55 @@ fn pair_regex() -> &'static regex::Regex {
     })
 }
 
-fn login_words() -> &'static AhoCorasick {
+/// Words that announce a user name (and maybe a password after it): the patterns of [`login_finder`].
+pub(super) fn login_words() -> &'static [&'static str] {
+    &[
+        "login",
+        "log in",
+        "user",
+        "account",
+        "cred",
+        "benutzer",
+        "usuario",
+        "utilisateur",
+        "identifiant",
+        "gebruiker",
+        "kullanici",
+        "utente",
+        "логин",
+        "아이디",
+        "用户名",
+        "ユーザー",
+    ]
+}
+
+/// A standard (earliest-end) finder of [`login_words`]; no word is a suffix of another, so which word
+/// ends first is never a tie.
+pub(super) fn login_finder() -> &'static AhoCorasick {
     static AC: OnceLock<AhoCorasick> = OnceLock::new();
     AC.get_or_init(|| {
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build([
-                "login",
-                "log in",
-                "user",
-                "account",
-                "cred",
-                "benutzer",
-                "usuario",
-                "utilisateur",
-                "identifiant",
-                "gebruiker",
-                "kullanici",
-                "utente",
-                "логин",
-                "아이디",
-                "用户名",
-                "ユーザー",
-            ])
+            .build(login_words())
             .expect("static patterns")
     })
 }
 
 /// `login admin / Passw0rd`, `credentials: root:S3cret!x`: a user and a password after a login word.
-fn pairs(text: &str, out: &mut Vec<GenericHit>) {
+/// `logins`: where the login words occur, as [`login_finder`] reports them.
+fn pairs(text: &str, logins: &[(usize, usize)], out: &mut Vec<GenericHit>) {
     let b = text.as_bytes();
     let mut last = usize::MAX;
-    for m in login_words().find_iter(b) {
-        let (ls, le) = line_bounds(b, m.start());
+    for &(ms, me) in logins {
+        let (ls, le) = line_bounds(b, ms);
         if ls == last {
             continue;
         }
         last = ls;
         let line = &b[ls..le];
         // A pair needs ` / ` or a `user:password` after the word.
-        if !(line.windows(3).any(|w| w == b" / ") || line[m.end() - ls..].contains(&b':')) {
+        if !(line.windows(3).any(|w| w == b" / ") || line[me - ls..].contains(&b':')) {
             continue;
         }
         let Ok(line) = std::str::from_utf8(line) else {
