@@ -8,6 +8,7 @@
 pub mod imports;
 pub mod limits;
 pub mod pattern;
+pub mod prefilter;
 pub mod rules;
 mod scan;
 pub mod taint;
@@ -73,6 +74,8 @@ pub struct SastJob {
     /// What every cached result of this job depends on besides its file: the configuration and the text of
     /// every rule loaded.
     settings: crate::model::cache::CacheKey,
+    /// Skip parsing files that contain none of the names the enabled rules need ([`prefilter`]).
+    prefilter: bool,
 }
 
 impl SastJob {
@@ -123,6 +126,7 @@ impl SastJob {
             engine,
             taint_rules,
             settings,
+            prefilter: true,
         })
     }
 
@@ -133,6 +137,12 @@ impl SastJob {
             .iter()
             .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
             .collect()
+    }
+
+    /// Turn the name prefilter off (every Python file is parsed) or on (the default). Findings are the same
+    /// either way; a test checks it.
+    pub fn set_prefilter(&mut self, on: bool) {
+        self.prefilter = on;
     }
 
     /// The loaded rules, sorted by id.

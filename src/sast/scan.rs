@@ -1,9 +1,11 @@
-//! How the job scans a tree: phase 1 parses every file once, scans it, and computes its module summary;
-//! phase 2 re-analyses the files that read input and import modules of the tree, with those modules'
-//! summaries. Each unit goes through the result cache (`ctx.cache`), keyed by the job's settings, the file
+//! How the job scans a tree: phase 1 parses every file the name prefilter lets through once, scans it, and
+//! computes its module summary; the modules that files reading input import (and what those lead to) get a
+//! summary even when the prefilter skipped them; phase 2 re-analyses the files that read input and import
+//! modules of the tree, with those modules' summaries. Each unit goes through the result cache (`ctx.cache`), keyed by the job's settings, the file
 //! and its text, and for phase 2 the digests of every summary the analysis may read.
 
-use super::taint::project::{ModuleIndex, Project, XMod};
+use super::prefilter::Prefilter;
+use super::taint::project::{ModuleIndex, Project, XMod, MAX_HOPS};
 use super::taint::summary::{absolute, module_name, ModuleSummary};
 use super::taint::CompiledRules;
 use super::{imports::Imports, new_parser, parse_checked, SastJob};
@@ -11,6 +13,7 @@ use crate::finding::{Finding, JobKind, Notification};
 use crate::model::{ScanContext, SourceFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
@@ -27,7 +30,8 @@ type Output = (Vec<Finding>, Vec<Notification>);
 
 /// Phase 1's result for one file.
 struct First {
-    info: FileInfo,
+    /// `None`: the prefilter skipped the file (it has not been parsed).
+    info: Option<FileInfo>,
     /// `None`: the file waits for phase 2.
     output: Option<Output>,
 }
@@ -43,10 +47,32 @@ impl SastJob {
         let active = self.active_taint_rules(enabled);
         let compiled = (!active.is_empty()).then(|| CompiledRules::new(&active));
         let index = ModuleIndex::new(files.iter().map(|f| f.rel.as_str()));
+        let prefilter = if self.prefilter {
+            Prefilter::new(
+                self.rules
+                    .iter()
+                    .zip(enabled)
+                    .filter(|(_, on)| **on)
+                    .filter_map(|(r, _)| match r.file.kind {
+                        super::rules::RuleKind::Pattern => Some(r.file.pattern.as_ref()),
+                        super::rules::RuleKind::Taint => None,
+                    }),
+            )
+        } else {
+            Prefilter::off()
+        };
         let first: Vec<First> = files
             .par_iter()
             .map_init(new_parser, |parser, file| {
-                let r = self.first(parser, file, ctx, enabled, compiled.as_ref(), &index);
+                let r = self.first(
+                    parser,
+                    file,
+                    ctx,
+                    enabled,
+                    compiled.as_ref(),
+                    &index,
+                    &prefilter,
+                );
                 if r.output.is_some() {
                     ctx.progress.inc(1);
                 }
@@ -59,16 +85,14 @@ impl SastJob {
                 .map(|f| f.output.unwrap_or_default())
                 .collect();
         };
-        let mut infos = Vec::with_capacity(first.len());
-        let mut outputs = Vec::with_capacity(first.len());
+        let (mut infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
+            first.into_iter().map(|f| (f.info, f.output)).unzip();
+        self.summarize_skipped(files, &outputs, &mut infos, ctx, &compiled, &index);
         let mut summaries = Vec::new();
-        for f in first {
-            let mut info = f.info;
+        for info in infos.iter_mut().flatten() {
             if let Some(s) = info.summary.take() {
                 summaries.push(s);
             }
-            infos.push(info);
-            outputs.push(f.output);
         }
         let project = Project::new(index, summaries);
         let second: Vec<(usize, Output)> = outputs
@@ -79,9 +103,8 @@ impl SastJob {
             .collect::<Vec<_>>()
             .par_iter()
             .map_init(new_parser, |parser, &i| {
-                let r = self.second(
-                    parser, files[i], &infos[i], ctx, enabled, &compiled, &project,
-                );
+                let info = infos[i].clone().unwrap_or_default();
+                let r = self.second(parser, files[i], &info, ctx, enabled, &compiled, &project);
                 ctx.progress.inc(1);
                 (i, r)
             })
@@ -92,7 +115,108 @@ impl SastJob {
         outputs.into_iter().map(Option::unwrap_or_default).collect()
     }
 
+    /// The modules that the files waiting for phase 2 import, and what their summaries lead to: summarized
+    /// now if the prefilter skipped them in phase 1.
+    fn summarize_skipped(
+        &self,
+        files: &[&SourceFile],
+        outputs: &[Option<Output>],
+        infos: &mut [Option<FileInfo>],
+        ctx: &ScanContext,
+        compiled: &CompiledRules,
+        index: &ModuleIndex,
+    ) {
+        let by_path: HashMap<&str, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.rel.as_str(), i))
+            .collect();
+        let module = |i: usize| module_name(&files[i].rel).map(|m| m.0).unwrap_or_default();
+        let edges = |i: usize, info: &FileInfo| -> Vec<(String, String)> {
+            let from = module(i);
+            match (&info.summary, outputs[i].is_none()) {
+                // a file waiting for phase 2: what it imports
+                (_, true) => info
+                    .imports
+                    .iter()
+                    .map(|q| (q.clone(), from.clone()))
+                    .collect(),
+                (Some(s), false) => s.edges().into_iter().map(|q| (q, from.clone())).collect(),
+                (None, false) => Vec::new(),
+            }
+        };
+        let mut frontier: Vec<(String, String)> = Vec::new();
+        for (i, info) in infos.iter().enumerate() {
+            if outputs[i].is_none() {
+                frontier.extend(edges(i, info.as_ref().unwrap_or(&FileInfo::default())));
+            }
+        }
+        let mut seen: HashSet<usize> = HashSet::new();
+        for _ in 0..=MAX_HOPS {
+            let mut next = Vec::new();
+            let mut todo = Vec::new();
+            for (q, from) in &frontier {
+                let Some(i) = index
+                    .module_of(q, from)
+                    .and_then(|m| index.path(m))
+                    .and_then(|p| by_path.get(p).copied())
+                else {
+                    continue;
+                };
+                if !seen.insert(i) {
+                    continue;
+                }
+                match &infos[i] {
+                    Some(info) => next.extend(edges(i, info)),
+                    None => todo.push(i),
+                }
+            }
+            let done: Vec<(usize, FileInfo)> = todo
+                .par_iter()
+                .map_init(new_parser, |parser, &i| {
+                    (i, self.file_info_of(parser, files[i], ctx, compiled))
+                })
+                .collect();
+            for (i, info) in done {
+                next.extend(edges(i, &info));
+                infos[i] = Some(info);
+            }
+            if next.is_empty() {
+                break;
+            }
+            frontier = next;
+        }
+    }
+
+    /// Phase 1's facts about a file the prefilter skipped, through the cache.
+    fn file_info_of(
+        &self,
+        parser: &mut Parser,
+        file: &SourceFile,
+        ctx: &ScanContext,
+        compiled: &CompiledRules,
+    ) -> FileInfo {
+        let Ok(text) = ctx.read_text(file) else {
+            return FileInfo::default();
+        };
+        let rel = file.rel.as_str();
+        let key = || {
+            ctx.cache
+                .key(JobKind::Sast, "summary")
+                .part(&self.settings)
+                .str(rel)
+                .str(&text)
+                .finish()
+        };
+        ctx.cache
+            .get_or(key, || match parse_checked(parser, rel, &text) {
+                Ok((tree, _)) => file_info(compiled, &tree, &text, rel),
+                Err(_) => FileInfo::default(),
+            })
+    }
+
     /// Phase 1 for one file: its facts and summary, and its findings unless phase 2 must redo them.
+    #[allow(clippy::too_many_arguments)]
     fn first(
         &self,
         parser: &mut Parser,
@@ -101,16 +225,28 @@ impl SastJob {
         enabled: &[bool],
         compiled: Option<&CompiledRules>,
         index: &ModuleIndex,
+        prefilter: &Prefilter,
     ) -> First {
         let text = match ctx.read_text(file) {
             Ok(t) => t,
             Err(note) => {
                 return First {
-                    info: FileInfo::default(),
+                    info: Some(FileInfo::default()),
                     output: Some((Vec::new(), vec![note])),
                 }
             }
         };
+        // no name a pattern rule needs and no source: nothing to find here (a file over the size limit
+        // goes on, to be reported as such)
+        if text.len() <= super::limits::MAX_PARSE_BYTES
+            && !prefilter.passes(&text)
+            && !compiled.is_some_and(|c| c.might_have_sources(&text))
+        {
+            return First {
+                info: None,
+                output: Some((Vec::new(), Vec::new())),
+            };
+        }
         let rel = file.rel.as_str();
         let cache = &ctx.cache;
         let key = |unit: &str| {
@@ -146,7 +282,10 @@ impl SastJob {
         let module = module_name(rel).map(|m| m.0).unwrap_or_default();
         let deferred = info.sources && info.imports.iter().any(|q| index.covers(q, &module));
         if deferred {
-            return First { info, output: None };
+            return First {
+                info: Some(info),
+                output: None,
+            };
         }
         let output = cache.get_or(
             || key("file"),
@@ -156,7 +295,7 @@ impl SastJob {
             },
         );
         First {
-            info,
+            info: Some(info),
             output: Some(output),
         }
     }

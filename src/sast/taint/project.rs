@@ -68,7 +68,17 @@ impl ModuleIndex {
 
     /// Whether an imported name (absolute) is a module of the tree or something inside one.
     pub fn covers(&self, qualified: &str, from: &str) -> bool {
-        prefixes(qualified).any(|(m, _)| self.find(m, from).is_some())
+        self.module_of(qualified, from).is_some()
+    }
+
+    /// The module of the tree an imported name (absolute) is, or is inside of: the longest that exists.
+    pub fn module_of(&self, qualified: &str, from: &str) -> Option<&str> {
+        prefixes(qualified).find_map(|(m, _)| self.find(m, from))
+    }
+
+    /// The file of a module.
+    pub fn path(&self, module: &str) -> Option<&str> {
+        self.exact.get(module).map(String::as_str)
     }
 }
 
@@ -166,16 +176,14 @@ impl Project {
         for _ in 0..=MAX_HOPS {
             let mut next = Vec::new();
             for (q, from) in &frontier {
-                for (m, _) in prefixes(q) {
-                    if let Some(name) = self.index.find(m, from) {
-                        if let Some((k, e)) = self.entries.get_key_value(name) {
-                            if seen.insert(k.as_str()) {
-                                for edge in e.summary.edges() {
-                                    next.push((edge, k.clone()));
-                                }
-                            }
+                let Some(name) = self.index.module_of(q, from) else {
+                    continue;
+                };
+                if let Some((k, e)) = self.entries.get_key_value(name) {
+                    if seen.insert(k.as_str()) {
+                        for edge in e.summary.edges() {
+                            next.push((edge, k.clone()));
                         }
-                        break;
                     }
                 }
             }
