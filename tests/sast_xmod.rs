@@ -174,3 +174,49 @@ fn long_chains_and_cycles_are_bounded() {
     assert!(got.contains(&("app.py".to_string(), 12)), "{got:?}");
     assert!(got.contains(&("app.py".to_string(), 13)), "{got:?}");
 }
+
+#[test]
+fn helpers_the_prefilter_skips_are_still_summarized() {
+    let dir = tempfile::tempdir().unwrap();
+    // no name any rule needs and no source: the prefilter does not parse this file in phase 1
+    write(
+        dir.path(),
+        "app/helpers.py",
+        "def to_id(x):\n    return int(x)\n\n\ndef where_name(x):\n    return \" WHERE name = '\" + x + \"'\"\n",
+    );
+    write(
+        dir.path(),
+        "app/views.py",
+        "import sqlite3\nfrom flask import request\nfrom app.helpers import to_id, where_name\n\n\
+         def view(request):\n    cur = sqlite3.connect('x').cursor()\n\
+         \x20   cur.execute('SELECT * FROM t WHERE id = ' + to_id(request.args['id']))\n\
+         \x20   cur.execute('SELECT * FROM t' + where_name(request.args['n']))\n",
+    );
+    let job = SastJob::new(&Config::default(), &[]).unwrap();
+    let prefilter = tollgate::sast::prefilter::Prefilter::new(
+        job.loaded_rules()
+            .iter()
+            .filter(|r| r.taint.is_none())
+            .map(|r| r.file.pattern.as_ref()),
+    );
+    assert!(prefilter.is_on());
+    let helpers = std::fs::read_to_string(dir.path().join("app/helpers.py")).unwrap();
+    assert!(!prefilter.passes(&helpers));
+    let mut lines = Vec::new();
+    for on in [true, false] {
+        let mut job = SastJob::new(&Config::default(), &[]).unwrap();
+        job.set_prefilter(on);
+        let files = SourceFile::collect(dir.path()).unwrap();
+        let mut ctx = ScanContext::new(dir.path().to_path_buf());
+        ctx.selection.select = vec!["PY-SQLI".into()];
+        let out = job.scan(&files, &ctx);
+        lines.push(
+            out.findings
+                .iter()
+                .map(|f| (f.location.path.clone(), f.location.start_line))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(lines[0], vec![("app/views.py".to_string(), 8)]);
+    assert_eq!(lines[0], lines[1]);
+}
