@@ -8,14 +8,15 @@
 pub mod imports;
 pub mod limits;
 pub mod pattern;
+pub mod prefilter;
 pub mod rules;
+mod scan;
 pub mod taint;
 
 use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification, Severity};
 use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use crate::text::{clip, LineIndex};
-use rayon::prelude::*;
 use rules::{LoadedRule, RuleKind};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -70,6 +71,11 @@ pub struct SastJob {
     engine: pattern::Engine,
     /// `(index into rules, rule)` of the taint rules.
     taint_rules: Vec<(usize, (String, taint::TaintRule))>,
+    /// What every cached result of this job depends on besides its file: the configuration and the text of
+    /// every rule loaded.
+    settings: crate::model::cache::CacheKey,
+    /// Skip parsing files that contain none of the names the enabled rules need ([`prefilter`]).
+    prefilter: bool,
 }
 
 impl SastJob {
@@ -90,6 +96,7 @@ impl SastJob {
         rules.sort_by(|a, b| a.file.id.cmp(&b.file.id));
         let mut job = Self::from_rules(rules)?;
         job.test_code = config.test_code;
+        job.settings = settings_digest(&format!("{config:?}"), &job.rules);
         Ok(job)
     }
 
@@ -112,11 +119,14 @@ impl SastJob {
             .enumerate()
             .filter_map(|(i, r)| r.taint.clone().map(|t| (i, (r.file.id.clone(), t))))
             .collect();
+        let settings = settings_digest(&format!("{:?}", Config::default()), &rules);
         Ok(SastJob {
             test_code: TestCode::default(),
             rules,
             engine,
             taint_rules,
+            settings,
+            prefilter: true,
         })
     }
 
@@ -127,6 +137,12 @@ impl SastJob {
             .iter()
             .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
             .collect()
+    }
+
+    /// Turn the name prefilter off (every Python file is parsed) or on (the default). Findings are the same
+    /// either way; a test checks it.
+    pub fn set_prefilter(&mut self, on: bool) {
+        self.prefilter = on;
     }
 
     /// The loaded rules, sorted by id.
@@ -142,6 +158,21 @@ impl SastJob {
         source: &str,
         enabled: &[bool],
     ) -> (Vec<Finding>, Vec<Notification>) {
+        match parse_checked(parser, rel, source) {
+            Ok((tree, notes)) => self.scan_tree(&tree, notes, rel, source, enabled, None),
+            Err(notes) => (Vec::new(), notes),
+        }
+    }
+}
+
+/// Parse a file within the limits: the tree and what parsing said (a syntax error), or why the file is not
+/// scanned at all.
+fn parse_checked(
+    parser: &mut Parser,
+    rel: &str,
+    source: &str,
+) -> Result<(Tree, Vec<Notification>), Vec<Notification>> {
+    {
         let mut notes = Vec::new();
         if source.len() > limits::MAX_PARSE_BYTES {
             notes.push(
@@ -156,7 +187,7 @@ impl SastJob {
                 )
                 .at(rel, None),
             );
-            return (Vec::new(), notes);
+            return Err(notes);
         }
         let Some(tree) = parser.parse(source, None) else {
             notes.push(
@@ -167,7 +198,7 @@ impl SastJob {
                 )
                 .at(rel, None),
             );
-            return (Vec::new(), notes);
+            return Err(notes);
         };
         let index = LineIndex::new(source);
         if let Some(byte) = limits::too_deep(&tree, limits::MAX_TREE_DEPTH) {
@@ -184,7 +215,7 @@ impl SastJob {
                 .at(rel, Some(line))
                 .with_column(Some(col)),
             );
-            return (Vec::new(), notes);
+            return Err(notes);
         }
         if tree.root_node().has_error() {
             let (line, col) = first_error(&tree)
@@ -202,6 +233,32 @@ impl SastJob {
                 .with_column(Some(col)),
             );
         }
+        Ok((tree, notes))
+    }
+}
+
+impl SastJob {
+    /// The taint rules that run with this selection, in rule order.
+    fn active_taint_rules(&self, enabled: &[bool]) -> Vec<(String, taint::TaintRule)> {
+        self.taint_rules
+            .iter()
+            .filter(|(i, _)| enabled.get(*i).copied().unwrap_or(false))
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// Scan one parsed file (`notes`: what parsing said). With `xmod`, calls into the other modules of the
+    /// tree are followed through their summaries (the compiled taint rules come with it).
+    fn scan_tree(
+        &self,
+        tree: &Tree,
+        notes: Vec<Notification>,
+        rel: &str,
+        source: &str,
+        enabled: &[bool],
+        xmod: Option<(&taint::CompiledRules, &taint::project::XMod)>,
+    ) -> (Vec<Finding>, Vec<Notification>) {
+        let index = LineIndex::new(source);
         let bytes = source.as_bytes();
         let imports = imports::Imports::from_tree(&tree, bytes);
         let mut findings = Vec::new();
@@ -241,14 +298,15 @@ impl SastJob {
             }
             findings.push(f);
         }
-        let active: Vec<(String, taint::TaintRule)> = self
-            .taint_rules
-            .iter()
-            .filter(|(i, _)| enabled.get(*i).copied().unwrap_or(false))
-            .map(|(_, r)| r.clone())
-            .collect();
-        if !active.is_empty() {
-            for hit in taint::analyze(&tree, source, &imports, &active) {
+        let hits = match xmod {
+            Some((compiled, x)) => compiled.analyze_with(&tree, source, &imports, Some(x)),
+            None => {
+                let active = self.active_taint_rules(enabled);
+                taint::analyze(&tree, source, &imports, &active)
+            }
+        };
+        {
+            for hit in hits {
                 let Some(rule) = self.rules.iter().find(|r| r.file.id == hit.rule_id) else {
                     continue;
                 };
@@ -280,6 +338,18 @@ impl SastJob {
                         message: label.clone(),
                     })
                     .collect();
+                // a sink in another module: the finding is there, its path starts here
+                if let Some(last) = hit.remote.last() {
+                    f.location = last.location.clone();
+                    f.snippet = hit.remote_snippet.clone();
+                    f.properties.insert(
+                        "cross-module".into(),
+                        serde_json::Value::String(rel.to_string()),
+                    );
+                    f.fingerprint_key
+                        .push_str(&format!("|{}", last.location.path));
+                    f.code_flow.extend(hit.remote.iter().cloned());
+                }
                 findings.push(f);
             }
         }
@@ -353,6 +423,16 @@ fn location(index: &LineIndex, rel: &str, start: usize, end: usize) -> Location 
         end_line: el,
         end_column: ec,
     }
+}
+
+/// The digest of a job's settings that goes into every cache key of the job.
+fn settings_digest(config: &str, rules: &[LoadedRule]) -> crate::model::cache::CacheKey {
+    let mut parts: Vec<&[u8]> = vec![config.as_bytes()];
+    for r in rules {
+        parts.push(r.origin.to_str().unwrap_or("").as_bytes());
+        parts.push(r.text.as_bytes());
+    }
+    crate::model::cache::digest(&parts)
 }
 
 fn first_paragraph(s: &str) -> String {
@@ -542,17 +622,7 @@ impl Job for SastJob {
         if !enabled.iter().any(|e| *e) {
             return out;
         }
-        let results: Vec<(Vec<Finding>, Vec<Notification>)> = picked
-            .par_iter()
-            .map_init(new_parser, |parser, file| {
-                let r = match ctx.read_text(file) {
-                    Ok(text) => self.scan_source(parser, &file.rel, &text, &enabled),
-                    Err(note) => (Vec::new(), vec![note]),
-                };
-                ctx.progress.inc(1);
-                r
-            })
-            .collect();
+        let results = self.scan_files(&picked, ctx, &enabled);
         out.files_scanned = picked.len();
         let mut demoted = 0usize;
         for (mut f, n) in results {

@@ -96,6 +96,8 @@ pub struct LoadedRule {
     pub file: RuleFile,
     pub origin: PathBuf,
     pub taint: Option<crate::sast::taint::TaintRule>,
+    /// The rule file's text (the result cache keys on it).
+    pub text: String,
 }
 
 impl LoadedRule {
@@ -215,6 +217,7 @@ pub fn parse_rule(text: &str, origin: &Path, expected_id: Option<&str>) -> Resul
         file,
         origin: origin.to_path_buf(),
         taint,
+        text: text.to_string(),
     })
 }
 

@@ -11,6 +11,8 @@
 //! source sets and lists of clean calls live in `common.yaml` next to this file.
 
 mod engine;
+pub mod project;
+pub mod summary;
 
 use crate::finding::Severity;
 use serde::Deserialize;
@@ -113,6 +115,11 @@ pub struct TaintHit {
     pub steps: Vec<(usize, usize, String)>,
     /// Lower severity than the rule's (environment variables as a source, argument injection).
     pub severity_override: Option<Severity>,
+    /// When the sink is in another module (the data went there through a call at the sink range above):
+    /// the steps in that module (and any it called on), the last one the sink itself.
+    pub remote: Vec<crate::finding::FlowStep>,
+    /// The line of the sink in the other module.
+    pub remote_snippet: Option<String>,
 }
 
 /// Run every taint rule over one parsed file. Hits are sorted by position, then rule id; one hit per rule and
@@ -142,7 +149,7 @@ pub fn analyze(
             }
         }
     });
-    engine::run(&compiled, tree, source, imports)
+    engine::run(&compiled, tree, source, imports, None)
 }
 
 /// Rules compiled once, for callers that analyze many files with the same rules.
@@ -158,6 +165,38 @@ impl CompiledRules {
         source: &str,
         imports: &crate::sast::imports::Imports,
     ) -> Vec<TaintHit> {
-        engine::run(&self.0, tree, source, imports)
+        engine::run(&self.0, tree, source, imports, None)
+    }
+
+    /// [`Self::analyze`], following calls into the other modules of the tree through their summaries.
+    pub fn analyze_with(
+        &self,
+        tree: &tree_sitter::Tree,
+        source: &str,
+        imports: &crate::sast::imports::Imports,
+        xmod: Option<&project::XMod>,
+    ) -> Vec<TaintHit> {
+        engine::run(&self.0, tree, source, imports, xmod)
+    }
+
+    /// Phase 1 of the cross-module analysis: what the functions of the file at `rel` do with their
+    /// parameters. `None` when the path is not an importable module name.
+    pub fn summarize(
+        &self,
+        tree: &tree_sitter::Tree,
+        source: &str,
+        imports: &crate::sast::imports::Imports,
+        rel: &str,
+    ) -> Option<summary::ModuleSummary> {
+        let (module, package) = summary::module_name(rel)?;
+        Some(engine::summarize(
+            &self.0, tree, source, imports, rel, module, package,
+        ))
+    }
+
+    /// Whether the text of a file can hold a source at all (a file that cannot needs no taint analysis of
+    /// its own).
+    pub fn might_have_sources(&self, source: &str) -> bool {
+        engine::might_have_sources(&self.0, source)
     }
 }

@@ -246,6 +246,17 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
         }
+        // functions of other modules of the tree: their summaries (phase 2), or a record of the call
+        // (phase 1)
+        if self.summ.is_some() {
+            if let Some(v) = self.summary_call(n, f, callee, pos, kw, env) {
+                return v;
+            }
+        } else if self.xmod.is_some() {
+            if let Some(v) = self.xmod_call(n, f, callee, typed.as_deref(), pos, kw, splat, env) {
+                return v;
+            }
+        }
         let arg_origin = pos
             .iter()
             .filter(|p| p.1.is_tainted())

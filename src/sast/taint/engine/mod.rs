@@ -1,6 +1,7 @@
 //! The abstract interpreter behind [`super::analyze`]: the per-file context, the entry point and the walk
 //! over function bodies; statements, conditions, expressions, calls and sinks live in the submodules.
 
+use super::project::XMod;
 use super::{SinkSpec, TaintHit, TaintRule};
 use crate::finding::Severity;
 use crate::sast::imports::Imports;
@@ -17,11 +18,14 @@ mod guard;
 mod sink;
 mod spec;
 mod stmt;
+mod summarize;
 mod value;
+mod xcall;
 
 use guard::*;
 pub use spec::Compiled;
 use spec::*;
+pub use summarize::summarize;
 use value::*;
 // ---------------------------------------------------------------------------------------------------------
 // The interpreter
@@ -56,10 +60,18 @@ struct Cx<'a, 't> {
     clean_call_cache: HashMap<String, Val>,
     /// Tainted variables of enclosing scopes, by the start byte of the nested function definition.
     closures: HashMap<usize, Env>,
+    /// Phase 2 of the cross-module analysis: the summaries of the tree's modules (calls into them are
+    /// followed).
+    xmod: Option<&'a XMod<'a>>,
+    /// Phase 1: a summary being computed (parameters are followed to sinks, calls and the return).
+    summ: Option<summarize::Run>,
+    /// While summarizing: the file's path and positions, for the steps a summary keeps.
+    summ_path: Rc<str>,
+    summ_index: Option<Rc<crate::text::LineIndex<'a>>>,
 }
 
 /// Can this file hold a source at all? Most library modules cannot: skip them without a walk.
-fn might_have_sources(c: &Compiled, source: &str) -> bool {
+pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
     if c.needles.iter().any(|n| source.contains(n.as_str())) {
         return true;
     }
@@ -86,63 +98,19 @@ fn is_lambda_handler(params: &[&str]) -> bool {
     params.len() == 2 && params[0] == "event" && params[1] == "context"
 }
 
-pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<TaintHit> {
-    if !might_have_sources(c, source) {
+pub fn run(
+    c: &Compiled,
+    tree: &Tree,
+    source: &str,
+    imports: &Imports,
+    xmod: Option<&XMod>,
+) -> Vec<TaintHit> {
+    if xmod.is_none() && !might_have_sources(c, source) {
         return Vec::new();
     }
-    let src = source.as_bytes();
-    let mut line_starts = vec![0usize];
-    for (i, b) in src.iter().enumerate() {
-        if *b == b'\n' {
-            line_starts.push(i + 1);
-        }
-    }
     let root = tree.root_node();
-    let mut cx = Cx {
-        c,
-        src,
-        source,
-        imports,
-        line_starts,
-        is_flask: source.contains("flask") || source.contains("quart"),
-        is_fastapi: source.contains("fastapi") || source.contains("starlette"),
-        fns: HashMap::new(),
-        hits: Vec::new(),
-        seen: HashSet::new(),
-        route_return: false,
-        loops: Vec::new(),
-        returns: Vec::new(),
-        depth: 0,
-        inline_depth: 0,
-        clean_call_cache: HashMap::new(),
-        closures: HashMap::new(),
-    };
-    // Every function definition, in document order.
-    let mut defs = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "function_definition" {
-            defs.push(n);
-        }
-        // functions live in statements, never inside expressions: do not walk those
-        let mut w = n.walk();
-        let children: Vec<Node> = n
-            .named_children(&mut w)
-            .filter(|c| holds_statements(c.kind()))
-            .collect();
-        for ch in children.into_iter().rev() {
-            stack.push(ch);
-        }
-    }
-    for d in &defs {
-        if let Some(name) = d
-            .child_by_field_name("name")
-            .map(|n| cx.text(n).to_string())
-        {
-            let e = cx.fns.entry(name).or_insert(FnDef { node: *d, count: 0 });
-            e.count += 1;
-        }
-    }
+    let (mut cx, defs) = Cx::new(c, tree, source, imports);
+    cx.xmod = xmod;
     let mut env = Env::new();
     cx.exec_block(root, &mut env);
     for d in defs {
@@ -162,6 +130,74 @@ pub fn run(c: &Compiled, tree: &Tree, source: &str, imports: &Imports) -> Vec<Ta
             && a.sink_end_byte == b.sink_end_byte
     });
     hits
+}
+
+impl<'a, 't> Cx<'a, 't> {
+    /// A context for one file, and every function definition in it, in document order.
+    fn new(
+        c: &'a Compiled,
+        tree: &'t Tree,
+        source: &'a str,
+        imports: &'a Imports,
+    ) -> (Self, Vec<Node<'t>>) {
+        let src = source.as_bytes();
+        let mut line_starts = vec![0usize];
+        for (i, b) in src.iter().enumerate() {
+            if *b == b'\n' {
+                line_starts.push(i + 1);
+            }
+        }
+        let root = tree.root_node();
+        let mut cx = Cx {
+            c,
+            src,
+            source,
+            imports,
+            line_starts,
+            is_flask: source.contains("flask") || source.contains("quart"),
+            is_fastapi: source.contains("fastapi") || source.contains("starlette"),
+            fns: HashMap::new(),
+            hits: Vec::new(),
+            seen: HashSet::new(),
+            route_return: false,
+            loops: Vec::new(),
+            returns: Vec::new(),
+            depth: 0,
+            inline_depth: 0,
+            clean_call_cache: HashMap::new(),
+            closures: HashMap::new(),
+            xmod: None,
+            summ: None,
+            summ_path: "".into(),
+            summ_index: None,
+        };
+        let mut defs = Vec::new();
+        let mut stack = vec![root];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "function_definition" {
+                defs.push(n);
+            }
+            // functions live in statements, never inside expressions: do not walk those
+            let mut w = n.walk();
+            let children: Vec<Node> = n
+                .named_children(&mut w)
+                .filter(|c| holds_statements(c.kind()))
+                .collect();
+            for ch in children.into_iter().rev() {
+                stack.push(ch);
+            }
+        }
+        for d in &defs {
+            if let Some(name) = d
+                .child_by_field_name("name")
+                .map(|n| cx.text(n).to_string())
+            {
+                let e = cx.fns.entry(name).or_insert(FnDef { node: *d, count: 0 });
+                e.count += 1;
+            }
+        }
+        (cx, defs)
+    }
 }
 
 /// `a.b.c` for an identifier/attribute chain.

@@ -146,6 +146,9 @@ impl<'a, 't> Cx<'a, 't> {
         callee: &str,
     ) -> bool {
         let rule = &self.c.rules[r];
+        if self.summ.is_some() {
+            return self.summary_sink(r, s, t, sink, callee);
+        }
         if t.sets & rule.src_mask == 0 {
             return false;
         }
@@ -194,6 +197,8 @@ impl<'a, 't> Cx<'a, 't> {
             message,
             steps,
             severity_override,
+            remote: Vec::new(),
+            remote_snippet: None,
         });
         true
     }
