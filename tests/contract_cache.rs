@@ -1,6 +1,6 @@
 //! The contract job's result cache: a cached scan gives exactly what an uncached one gives, a second
-//! scan of the same tree is answered from the cache, and an edit to a file a `$ref` pulls in (or a
-//! referenced file appearing) invalidates the entry.
+//! scan of the same tree (also in another directory) is answered from the cache, and an edit to a file a
+//! `$ref` pulls in (or a referenced file appearing) invalidates the entry.
 
 use std::path::Path;
 use std::process::Command;
@@ -157,6 +157,34 @@ fn cached_scans_equal_uncached_ones_and_referenced_files_invalidate() {
         1,
         "second scan was not a hit"
     );
+    // files are named relative to the root, so the same tree elsewhere (the service scans each
+    // upload in a fresh directory) is answered from the same entry
+    let root_s = root.to_string_lossy().to_string();
+    assert!(
+        uncached
+            .notifications
+            .iter()
+            .all(|n| !n.message.contains(&root_s)),
+        "{:?}",
+        uncached.notifications
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("copy");
+    let cp = Command::new("cp")
+        .arg("-r")
+        .arg(root)
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let moved = scan(&copy, cache.clone());
+    same(&moved, &scan(&copy, ResultCache::disabled()));
+    same(&moved, &uncached);
+    assert_eq!(
+        store.puts.load(Ordering::Relaxed),
+        1,
+        "a moved tree was not a hit"
+    );
 
     // an edit to the referenced file (api.yaml itself unchanged): the entry no longer answers
     std::fs::write(
@@ -202,4 +230,56 @@ fn cached_scans_equal_uncached_ones_and_referenced_files_invalidate() {
     let clean_again = scan(root, cache);
     same(&clean_again, &clean);
     assert_eq!(store.puts.load(Ordering::Relaxed), 4);
+}
+
+/// The service's way: base documents in a directory of their own, tree and base in fresh directories
+/// for every scan. The second scan is answered from the cache; a changed base file referenced from the
+/// base document is a miss.
+#[test]
+fn base_documents_in_a_directory_hit_across_scratch_directories() {
+    let scan_in = |cache: &ResultCache, base_pet: &str| -> JobOutput {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, base) = (tmp.path().join("tree"), tmp.path().join("base"));
+        for (dir, pet) in [
+            (&root, PET.replace("[id, name]", "[id]")),
+            (&base, base_pet.to_string()),
+        ] {
+            std::fs::create_dir_all(dir.join("schemas")).unwrap();
+            std::fs::write(dir.join("api.yaml"), API).unwrap();
+            std::fs::write(dir.join("schemas/pet.yaml"), pet).unwrap();
+        }
+        let files = vec![SourceFile {
+            rel: "api.yaml".into(),
+            abs: root.join("api.yaml"),
+            size: 1,
+        }];
+        let cfg = Config {
+            base: Some("the uploaded base".into()),
+            base_dir: Some(base.clone()),
+            ..Config::default()
+        };
+        let mut ctx = ScanContext::new(root.clone());
+        ctx.cache = cache.clone();
+        ContractJob::new(&cfg, &[]).unwrap().scan(&files, &ctx)
+    };
+    let store = Arc::new(Counting::default());
+    let cache = ResultCache::new(store.clone(), &[b"service"]);
+    let first = scan_in(&cache, PET);
+    assert_eq!(
+        ids(&first),
+        vec![(
+            "response-property-became-optional".into(),
+            "schemas/pet.yaml".into(),
+            3
+        )]
+    );
+    same(&first, &scan_in(&ResultCache::disabled(), PET));
+    let second = scan_in(&cache, PET);
+    same(&second, &first);
+    assert_eq!(store.puts.load(Ordering::Relaxed), 1, "not a hit");
+    // the base's referenced file differs: a miss, and the result of the new base
+    let other_base = PET.replace("name: {type: string}", "name: {type: integer}");
+    let third = scan_in(&cache, &other_base);
+    same(&third, &scan_in(&ResultCache::disabled(), &other_base));
+    assert_eq!(store.puts.load(Ordering::Relaxed), 2);
 }

@@ -20,7 +20,16 @@ impl ContractJob {
     pub fn new(config: &Config, _extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
         Ok(ContractJob {
             config: config.clone(),
-            settings: crate::model::cache::digest(&[format!("{config:?}").as_bytes()]),
+            // the base directory is a scratch path of each service scan: where the base comes from
+            // (a directory or git) is in each key, the directory itself is not
+            settings: crate::model::cache::digest(&[format!(
+                "{:?}",
+                Config {
+                    base_dir: None,
+                    ..config.clone()
+                }
+            )
+            .as_bytes()]),
         })
     }
 
@@ -48,7 +57,7 @@ impl ContractJob {
                 &ctx.cache,
                 &pair_cache::PairInputs {
                     settings: &self.settings,
-                    root: &root.to_string_lossy(),
+                    base_from_dir: self.config.base_dir.is_some(),
                     rel: &f.rel,
                     base_ref,
                     today: &opts.today.to_string(),
@@ -58,12 +67,19 @@ impl ContractJob {
             )),
             _ => None,
         };
-        if let Some(hit) = key.as_ref().and_then(|k| pair_cache::lookup(&ctx.cache, k)) {
+        let anchors = pair_cache::Anchors {
+            root,
+            base_dir: self.config.base_dir.as_deref(),
+        };
+        if let Some(hit) = key
+            .as_ref()
+            .and_then(|k| pair_cache::lookup(&ctx.cache, k, &anchors))
+        {
             return hit;
         }
         let mut out = self.diff_pair(base_ref, f, text, root, base_src, base_text, &opts);
         if let (Some(k), Some((base, rev))) = (key, out.2.take()) {
-            pair_cache::store(&ctx.cache, k, [&base, &rev], &out.0, &out.1);
+            pair_cache::store(&ctx.cache, k, &anchors, [&base, &rev], &out.0, &out.1);
         }
         (out.0, out.1)
     }
@@ -147,17 +163,40 @@ impl ContractJob {
                 return (Vec::new(), notes, None);
             }
         };
-        notes.extend(rev.notes.iter().cloned());
+        // files a `$ref` pulled in are named relative to the scan root (or the base directory), so
+        // the same tree scanned in another directory gives the same result
+        // (a root of `.` names them relative already, and `./` is common in `$ref`s a note quotes)
+        let dirs: Vec<String> = std::iter::once(root)
+            .chain(self.config.base_dir.as_deref())
+            .filter(|d| {
+                !d.components()
+                    .all(|c| matches!(c, std::path::Component::CurDir))
+            })
+            .map(|d| {
+                format!(
+                    "{}/",
+                    d.to_string_lossy().replace('\\', "/").trim_end_matches('/')
+                )
+            })
+            .collect();
+        let relative = |s: &str| {
+            dirs.iter()
+                .fold(s.to_string(), |s, d| s.replace(d.as_str(), ""))
+        };
+        notes.extend(rev.notes.iter().map(|n| {
+            let mut n = n.clone();
+            n.message = relative(&n.message);
+            n.path = n.path.as_deref().map(relative);
+            n
+        }));
         let changes = diff_specs(&base, &rev, opts);
         let idx = crate::text::LineIndex::new(text);
-        let root_s = root.to_string_lossy().replace('\\', "/");
         let findings = changes
             .iter()
             .map(|c| {
                 let mut c = c.clone();
-                // external files: relative to the scan root
-                if let Some(rest) = c.file.strip_prefix(&root_s) {
-                    c.file = rest.trim_start_matches('/').to_string();
+                if let Some(rest) = dirs.iter().find_map(|d| c.file.strip_prefix(d.as_str())) {
+                    c.file = rest.to_string();
                 }
                 let snippet = (c.side == Side::Revision && c.file == f.rel)
                     .then(|| crate::text::clip(idx.line_text(c.line), 160))
