@@ -515,14 +515,14 @@ impl Job for SecretsJob {
             .iter()
             .map(|r| ctx.rule_enabled(&r.id, JobKind::Secrets))
             .collect();
-        let bytes: u64 = files.iter().map(|f| f.size).sum();
-        let pre = self.prefilter(bytes >= DFA_MIN_BYTES);
+        // Built by the first file read, never for an empty scan.
+        let large = files.iter().map(|f| f.size).sum::<u64>() >= DFA_MIN_BYTES;
         let results: Vec<(Vec<Finding>, Option<Notification>)> = files
             .par_iter()
             .map(|f| {
                 let r = match ctx.read_text(f) {
                     Ok(text) => (
-                        self.scan_file_cached(ctx, &f.rel, &text, &enabled, pre),
+                        self.scan_file_cached(ctx, &f.rel, &text, &enabled, self.prefilter(large)),
                         None,
                     ),
                     Err(n) => (Vec::new(), Some(n)),
@@ -580,6 +580,8 @@ mod tests {
         let job = SecretsJob::new(&Config::default(), &[]).unwrap();
         let metas = job.rules();
         assert_eq!(metas.len(), job.rules.len());
+        let out = job.scan(&[], &ScanContext::new(PathBuf::from(".")));
+        assert!(out.findings.is_empty() && out.notifications.is_empty());
         assert!(
             job.prefilter_dfa.get().is_none() && job.prefilter_nfa.get().is_none(),
             "prefilter built before a file"
