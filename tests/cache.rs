@@ -303,3 +303,27 @@ fn the_default_cache_is_in_the_current_directory_and_no_cache_writes_nothing() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&json.stdout).contains(".tollgate_cache"));
 }
+
+/// A user's secrets rule whose regex does not compile (too large) is reported by every scan, also a warm
+/// one where every file comes from the cache.
+#[test]
+fn a_broken_user_rule_is_reported_from_a_warm_cache_too() {
+    let t = demo_tree();
+    let rules = t.root.join("../user-rules");
+    std::fs::create_dir_all(rules.join("secrets")).unwrap();
+    std::fs::write(
+        rules.join("secrets/SEC-ORG-HUGE.yaml"),
+        "id: SEC-ORG-HUGE\ntitle: Huge\nseverity: high\nprecision: high\ncwe: [798]\nkeywords: [tok_]\n\
+         regex: '(?P<secret>tok_(?:\\w{1000}){1000})'\ndescription: A test.\n\
+         remediation: Rotate it.\nexamples:\n  positive: []\n  negative: []\n",
+    )
+    .unwrap();
+    let r = rules.to_string_lossy().into_owned();
+    t.assert_same("broken user rule", &["--rules", &r]);
+    let (sarif, _) = t.sarif(true, &["--rules", &r]);
+    let text = String::from_utf8_lossy(&sarif);
+    assert!(
+        text.contains("rule SEC-ORG-HUGE was skipped"),
+        "the rule error is reported from a warm cache"
+    );
+}

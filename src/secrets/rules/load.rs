@@ -420,6 +420,11 @@ pub fn load_all(extra_dirs: &[PathBuf]) -> Result<Vec<Rule>> {
             continue;
         };
         for r in load_dir(&sdir)? {
+            // A user's regex is compiled now, not on first use: one that does not compile is reported
+            // by every scan, also one whose files all come from the result cache.
+            if let Matcher::Regex(lazy) = &r.matcher {
+                let _ = lazy.get();
+            }
             match rules.iter_mut().find(|x| x.id == r.id) {
                 Some(slot) => *slot = r,
                 None => rules.push(r),
