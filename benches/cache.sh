@@ -38,7 +38,7 @@ read -r lines bytes < <(find "$tree" -name '*.py' -print0 | xargs -0 cat | wc -l
 echo "tree: $files files, $lines lines of Python ($((bytes / 1000000)) MB); $(nproc) cores; $(date -u +%FT%TZ)"
 export XDG_CACHE_HOME="$work/home"
 cache="$work/cache"
-scan() { "$work/tollgate-new" scan "$tree" --no-config --offline --quiet --no-progress "$@"; }
+scan=("$work/tollgate-new" scan "$tree" --no-config --offline --quiet --no-progress)
 
 # measure NAME RUNS command...: median wall and cpu, max peak RSS.
 measure() {
@@ -59,17 +59,17 @@ EOF
 }
 
 measure prev-release 1 "$work/tollgate-prev" scan "$tree" --no-config --offline --quiet --no-progress
-measure no-cache 1 scan --no-cache
-measure cold 1 scan --cache-dir "$cache"
-measure warm "$runs" scan --cache-dir "$cache"
+measure no-cache 1 "${scan[@]}" --no-cache
+measure cold 1 "${scan[@]}" --cache-dir "$cache"
+measure warm "$runs" "${scan[@]}" --cache-dir "$cache"
 # Touch one file: a new function at the end of the first Python file (its results must be recomputed).
-one=$(find "$tree" -name '*.py' | LC_ALL=C sort | head -n 1)
+one=$(find "$tree" -name '*.py' | LC_ALL=C sort | sed -n 1p)
 printf '\n\ndef _touched(x):\n    return eval(x)\n' >>"$one"
-measure one-touched 1 scan --cache-dir "$cache"
-measure one-touched-again "$runs" scan --cache-dir "$cache"
+measure one-touched 1 "${scan[@]}" --cache-dir "$cache"
+measure one-touched-again "$runs" "${scan[@]}" --cache-dir "$cache"
 # Same findings with and without the cache after the edit.
-scan --cache-dir "$cache" --format sarif >"$work/cached.sarif" 2>/dev/null || true
-scan --no-cache --format sarif >"$work/plain.sarif" 2>/dev/null || true
+"${scan[@]}" --cache-dir "$cache" --format sarif >"$work/cached.sarif" 2>/dev/null || true
+"${scan[@]}" --no-cache --format sarif >"$work/plain.sarif" 2>/dev/null || true
 if cmp -s "$work/cached.sarif" "$work/plain.sarif"; then same=yes; else same=NO; fi
 
 echo

@@ -39,10 +39,10 @@ cp "$TOLLGATE_PREV_BIN" "$work/tollgate-prev"
 
 # The trees.
 mkdir -p "$work/empty" "$work/ten" "$work/thousand"
-find "$corpus" -name '*.py' -type f | LC_ALL=C sort | head -n 10 | while read -r f; do
+find "$corpus" -name '*.py' -type f | LC_ALL=C sort | sed -n 1,10p | while read -r f; do
   cp "$f" "$work/ten/$(echo "${f#"$corpus"/}" | tr / _)"
 done
-find "$corpus" -type f | LC_ALL=C sort | head -n 1000 | while read -r f; do
+find "$corpus" -type f | LC_ALL=C sort | sed -n 1,1000p | while read -r f; do
   rel="${f#"$corpus"/}"; mkdir -p "$work/thousand/$(dirname "$rel")"; cp "$f" "$work/thousand/$rel"
 done
 echo "trees: empty, 10 .py files ($(cat "$work"/ten/* | wc -l) lines), 1,000 files ($(du -sh "$work/thousand" | cut -f1)) from $corpus"
