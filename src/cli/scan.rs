@@ -289,6 +289,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             jobs: None,
             shard: args.shard,
             cache: store(),
+            all_rules: args.all_rules,
         })?,
     };
     super::cache::persist(cache.as_deref());

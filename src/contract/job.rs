@@ -316,6 +316,22 @@ impl Job for ContractJob {
         v
     }
 
+    fn rules_for(&self, ids: &std::collections::BTreeSet<&str>) -> Vec<RuleMeta> {
+        let mut v: Vec<RuleMeta> = checks::all()
+            .iter()
+            .filter(|c| ids.contains(c.id.as_str()))
+            .map(rule_meta)
+            .collect();
+        if ids.iter().any(|id| id.starts_with("code-")) {
+            v.extend(
+                super::code::rule_metas()
+                    .into_iter()
+                    .filter(|r| ids.contains(r.id.as_str())),
+            );
+        }
+        v
+    }
+
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
         let mut out = JobOutput::default();
         if self.config.check_code {

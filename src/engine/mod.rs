@@ -49,6 +49,8 @@ pub struct ScanOptions {
     /// The result cache jobs use (disabled by default; the CLI and the service set one). The engine salts
     /// it with the rule selection.
     pub cache: Option<std::sync::Arc<dyn crate::model::CacheStore>>,
+    /// Put every rule of the jobs into the result (`--all-rules`), not only those its findings use.
+    pub all_rules: bool,
 }
 
 impl ScanOptions {
@@ -65,6 +67,7 @@ impl ScanOptions {
             cancel: CancelToken::default(),
             shard: None,
             cache: None,
+            all_rules: false,
         }
     }
 }
@@ -266,8 +269,19 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         files_per_job: BTreeMap::new(),
     };
     let mut failed_jobs = Vec::new();
+    // Describing every rule costs start-up time (the contract job has 1,800): only those in use, unless
+    // the caller wants them all.
+    let used: std::collections::BTreeSet<&str> = outputs
+        .iter()
+        .flat_map(|(_, o)| o.findings.iter().map(|f| f.rule_id.as_str()))
+        .collect();
     for job in &jobs {
-        for r in job.rules() {
+        let described = if opts.all_rules {
+            job.rules()
+        } else {
+            job.rules_for(&used)
+        };
+        for r in described {
             rules.entry(r.id.clone()).or_insert(r);
         }
     }

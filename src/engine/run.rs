@@ -44,6 +44,8 @@ pub struct ScanRequest {
     pub shard: Option<crate::model::shard::Shard>,
     /// The result cache (`None`: every file is scanned afresh).
     pub cache: Option<Arc<dyn crate::model::CacheStore>>,
+    /// Put every rule into the result, not only those the findings use (`--all-rules`).
+    pub all_rules: bool,
 }
 
 impl ScanRequest {
@@ -58,6 +60,7 @@ impl ScanRequest {
             jobs: None,
             shard: None,
             cache: None,
+            all_rules: false,
         }
     }
 }
@@ -85,6 +88,7 @@ pub fn run(req: ScanRequest) -> Result<ScanResult> {
         cancel: req.cancel,
         shard: req.shard,
         cache: req.cache,
+        all_rules: req.all_rules,
     };
     match req.input {
         ScanInput::Path(p) => {

@@ -217,6 +217,14 @@ pub trait Job: Send + Sync {
     /// Every rule the job can report that is known before a scan (for `tollgate rules`, SARIF with
     /// `--all-rules`).
     fn rules(&self) -> Vec<RuleMeta>;
+    /// The rules among `ids` (a scan describes only the rules its findings use, unless asked for all);
+    /// a job with many rules answers without building the others.
+    fn rules_for(&self, ids: &std::collections::BTreeSet<&str>) -> Vec<RuleMeta> {
+        self.rules()
+            .into_iter()
+            .filter(|r| ids.contains(r.id.as_str()))
+            .collect()
+    }
     /// Scan the files of the scan; the job picks the ones it wants and may run in parallel (rayon).
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput;
 }

@@ -271,6 +271,7 @@ pub fn execute(
         cancel,
         jobs: Some(jobs),
         shard: None,
+        all_rules: sub.params.all_rules,
         cache: cache
             .clone()
             .map(|c| c as Arc<dyn crate::model::CacheStore>),
