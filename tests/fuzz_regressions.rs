@@ -93,7 +93,15 @@ const MANIFESTS: &[&str] = &[
 
 #[test]
 fn manifests() {
-    replay("manifests", 0, |b| {
+    // A panic caught inside a parser (pep508_rs is called under catch_unwind) still counts: it prints a
+    // backtrace to the user. Count every panic, caught or not.
+    static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        previous(info);
+    }));
+    replay("manifests", 1, |b| {
         let Some((&sel, rest)) = b.split_first() else {
             return;
         };
@@ -106,6 +114,7 @@ fn manifests() {
             let _ = tollgate::sca::manifests::fuzz_parse(name, &text(b));
         }
     });
+    assert_eq!(PANICS.load(std::sync::atomic::Ordering::SeqCst), 0, "a parser panicked");
 }
 
 #[test]

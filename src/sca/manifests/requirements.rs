@@ -273,6 +273,14 @@ fn classify(text: &str) -> Result<(String, String, Resolved), String> {
             }
         }
     }
+    // PEP 508 is ASCII; pep508_rs slices its input by bytes and panics inside a multi-byte character
+    // (found by fuzzing), so such a line is refused before it gets there. The catch_unwind stays as a
+    // second line of defence.
+    if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+        return Err(format!(
+            "not a valid requirement: non-ASCII character `{c}` (PEP 508 requirements are ASCII)"
+        ));
+    }
     let parsed = std::panic::catch_unwind(|| Requirement::<pep508_rs::VerbatimUrl>::from_str(text))
         .map_err(|_| "not a valid requirement".to_string())?;
     match parsed {
