@@ -27,6 +27,7 @@ struct FileInfo {
 }
 
 type Output = (Vec<Finding>, Vec<Notification>);
+type Parsed = Result<(tree_sitter::Tree, Vec<Notification>), Vec<Notification>>;
 
 /// Phase 1's result for one file.
 struct First {
@@ -258,8 +259,7 @@ impl SastJob {
                 .finish()
         };
         // the parse, when something below needs it (at most once)
-        let mut parsed: Option<Result<(tree_sitter::Tree, Vec<Notification>), Vec<Notification>>> =
-            None;
+        let mut parsed: Option<Parsed> = None;
         let cached: Option<FileInfo> = if cache.is_enabled() {
             cache.get(&key("summary"))
         } else {
