@@ -1,7 +1,6 @@
-//! How the job scans a tree: phase 1 parses every file the name prefilter lets through once, scans it, and
-//! computes its module summary; the modules that files reading input import (and what those lead to) get a
-//! summary even when the prefilter skipped them; phase 2 re-analyses the files that read input and import
-//! modules of the tree, with those modules' summaries. Each unit goes through the result cache (`ctx.cache`), keyed by the job's settings, the file
+//! How the job scans a tree: phase 1 parses every file the name prefilter lets through once and scans it,
+//! unless it reads input and imports modules of the tree; those modules (and what their summaries lead to)
+//! are then summarized; phase 2 analyses the files that waited, with those summaries. Each unit goes through the result cache (`ctx.cache`), keyed by the job's settings, the file
 //! and its text, and for phase 2 the digests of every summary the analysis may read.
 
 use super::prefilter::Prefilter;
@@ -23,7 +22,6 @@ struct FileInfo {
     sources: bool,
     /// Every name it imports, absolute.
     imports: Vec<String>,
-    summary: Option<ModuleSummary>,
 }
 
 type Output = (Vec<Finding>, Vec<Notification>);
@@ -86,15 +84,9 @@ impl SastJob {
                 .map(|f| f.output.unwrap_or_default())
                 .collect();
         };
-        let (mut infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
+        let (infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
             first.into_iter().map(|f| (f.info, f.output)).unzip();
-        self.summarize_skipped(files, &outputs, &mut infos, ctx, &compiled, &index);
-        let mut summaries = Vec::new();
-        for info in infos.iter_mut().flatten() {
-            if let Some(s) = info.summary.take() {
-                summaries.push(s);
-            }
-        }
+        let summaries = self.summarize_needed(files, &outputs, &infos, ctx, &compiled, &index);
         let project = Project::new(index, summaries);
         let second: Vec<(usize, Output)> = outputs
             .iter()
@@ -116,90 +108,69 @@ impl SastJob {
         outputs.into_iter().map(Option::unwrap_or_default).collect()
     }
 
-    /// The modules that the files waiting for phase 2 import, and what their summaries lead to: summarized
-    /// now if the prefilter skipped them in phase 1.
-    fn summarize_skipped(
+    /// The summaries of the modules the files waiting for phase 2 import, and of what those lead to
+    /// (`MAX_HOPS` deep): only these modules are summarized, each parsed again for it (or read from the
+    /// cache).
+    fn summarize_needed(
         &self,
         files: &[&SourceFile],
         outputs: &[Option<Output>],
-        infos: &mut [Option<FileInfo>],
+        infos: &[Option<FileInfo>],
         ctx: &ScanContext,
         compiled: &CompiledRules,
         index: &ModuleIndex,
-    ) {
+    ) -> Vec<ModuleSummary> {
         let by_path: HashMap<&str, usize> = files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.rel.as_str(), i))
             .collect();
-        let module = |i: usize| module_name(&files[i].rel).map(|m| m.0).unwrap_or_default();
-        let edges = |i: usize, info: &FileInfo| -> Vec<(String, String)> {
-            let from = module(i);
-            match (&info.summary, outputs[i].is_none()) {
-                // a file waiting for phase 2: what it imports
-                (_, true) => info
-                    .imports
-                    .iter()
-                    .map(|q| (q.clone(), from.clone()))
-                    .collect(),
-                (Some(s), false) => s.edges().into_iter().map(|q| (q, from.clone())).collect(),
-                (None, false) => Vec::new(),
-            }
-        };
         let mut frontier: Vec<(String, String)> = Vec::new();
         for (i, info) in infos.iter().enumerate() {
-            if outputs[i].is_none() {
-                frontier.extend(edges(i, info.as_ref().unwrap_or(&FileInfo::default())));
+            if let (None, Some(info)) = (&outputs[i], info) {
+                let from = module_name(&files[i].rel).map(|m| m.0).unwrap_or_default();
+                frontier.extend(info.imports.iter().map(|q| (q.clone(), from.clone())));
             }
         }
         let mut seen: HashSet<usize> = HashSet::new();
+        let mut out = Vec::new();
         for _ in 0..=MAX_HOPS {
-            let mut next = Vec::new();
-            let mut todo = Vec::new();
-            for (q, from) in &frontier {
-                let Some(i) = index
-                    .module_of(q, from)
-                    .and_then(|m| index.path(m))
-                    .and_then(|p| by_path.get(p).copied())
-                else {
-                    continue;
-                };
-                if !seen.insert(i) {
-                    continue;
-                }
-                match &infos[i] {
-                    Some(info) => next.extend(edges(i, info)),
-                    None => todo.push(i),
-                }
-            }
-            let done: Vec<(usize, FileInfo)> = todo
+            let todo: Vec<usize> = frontier
+                .iter()
+                .filter_map(|(q, from)| {
+                    let path = index.path(index.module_of(q, from)?)?;
+                    by_path.get(path).copied()
+                })
+                .filter(|i| seen.insert(*i))
+                .collect();
+            let done: Vec<Option<ModuleSummary>> = todo
                 .par_iter()
                 .map_init(new_parser, |parser, &i| {
-                    (i, self.file_info_of(parser, files[i], ctx, compiled))
+                    self.summary_of(parser, files[i], ctx, compiled)
                 })
                 .collect();
-            for (i, info) in done {
-                next.extend(edges(i, &info));
-                infos[i] = Some(info);
+            let mut next = Vec::new();
+            for s in done.into_iter().flatten() {
+                next.extend(s.edges().into_iter().map(|q| (q, s.module.clone())));
+                out.push(s);
             }
             if next.is_empty() {
                 break;
             }
             frontier = next;
         }
+        out
     }
 
-    /// Phase 1's facts about a file the prefilter skipped, through the cache.
-    fn file_info_of(
+    /// A module's summary, through the cache.
+    fn summary_of(
         &self,
         parser: &mut Parser,
         file: &SourceFile,
         ctx: &ScanContext,
         compiled: &CompiledRules,
-    ) -> FileInfo {
-        let Ok(text) = ctx.read_text(file) else {
-            return FileInfo::default();
-        };
+    ) -> Option<ModuleSummary> {
+        let text = ctx.read_text(file).ok()?;
         let rel = file.rel.as_str();
         let key = || {
             ctx.cache
@@ -211,12 +182,15 @@ impl SastJob {
         };
         ctx.cache
             .get_or(key, || match parse_checked(parser, rel, &text) {
-                Ok((tree, _)) => file_info(compiled, &tree, &text, rel),
-                Err(_) => FileInfo::default(),
+                Ok((tree, _)) => {
+                    let imports = Imports::from_tree(&tree, text.as_bytes());
+                    compiled.summarize(&tree, &text, &imports, rel)
+                }
+                Err(_) => None,
             })
     }
 
-    /// Phase 1 for one file: its facts and summary, and its findings unless phase 2 must redo them.
+    /// Phase 1 for one file: its facts, and its findings unless it waits for phase 2.
     #[allow(clippy::too_many_arguments)]
     fn first(
         &self,
@@ -261,7 +235,7 @@ impl SastJob {
         // the parse, when something below needs it (at most once)
         let mut parsed: Option<Parsed> = None;
         let cached: Option<FileInfo> = if cache.is_enabled() {
-            cache.get(&key("summary"))
+            cache.get(&key("facts"))
         } else {
             None
         };
@@ -274,7 +248,7 @@ impl SastJob {
                     _ => FileInfo::default(),
                 };
                 if cache.is_enabled() {
-                    cache.put(key("summary"), &info);
+                    cache.put(key("facts"), &info);
                 }
                 info
             }
@@ -348,6 +322,15 @@ impl SastJob {
 
 /// Phase 1's facts about one parsed file.
 fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str) -> FileInfo {
+    let imported = imported(tree, text, rel);
+    FileInfo {
+        sources: c.might_have_sources(text),
+        imports: imported,
+    }
+}
+
+/// Every name a file imports, absolute.
+fn imported(tree: &tree_sitter::Tree, text: &str, rel: &str) -> Vec<String> {
     let imports = Imports::from_tree(tree, text.as_bytes());
     let (module, package) = module_name(rel).unwrap_or_default();
     let mut imported: Vec<String> = imports
@@ -358,9 +341,5 @@ fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str)
         .collect();
     imported.sort();
     imported.dedup();
-    FileInfo {
-        sources: c.might_have_sources(text),
-        imports: imported,
-        summary: c.summarize(tree, text, &imports, rel),
-    }
+    imported
 }
