@@ -12,7 +12,7 @@ use crate::finding::{Finding, JobKind, Notification};
 use crate::model::{ScanContext, SourceFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
@@ -22,6 +22,10 @@ struct FileInfo {
     sources: bool,
     /// Every name it imports, absolute.
     imports: Vec<String>,
+    /// Every name of another module it imports or uses (`m.f` of `import m`), absolute.
+    uses: Vec<String>,
+    /// Modules it imports with `from m import *`, absolute.
+    stars: Vec<String>,
 }
 
 type Output = (Vec<Finding>, Vec<Notification>);
@@ -108,9 +112,10 @@ impl SastJob {
         outputs.into_iter().map(Option::unwrap_or_default).collect()
     }
 
-    /// The summaries of the modules the files waiting for phase 2 import, and of what those lead to
-    /// (`MAX_HOPS` deep): only these modules are summarized, each parsed again for it (or read from the
-    /// cache).
+    /// The summaries of the modules the files waiting for phase 2 call into, and of what those lead to
+    /// (`MAX_HOPS` deep). Demand-driven: a module is summarized for the names those files use of it (a
+    /// class name stands for its methods; `from m import *` asks for everything), parsed again for it (or
+    /// read from the cache), and again if a later hop asks for more.
     fn summarize_needed(
         &self,
         files: &[&SourceFile],
@@ -125,41 +130,76 @@ impl SastJob {
             .enumerate()
             .map(|(i, f)| (f.rel.as_str(), i))
             .collect();
-        let mut frontier: Vec<(String, String)> = Vec::new();
+        // (absolute name, importing module, everything)
+        let mut frontier: Vec<(String, String, bool)> = Vec::new();
         for (i, info) in infos.iter().enumerate() {
             if let (None, Some(info)) = (&outputs[i], info) {
                 let from = module_name(&files[i].rel).map(|m| m.0).unwrap_or_default();
-                frontier.extend(info.imports.iter().map(|q| (q.clone(), from.clone())));
+                frontier.extend(info.uses.iter().map(|q| (q.clone(), from.clone(), false)));
+                frontier.extend(info.stars.iter().map(|q| (q.clone(), from.clone(), true)));
             }
         }
-        let mut seen: HashSet<usize> = HashSet::new();
-        let mut out = Vec::new();
-        for _ in 0..=MAX_HOPS {
-            let todo: Vec<usize> = frontier
-                .iter()
-                .filter_map(|(q, from)| {
-                    let path = index.path(index.module_of(q, from)?)?;
-                    by_path.get(path).copied()
-                })
-                .filter(|i| seen.insert(*i))
+        let mut demand: HashMap<usize, Option<BTreeSet<String>>> = HashMap::new();
+        let mut done: HashMap<usize, Option<BTreeSet<String>>> = HashMap::new();
+        let mut results: HashMap<usize, ModuleSummary> = HashMap::new();
+        for _ in 0..=MAX_HOPS + 1 {
+            let mut touched: BTreeSet<usize> = BTreeSet::new();
+            for (q, from, all) in &frontier {
+                let Some((m, rest)) = index.split(q, from) else {
+                    continue;
+                };
+                let Some(&i) = index.path(m).and_then(|p| by_path.get(p)) else {
+                    continue;
+                };
+                let want = demand.entry(i).or_insert_with(|| Some(BTreeSet::new()));
+                match want {
+                    Some(set) if *all => {
+                        let _ = set;
+                        *want = None;
+                    }
+                    Some(set) if !rest.is_empty() => {
+                        set.insert(rest.to_string());
+                        if let Some((head, _)) = rest.split_once('.') {
+                            set.insert(head.to_string());
+                        }
+                    }
+                    _ => {}
+                }
+                touched.insert(i);
+            }
+            let todo: Vec<(usize, Option<BTreeSet<String>>)> = touched
+                .into_iter()
+                .filter(|i| done.get(i) != demand.get(i))
+                .filter(|i| !matches!(demand.get(i), Some(Some(s)) if s.is_empty()))
+                .map(|i| (i, demand[&i].clone()))
                 .collect();
-            let done: Vec<Option<ModuleSummary>> = todo
+            if todo.is_empty() {
+                break;
+            }
+            let computed: Vec<(usize, Option<ModuleSummary>)> = todo
                 .par_iter()
-                .map_init(new_parser, |parser, &i| {
-                    self.summary_of(parser, files[i], ctx, compiled)
+                .map_init(new_parser, |parser, (i, only)| {
+                    let s = self.summary_of(parser, files[*i], ctx, compiled, only.as_ref());
+                    (*i, s)
                 })
                 .collect();
             let mut next = Vec::new();
-            for s in done.into_iter().flatten() {
-                next.extend(s.edges().into_iter().map(|q| (q, s.module.clone())));
-                out.push(s);
-            }
-            if next.is_empty() {
-                break;
+            for ((i, only), (_, s)) in todo.into_iter().zip(computed) {
+                if let Some(s) = s {
+                    next.extend(
+                        next_demands(&s, only.as_ref())
+                            .into_iter()
+                            .map(|q| (q, s.module.clone(), false)),
+                    );
+                    results.insert(i, s);
+                }
+                done.insert(i, only);
             }
             frontier = next;
         }
-        out
+        let mut out: Vec<(usize, ModuleSummary)> = results.into_iter().collect();
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, s)| s).collect()
     }
 
     /// A module's summary, through the cache.
@@ -169,22 +209,32 @@ impl SastJob {
         file: &SourceFile,
         ctx: &ScanContext,
         compiled: &CompiledRules,
+        only: Option<&BTreeSet<String>>,
     ) -> Option<ModuleSummary> {
         let text = ctx.read_text(file).ok()?;
         let rel = file.rel.as_str();
         let key = || {
-            ctx.cache
+            let mut k = ctx
+                .cache
                 .key(JobKind::Sast, "summary")
                 .part(&self.settings)
                 .str(rel)
-                .str(&text)
-                .finish()
+                .str(&text);
+            match only {
+                Some(names) => {
+                    for n in names {
+                        k = k.str(n);
+                    }
+                }
+                None => k = k.str("*"),
+            }
+            k.finish()
         };
         ctx.cache
             .get_or(key, || match parse_checked(parser, rel, &text) {
                 Ok((tree, _)) => {
                     let imports = Imports::from_tree(&tree, text.as_bytes());
-                    compiled.summarize(&tree, &text, &imports, rel)
+                    compiled.summarize(&tree, &text, &imports, rel, only)
                 }
                 Err(_) => None,
             })
@@ -322,24 +372,106 @@ impl SastJob {
 
 /// Phase 1's facts about one parsed file.
 fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str) -> FileInfo {
-    let imported = imported(tree, text, rel);
+    let imports = Imports::from_tree(tree, text.as_bytes());
+    let (module, package) = module_name(rel).unwrap_or_default();
+    let imported = imported(&imports, &module, package);
+    let mut uses: BTreeSet<String> = imported.iter().cloned().collect();
+    uses.extend(used_names(text, &imports, &module, package));
     FileInfo {
         sources: c.might_have_sources(text),
         imports: imported,
+        uses: uses.into_iter().take(4096).collect(),
+        stars: imports
+            .star_modules()
+            .iter()
+            .filter_map(|m| absolute(m, &module, package))
+            .collect(),
     }
 }
 
+/// `name.attr` (or a bare `name`) in the text, for every local name an import binds: the other modules' names
+/// a file uses, absolute (an over-approximation: comments and strings count too).
+fn used_names(text: &str, imports: &Imports, module: &str, package: bool) -> Vec<String> {
+    let binds: HashMap<&str, &str> = imports.bindings().collect();
+    let b = text.as_bytes();
+    let ident = |c: u8| c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80;
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !ident(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && ident(b[i]) {
+            i += 1;
+        }
+        // an attribute (`x.name`) or a number is not a name an import binds
+        if (start > 0 && b[start - 1] == b'.') || b[start].is_ascii_digit() {
+            continue;
+        }
+        let Some(q) = binds.get(&text[start..i]) else {
+            continue;
+        };
+        let mut name = q.to_string();
+        if b.get(i) == Some(&b'.') {
+            let mut j = i + 1;
+            while j < b.len() && ident(b[j]) {
+                j += 1;
+            }
+            if j > i + 1 {
+                name.push_str(&text[i..j]);
+            }
+        }
+        if let Some(a) = absolute(&name, module, package) {
+            out.insert(a);
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// Every name a file imports, absolute.
-fn imported(tree: &tree_sitter::Tree, text: &str, rel: &str) -> Vec<String> {
-    let imports = Imports::from_tree(tree, text.as_bytes());
-    let (module, package) = module_name(rel).unwrap_or_default();
+fn imported(imports: &Imports, module: &str, package: bool) -> Vec<String> {
     let mut imported: Vec<String> = imports
         .imported()
         .iter()
         .chain(imports.star_modules())
-        .filter_map(|q| absolute(q, &module, package))
+        .filter_map(|q| absolute(q, module, package))
         .collect();
     imported.sort();
     imported.dedup();
     imported
+}
+
+/// The names a summary leads to (absolute): the callees its functions pass parameters to or take values
+/// through, and the targets of the names asked of it that it re-exports.
+fn next_demands(s: &ModuleSummary, only: Option<&BTreeSet<String>>) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .functions
+        .values()
+        .flat_map(|f| {
+            f.calls
+                .iter()
+                .map(|c| &c.callee)
+                .chain(
+                    f.sinks
+                        .iter()
+                        .flat_map(|x| x.through.iter().map(|t| &t.callee)),
+                )
+                .chain(
+                    f.returns
+                        .iter()
+                        .flat_map(|x| x.through.iter().map(|t| &t.callee)),
+                )
+        })
+        .filter_map(|q| absolute(q, &s.module, s.package))
+        .collect();
+    for (local, target) in &s.reexports {
+        if only.is_none_or(|o| o.contains(local)) {
+            out.extend(absolute(target, &s.module, s.package));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
