@@ -18,7 +18,8 @@ use tree_sitter::Parser;
 /// What phase 1 learns about a file besides its findings (cached per file).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct FileInfo {
-    /// The file's text can hold a source (else no taint analysis can find anything in it).
+    /// The file's text can hold web input (its calls into other modules are followed; environment
+    /// variables and `sys.argv` are followed within the file only).
     sources: bool,
     /// Every name it imports, absolute.
     imports: Vec<String>,
@@ -378,7 +379,7 @@ fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str)
     let mut uses: BTreeSet<String> = imported.iter().cloned().collect();
     uses.extend(used_names(text, &imports, &module, package));
     FileInfo {
-        sources: c.might_have_sources(text),
+        sources: c.might_have_input(text),
         imports: imported,
         uses: uses.into_iter().take(4096).collect(),
         stars: imports

@@ -196,6 +196,12 @@ impl CompiledRules {
         ))
     }
 
+    /// Whether the text of a file can hold web input (a request, a route, a Lambda event, a task's
+    /// arguments): the files whose calls into other modules are followed.
+    pub fn might_have_input(&self, source: &str) -> bool {
+        engine::might_have_input(source)
+    }
+
     /// Whether the text of a file can hold a source at all (a file that cannot needs no taint analysis of
     /// its own).
     pub fn might_have_sources(&self, source: &str) -> bool {

@@ -11,7 +11,7 @@ use crate::text::LineIndex;
 const MAX_BODY: usize = 20_000;
 /// Runs per function: a run taints the parameters not yet seen to flow anywhere (a join keeps one source
 /// per value, so one run may hide a second parameter behind the first).
-const MAX_RUNS: usize = 4;
+const MAX_RUNS: usize = 2;
 
 /// The state of one summary run.
 pub(super) struct Run {
