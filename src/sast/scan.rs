@@ -214,6 +214,22 @@ impl SastJob {
     ) -> Option<ModuleSummary> {
         let text = ctx.read_text(file).ok()?;
         let rel = file.rel.as_str();
+        let (module, package) = module_name(rel)?;
+        // none of the names asked for is a function or class defined here (a constant, a submodule, a
+        // name imported from elsewhere): nothing to parse, unless a package may re-export it
+        if let Some(names) = only {
+            let defined = |n: &str| {
+                let head = n.split('.').next().unwrap_or(n);
+                text.contains(&format!("def {head}(")) || text.contains(&format!("class {head}"))
+            };
+            if !package && !names.iter().any(|n| defined(n)) {
+                return Some(ModuleSummary {
+                    module,
+                    path: rel.to_string(),
+                    ..ModuleSummary::default()
+                });
+            }
+        }
         let key = || {
             let mut k = ctx
                 .cache
