@@ -1,6 +1,6 @@
 //! Run the Python SAST job over a directory, as the scan engine would, and print a summary.
 //!
-//! `cargo run --release --example sast_bench -- DIR [--findings FILE.jsonl] [--parse-only] [--rules RULEDIR]`
+//! `cargo run --release --example sast_bench -- DIR [--findings FILE.jsonl] [--parse-only] [--no-prefilter] [--rules RULEDIR]`
 //!
 //! Prints files, lines, bytes, wall time, throughput and findings per rule. `--parse-only` only parses
 //! the same files with tree-sitter (the floor the SAST job is compared with).
@@ -18,11 +18,13 @@ fn main() {
     let mut root = None;
     let mut findings_out = None;
     let mut parse_only = false;
+    let mut prefilter = true;
     let mut rule_dirs = Vec::new();
     while let Some(a) = args.next() {
         match a.as_str() {
             "--findings" => findings_out = args.next().map(PathBuf::from),
             "--parse-only" => parse_only = true,
+            "--no-prefilter" => prefilter = false,
             "--rules" => rule_dirs.extend(args.next().map(PathBuf::from)),
             _ => root = Some(PathBuf::from(a)),
         }
@@ -77,7 +79,8 @@ fn main() {
             py.len(), bytes as f64 / 1e6, lines as f64 / dt, bytes as f64 / 1e6 / dt);
         return;
     }
-    let job = SastJob::new(&Config::default(), &rule_dirs).expect("rules load");
+    let mut job = SastJob::new(&Config::default(), &rule_dirs).expect("rules load");
+    job.set_prefilter(prefilter);
     let ctx = ScanContext::new(root.clone());
     let out = job.scan(&files, &ctx);
     let dt = t0.elapsed().as_secs_f64();

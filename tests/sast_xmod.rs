@@ -220,3 +220,42 @@ fn helpers_the_prefilter_skips_are_still_summarized() {
     assert_eq!(lines[0], vec![("app/views.py".to_string(), 8)]);
     assert_eq!(lines[0], lines[1]);
 }
+
+#[test]
+fn hostile_modules_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    // thousands of functions calling each other, a huge body, deep nesting, a module importing itself
+    let mut many = String::from("import os\nfrom pkg.big import f0 as again\n");
+    for i in 0..3000 {
+        many.push_str(&format!("def f{i}(x):\n    return f{}(x)\n", i + 1));
+    }
+    many.push_str("def f3000(x):\n    os.system(x)\n");
+    let mut huge = String::from("def huge(x):\n");
+    for i in 0..3000 {
+        huge.push_str(&format!("    v{i} = x + '{i}'\n"));
+    }
+    huge.push_str("    os.system(v2999)\n");
+    many.push_str(&huge);
+    many.push_str(&format!(
+        "def nested(x):\n    return {}x{}\n",
+        "(".repeat(200),
+        ")".repeat(200)
+    ));
+    write(dir.path(), "pkg/big.py", &many);
+    write(
+        dir.path(),
+        "app.py",
+        "from flask import request\nfrom pkg.big import f0, f2999, huge, nested, again\n\n\
+         def view(request):\n    x = request.args['x']\n    f0(x)\n    f2999(x)\n    huge(x)\n    nested(x)\n    again(x)\n",
+    );
+    let start = std::time::Instant::now();
+    let findings = scan(dir.path());
+    assert!(start.elapsed().as_secs() < 60);
+    let got: BTreeSet<(String, u32)> = findings
+        .iter()
+        .map(|f| (f.location.path.clone(), f.location.start_line))
+        .collect();
+    // f2999 -> f3000 runs the command (same-file calls are followed two levels deep); the huge body is
+    // over the summary limit and the 3000-step chain beyond every bound
+    assert!(got.contains(&("pkg/big.py".to_string(), 6004)), "{got:?}");
+}

@@ -260,12 +260,12 @@ impl SastJob {
     ) -> (Vec<Finding>, Vec<Notification>) {
         let index = LineIndex::new(source);
         let bytes = source.as_bytes();
-        let imports = imports::Imports::from_tree(&tree, bytes);
+        let imports = imports::Imports::from_tree(tree, bytes);
         let mut findings = Vec::new();
         // (index in `findings`, inside a function that reads web input) of findings of rules deferred to
         // a taint rule that runs
         let mut deferred: Vec<(usize, bool)> = Vec::new();
-        for m in self.engine.run(&tree, bytes, &imports, rel, enabled) {
+        for m in self.engine.run(tree, bytes, &imports, rel, enabled) {
             let rule = &self.rules[m.rule];
             let mut msg = m
                 .message
@@ -299,10 +299,10 @@ impl SastJob {
             findings.push(f);
         }
         let hits = match xmod {
-            Some((compiled, x)) => compiled.analyze_with(&tree, source, &imports, Some(x)),
+            Some((compiled, x)) => compiled.analyze_with(tree, source, &imports, Some(x)),
             None => {
                 let active = self.active_taint_rules(enabled);
-                taint::analyze(&tree, source, &imports, &active)
+                taint::analyze(tree, source, &imports, &active)
             }
         };
         {
@@ -328,7 +328,7 @@ impl SastJob {
                     rule.file.id,
                     normalize(sink_text),
                     normalize(source_text),
-                    enclosing_function(&tree, hit.sink_start_byte, bytes)
+                    enclosing_function(tree, hit.sink_start_byte, bytes)
                 );
                 f.code_flow = hit
                     .steps

@@ -1,7 +1,6 @@
-//! How the job scans a tree: phase 1 parses every file the name prefilter lets through once, scans it, and
-//! computes its module summary; the modules that files reading input import (and what those lead to) get a
-//! summary even when the prefilter skipped them; phase 2 re-analyses the files that read input and import
-//! modules of the tree, with those modules' summaries. Each unit goes through the result cache (`ctx.cache`), keyed by the job's settings, the file
+//! How the job scans a tree: phase 1 parses every file the name prefilter lets through once and scans it,
+//! unless it reads input and imports modules of the tree; those modules (and what their summaries lead to)
+//! are then summarized; phase 2 analyses the files that waited, with those summaries. Each unit goes through the result cache (`ctx.cache`), keyed by the job's settings, the file
 //! and its text, and for phase 2 the digests of every summary the analysis may read.
 
 use super::prefilter::Prefilter;
@@ -13,20 +12,25 @@ use crate::finding::{Finding, JobKind, Notification};
 use crate::model::{ScanContext, SourceFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct FileInfo {
-    /// The file's text can hold a source (else no taint analysis can find anything in it).
+    /// The file's text can hold web input (its calls into other modules are followed; environment
+    /// variables and `sys.argv` are followed within the file only).
     sources: bool,
     /// Every name it imports, absolute.
     imports: Vec<String>,
-    summary: Option<ModuleSummary>,
+    /// Every name of another module it imports or uses (`m.f` of `import m`), absolute.
+    uses: Vec<String>,
+    /// Modules it imports with `from m import *`, absolute.
+    stars: Vec<String>,
 }
 
 type Output = (Vec<Finding>, Vec<Notification>);
+type Parsed = Result<(tree_sitter::Tree, Vec<Notification>), Vec<Notification>>;
 
 /// Phase 1's result for one file.
 struct First {
@@ -85,15 +89,9 @@ impl SastJob {
                 .map(|f| f.output.unwrap_or_default())
                 .collect();
         };
-        let (mut infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
+        let (infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
             first.into_iter().map(|f| (f.info, f.output)).unzip();
-        self.summarize_skipped(files, &outputs, &mut infos, ctx, &compiled, &index);
-        let mut summaries = Vec::new();
-        for info in infos.iter_mut().flatten() {
-            if let Some(s) = info.summary.take() {
-                summaries.push(s);
-            }
-        }
+        let summaries = self.summarize_needed(files, &outputs, &infos, ctx, &compiled, &index);
         let project = Project::new(index, summaries);
         let second: Vec<(usize, Output)> = outputs
             .iter()
@@ -115,107 +113,151 @@ impl SastJob {
         outputs.into_iter().map(Option::unwrap_or_default).collect()
     }
 
-    /// The modules that the files waiting for phase 2 import, and what their summaries lead to: summarized
-    /// now if the prefilter skipped them in phase 1.
-    fn summarize_skipped(
+    /// The summaries of the modules the files waiting for phase 2 call into, and of what those lead to
+    /// (`MAX_HOPS` deep). Demand-driven: a module is summarized for the names those files use of it (a
+    /// class name stands for its methods; `from m import *` asks for everything), parsed again for it (or
+    /// read from the cache), and again if a later hop asks for more.
+    fn summarize_needed(
         &self,
         files: &[&SourceFile],
         outputs: &[Option<Output>],
-        infos: &mut [Option<FileInfo>],
+        infos: &[Option<FileInfo>],
         ctx: &ScanContext,
         compiled: &CompiledRules,
         index: &ModuleIndex,
-    ) {
+    ) -> Vec<ModuleSummary> {
         let by_path: HashMap<&str, usize> = files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.rel.as_str(), i))
             .collect();
-        let module = |i: usize| module_name(&files[i].rel).map(|m| m.0).unwrap_or_default();
-        let edges = |i: usize, info: &FileInfo| -> Vec<(String, String)> {
-            let from = module(i);
-            match (&info.summary, outputs[i].is_none()) {
-                // a file waiting for phase 2: what it imports
-                (_, true) => info
-                    .imports
-                    .iter()
-                    .map(|q| (q.clone(), from.clone()))
-                    .collect(),
-                (Some(s), false) => s.edges().into_iter().map(|q| (q, from.clone())).collect(),
-                (None, false) => Vec::new(),
-            }
-        };
-        let mut frontier: Vec<(String, String)> = Vec::new();
+        // (absolute name, importing module, everything)
+        let mut frontier: Vec<(String, String, bool)> = Vec::new();
         for (i, info) in infos.iter().enumerate() {
-            if outputs[i].is_none() {
-                frontier.extend(edges(i, info.as_ref().unwrap_or(&FileInfo::default())));
+            if let (None, Some(info)) = (&outputs[i], info) {
+                let from = module_name(&files[i].rel).map(|m| m.0).unwrap_or_default();
+                frontier.extend(info.uses.iter().map(|q| (q.clone(), from.clone(), false)));
+                frontier.extend(info.stars.iter().map(|q| (q.clone(), from.clone(), true)));
             }
         }
-        let mut seen: HashSet<usize> = HashSet::new();
-        for _ in 0..=MAX_HOPS {
-            let mut next = Vec::new();
-            let mut todo = Vec::new();
-            for (q, from) in &frontier {
-                let Some(i) = index
-                    .module_of(q, from)
-                    .and_then(|m| index.path(m))
-                    .and_then(|p| by_path.get(p).copied())
-                else {
+        let mut demand: HashMap<usize, Option<BTreeSet<String>>> = HashMap::new();
+        let mut done: HashMap<usize, Option<BTreeSet<String>>> = HashMap::new();
+        let mut results: HashMap<usize, ModuleSummary> = HashMap::new();
+        for _ in 0..=MAX_HOPS + 1 {
+            let mut touched: BTreeSet<usize> = BTreeSet::new();
+            for (q, from, all) in &frontier {
+                let Some((m, rest)) = index.split(q, from) else {
                     continue;
                 };
-                if !seen.insert(i) {
+                let Some(&i) = index.path(m).and_then(|p| by_path.get(p)) else {
                     continue;
+                };
+                let want = demand.entry(i).or_insert_with(|| Some(BTreeSet::new()));
+                match want {
+                    Some(set) if *all => {
+                        let _ = set;
+                        *want = None;
+                    }
+                    Some(set) if !rest.is_empty() => {
+                        set.insert(rest.to_string());
+                        if let Some((head, _)) = rest.split_once('.') {
+                            set.insert(head.to_string());
+                        }
+                    }
+                    _ => {}
                 }
-                match &infos[i] {
-                    Some(info) => next.extend(edges(i, info)),
-                    None => todo.push(i),
-                }
+                touched.insert(i);
             }
-            let done: Vec<(usize, FileInfo)> = todo
+            let todo: Vec<(usize, Option<BTreeSet<String>>)> = touched
+                .into_iter()
+                .filter(|i| done.get(i) != demand.get(i))
+                .filter(|i| !matches!(demand.get(i), Some(Some(s)) if s.is_empty()))
+                .map(|i| (i, demand[&i].clone()))
+                .collect();
+            if todo.is_empty() {
+                break;
+            }
+            let computed: Vec<(usize, Option<ModuleSummary>)> = todo
                 .par_iter()
-                .map_init(new_parser, |parser, &i| {
-                    (i, self.file_info_of(parser, files[i], ctx, compiled))
+                .map_init(new_parser, |parser, (i, only)| {
+                    let s = self.summary_of(parser, files[*i], ctx, compiled, only.as_ref());
+                    (*i, s)
                 })
                 .collect();
-            for (i, info) in done {
-                next.extend(edges(i, &info));
-                infos[i] = Some(info);
-            }
-            if next.is_empty() {
-                break;
+            let mut next = Vec::new();
+            for ((i, only), (_, s)) in todo.into_iter().zip(computed) {
+                if let Some(s) = s {
+                    next.extend(
+                        next_demands(&s, only.as_ref())
+                            .into_iter()
+                            .map(|q| (q, s.module.clone(), false)),
+                    );
+                    results.insert(i, s);
+                }
+                done.insert(i, only);
             }
             frontier = next;
         }
+        let mut out: Vec<(usize, ModuleSummary)> = results.into_iter().collect();
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, s)| s).collect()
     }
 
-    /// Phase 1's facts about a file the prefilter skipped, through the cache.
-    fn file_info_of(
+    /// A module's summary, through the cache.
+    fn summary_of(
         &self,
         parser: &mut Parser,
         file: &SourceFile,
         ctx: &ScanContext,
         compiled: &CompiledRules,
-    ) -> FileInfo {
-        let Ok(text) = ctx.read_text(file) else {
-            return FileInfo::default();
-        };
+        only: Option<&BTreeSet<String>>,
+    ) -> Option<ModuleSummary> {
+        let text = ctx.read_text(file).ok()?;
         let rel = file.rel.as_str();
+        let (module, package) = module_name(rel)?;
+        // none of the names asked for is a function or class defined here (a constant, a submodule, a
+        // name imported from elsewhere): nothing to parse, unless a package may re-export it
+        if let Some(names) = only {
+            let defined = |n: &str| {
+                let head = n.split('.').next().unwrap_or(n);
+                text.contains(&format!("def {head}(")) || text.contains(&format!("class {head}"))
+            };
+            if !package && !names.iter().any(|n| defined(n)) {
+                return Some(ModuleSummary {
+                    module,
+                    path: rel.to_string(),
+                    ..ModuleSummary::default()
+                });
+            }
+        }
         let key = || {
-            ctx.cache
+            let mut k = ctx
+                .cache
                 .key(JobKind::Sast, "summary")
                 .part(&self.settings)
                 .str(rel)
-                .str(&text)
-                .finish()
+                .str(&text);
+            match only {
+                Some(names) => {
+                    for n in names {
+                        k = k.str(n);
+                    }
+                }
+                None => k = k.str("*"),
+            }
+            k.finish()
         };
         ctx.cache
             .get_or(key, || match parse_checked(parser, rel, &text) {
-                Ok((tree, _)) => file_info(compiled, &tree, &text, rel),
-                Err(_) => FileInfo::default(),
+                Ok((tree, _)) => {
+                    let imports = Imports::from_tree(&tree, text.as_bytes());
+                    compiled.summarize(&tree, &text, &imports, rel, only)
+                }
+                Err(_) => None,
             })
     }
 
-    /// Phase 1 for one file: its facts and summary, and its findings unless phase 2 must redo them.
+    /// Phase 1 for one file: its facts, and its findings unless it waits for phase 2.
     #[allow(clippy::too_many_arguments)]
     fn first(
         &self,
@@ -258,10 +300,9 @@ impl SastJob {
                 .finish()
         };
         // the parse, when something below needs it (at most once)
-        let mut parsed: Option<Result<(tree_sitter::Tree, Vec<Notification>), Vec<Notification>>> =
-            None;
+        let mut parsed: Option<Parsed> = None;
         let cached: Option<FileInfo> = if cache.is_enabled() {
-            cache.get(&key("summary"))
+            cache.get(&key("facts"))
         } else {
             None
         };
@@ -274,7 +315,7 @@ impl SastJob {
                     _ => FileInfo::default(),
                 };
                 if cache.is_enabled() {
-                    cache.put(key("summary"), &info);
+                    cache.put(key("facts"), &info);
                 }
                 info
             }
@@ -350,17 +391,104 @@ impl SastJob {
 fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str) -> FileInfo {
     let imports = Imports::from_tree(tree, text.as_bytes());
     let (module, package) = module_name(rel).unwrap_or_default();
+    let imported = imported(&imports, &module, package);
+    let mut uses: BTreeSet<String> = imported.iter().cloned().collect();
+    uses.extend(used_names(text, &imports, &module, package));
+    FileInfo {
+        sources: c.might_have_input(text),
+        imports: imported,
+        uses: uses.into_iter().take(4096).collect(),
+        stars: imports
+            .star_modules()
+            .iter()
+            .filter_map(|m| absolute(m, &module, package))
+            .collect(),
+    }
+}
+
+/// `name.attr` (or a bare `name`) in the text, for every local name an import binds: the other modules' names
+/// a file uses, absolute (an over-approximation: comments and strings count too).
+fn used_names(text: &str, imports: &Imports, module: &str, package: bool) -> Vec<String> {
+    let binds: HashMap<&str, &str> = imports.bindings().collect();
+    let b = text.as_bytes();
+    let ident = |c: u8| c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80;
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !ident(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && ident(b[i]) {
+            i += 1;
+        }
+        // an attribute (`x.name`) or a number is not a name an import binds
+        if (start > 0 && b[start - 1] == b'.') || b[start].is_ascii_digit() {
+            continue;
+        }
+        let Some(q) = binds.get(&text[start..i]) else {
+            continue;
+        };
+        let mut name = q.to_string();
+        if b.get(i) == Some(&b'.') {
+            let mut j = i + 1;
+            while j < b.len() && ident(b[j]) {
+                j += 1;
+            }
+            if j > i + 1 {
+                name.push_str(&text[i..j]);
+            }
+        }
+        if let Some(a) = absolute(&name, module, package) {
+            out.insert(a);
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Every name a file imports, absolute.
+fn imported(imports: &Imports, module: &str, package: bool) -> Vec<String> {
     let mut imported: Vec<String> = imports
         .imported()
         .iter()
         .chain(imports.star_modules())
-        .filter_map(|q| absolute(q, &module, package))
+        .filter_map(|q| absolute(q, module, package))
         .collect();
     imported.sort();
     imported.dedup();
-    FileInfo {
-        sources: c.might_have_sources(text),
-        imports: imported,
-        summary: c.summarize(tree, text, &imports, rel),
+    imported
+}
+
+/// The names a summary leads to (absolute): the callees its functions pass parameters to or take values
+/// through, and the targets of the names asked of it that it re-exports.
+fn next_demands(s: &ModuleSummary, only: Option<&BTreeSet<String>>) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .functions
+        .values()
+        .flat_map(|f| {
+            f.calls
+                .iter()
+                .map(|c| &c.callee)
+                .chain(
+                    f.sinks
+                        .iter()
+                        .flat_map(|x| x.through.iter().map(|t| &t.callee)),
+                )
+                .chain(
+                    f.returns
+                        .iter()
+                        .flat_map(|x| x.through.iter().map(|t| &t.callee)),
+                )
+        })
+        .filter_map(|q| absolute(q, &s.module, s.package))
+        .collect();
+    for (local, target) in &s.reexports {
+        if only.is_none_or(|o| o.contains(local)) {
+            out.extend(absolute(target, &s.module, s.package));
+        }
     }
+    out.sort();
+    out.dedup();
+    out
 }

@@ -180,18 +180,26 @@ impl CompiledRules {
     }
 
     /// Phase 1 of the cross-module analysis: what the functions of the file at `rel` do with their
-    /// parameters. `None` when the path is not an importable module name.
+    /// parameters (with `only`, just the functions named there, a class name standing for its methods).
+    /// `None` when the path is not an importable module name.
     pub fn summarize(
         &self,
         tree: &tree_sitter::Tree,
         source: &str,
         imports: &crate::sast::imports::Imports,
         rel: &str,
+        only: Option<&std::collections::BTreeSet<String>>,
     ) -> Option<summary::ModuleSummary> {
         let (module, package) = summary::module_name(rel)?;
         Some(engine::summarize(
-            &self.0, tree, source, imports, rel, module, package,
+            &self.0, tree, source, imports, rel, module, package, only,
         ))
+    }
+
+    /// Whether the text of a file can hold web input (a request, a route, a Lambda event, a task's
+    /// arguments): the files whose calls into other modules are followed.
+    pub fn might_have_input(&self, source: &str) -> bool {
+        engine::might_have_input(source)
     }
 
     /// Whether the text of a file can hold a source at all (a file that cannot needs no taint analysis of

@@ -76,6 +76,11 @@ impl ModuleIndex {
         prefixes(qualified).find_map(|(m, _)| self.find(m, from))
     }
 
+    /// [`Self::module_of`], and what of the name is inside the module (`run_query` of `app.db.run_query`).
+    pub fn split<'q>(&self, qualified: &'q str, from: &str) -> Option<(&str, &'q str)> {
+        prefixes(qualified).find_map(|(m, rest)| self.find(m, from).map(|f| (f, rest)))
+    }
+
     /// The file of a module.
     pub fn path(&self, module: &str) -> Option<&str> {
         self.exact.get(module).map(String::as_str)

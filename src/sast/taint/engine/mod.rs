@@ -72,7 +72,13 @@ struct Cx<'a, 't> {
 
 /// Can this file hold a source at all? Most library modules cannot: skip them without a walk.
 pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
-    if c.needles.iter().any(|n| source.contains(n.as_str())) {
+    c.needles.iter().any(|n| source.contains(n.as_str())) || might_have_input(source)
+}
+
+/// Can this file hold a web request, a route, a Lambda event or a task's arguments (the sources worth
+/// following into other modules; environment variables and `sys.argv` are not)?
+pub fn might_have_input(source: &str) -> bool {
+    if WEB_NEEDLES.iter().any(|n| source.contains(n)) {
         return true;
     }
     // route handlers: a decorator `@x.route(` / `@x.get(` ... on some line
@@ -85,6 +91,9 @@ pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
     }) || source.contains("(event, context)")
         || source.contains("dag_run")
 }
+
+/// Texts of request objects and parameters (`request`, `req: Request`, `ws: WebSocket`).
+pub(super) const WEB_NEEDLES: [&str; 3] = ["request", "Request", "WebSocket"];
 
 /// Decorators of task functions whose arguments come from a message queue (Celery): sources at `low`.
 const TASK_DECORATORS: [&str; 3] = [".task", "shared_task", "@task"];

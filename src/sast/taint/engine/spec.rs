@@ -153,7 +153,7 @@ impl Compiled {
             route_params_bit: 0,
             name_sources: HashMap::new(),
             call_sources: HashMap::new(),
-            needles: vec!["request".into(), "Request".into(), "WebSocket".into()],
+            needles: WEB_NEEDLES.iter().map(|n| n.to_string()).collect(),
         };
         for g in GUARD_IDS {
             c.intern(g);

@@ -11,7 +11,7 @@ use crate::text::LineIndex;
 const MAX_BODY: usize = 20_000;
 /// Runs per function: a run taints the parameters not yet seen to flow anywhere (a join keeps one source
 /// per value, so one run may hide a second parameter behind the first).
-const MAX_RUNS: usize = 4;
+const MAX_RUNS: usize = 2;
 
 /// The state of one summary run.
 pub(super) struct Run {
@@ -29,7 +29,8 @@ impl Run {
     }
 }
 
-/// Summarize every top-level function and method of a parsed file.
+/// Summarize the top-level functions and methods of a parsed file (all, or those `only` names).
+#[allow(clippy::too_many_arguments)]
 pub fn summarize(
     c: &Compiled,
     tree: &Tree,
@@ -38,6 +39,7 @@ pub fn summarize(
     rel: &str,
     module: String,
     package: bool,
+    only: Option<&std::collections::BTreeSet<String>>,
 ) -> ModuleSummary {
     let (mut cx, _) = Cx::new(c, tree, source, imports);
     cx.summ_index = Some(Rc::new(LineIndex::new(source)));
@@ -59,6 +61,10 @@ pub fn summarize(
     for (name, f) in top_functions(tree.root_node(), cx.src) {
         if out.functions.len() >= MAX_FUNCTIONS {
             break;
+        }
+        let class = name.split('.').next().unwrap_or(&name);
+        if only.is_some_and(|o| !o.contains(&name) && !o.contains(class)) {
+            continue;
         }
         if let Some(s) = cx.summarize_function(f, &name) {
             out.functions.insert(name, s);
