@@ -114,7 +114,11 @@ fn manifests() {
             let _ = tollgate::sca::manifests::fuzz_parse(name, &text(b));
         }
     });
-    assert_eq!(PANICS.load(std::sync::atomic::Ordering::SeqCst), 0, "a parser panicked");
+    assert_eq!(
+        PANICS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a parser panicked"
+    );
 }
 
 #[test]

@@ -197,6 +197,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     ctx.extra_rule_dirs = opts.extra_rule_dirs.clone();
     ctx.progress = opts.progress.clone();
     ctx.cancel = opts.cancel.clone();
+    ctx.shard = opts.shard;
     if let Some(store) = &opts.cache {
         let sel = format!("{:?}|{:?}", opts.selection.select, opts.selection.ignore);
         ctx.cache =
@@ -224,7 +225,12 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             for job in &jobs {
                 let ctx = &ctx;
                 let files = match &shard_files {
-                    Some(own) if !shard::Shard::whole_tree(job.kind()) => own,
+                    Some(own)
+                        if !shard::Shard::whole_tree(job.kind())
+                            && !shard::Shard::context_from_whole_tree(job.kind()) =>
+                    {
+                        own
+                    }
                     _ => &walked.files,
                 };
                 let outputs = &outputs;

@@ -150,6 +150,9 @@ pub struct ScanContext {
     /// The result cache (disabled unless the caller set one): a job keeps per-unit results in it, keyed by
     /// everything they depend on, and skips the work on a hit.
     pub cache: super::cache::ResultCache,
+    /// `--shard I/N`: the shard of this scan, for the jobs that get every file for context but analyse only
+    /// their shard's ([`super::shard::Shard::context_from_whole_tree`]).
+    pub shard: Option<super::shard::Shard>,
     /// Files read with invalid UTF-8 replaced (reported once by the engine).
     lossy: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
@@ -163,6 +166,7 @@ impl ScanContext {
             progress: Progress::none(),
             cancel: CancelToken::default(),
             cache: super::cache::ResultCache::disabled(),
+            shard: None,
             lossy: Default::default(),
         }
     }
@@ -188,6 +192,11 @@ impl ScanContext {
     /// Files read so far that were not valid UTF-8.
     pub fn lossy_files(&self) -> Vec<String> {
         self.lossy.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// Whether a file (relative path) is analysed in this scan's shard (always, without `--shard`).
+    pub fn in_shard(&self, rel: &str) -> bool {
+        self.shard.is_none_or(|s| s.keeps(rel))
     }
 
     pub fn rule_enabled(&self, id: &str, job: JobKind) -> bool {

@@ -19,6 +19,13 @@ impl Shard {
         matches!(job, JobKind::Sca | JobKind::Contract)
     }
 
+    /// Jobs that look at the files of their shard but read other files for context: SAST follows
+    /// imports into modules of other shards. They get every file and [`crate::model::ScanContext::shard`],
+    /// and analyse only their shard's files, so each finding comes from exactly one shard.
+    pub fn context_from_whole_tree(job: JobKind) -> bool {
+        matches!(job, JobKind::Sast)
+    }
+
     /// Whether this shard runs a job at all.
     pub fn runs(&self, job: JobKind) -> bool {
         !Self::whole_tree(job) || self.index == 1

@@ -623,7 +623,7 @@ impl Job for SastJob {
             return out;
         }
         let results = self.scan_files(&picked, ctx, &enabled);
-        out.files_scanned = picked.len();
+        out.files_scanned = picked.iter().filter(|f| ctx.in_shard(&f.rel)).count();
         let mut demoted = 0usize;
         for (mut f, n) in results {
             if self.test_code == TestCode::Demote {

@@ -68,6 +68,14 @@ impl SastJob {
         let first: Vec<First> = files
             .par_iter()
             .map_init(new_parser, |parser, file| {
+                // --shard: another shard analyses this file; it is still here to be summarized when a
+                // file of this shard imports it.
+                if !ctx.in_shard(&file.rel) {
+                    return First {
+                        info: None,
+                        output: Some(Output::default()),
+                    };
+                }
                 let r = self.first(
                     parser,
                     file,
