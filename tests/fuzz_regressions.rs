@@ -123,7 +123,7 @@ fn manifests() {
 
 #[test]
 fn openapi() {
-    replay("openapi", 0, |b| {
+    replay("openapi", 1, |b| {
         use tollgate::contract::{diff_specs, Options, Source, Spec};
         let t = text(b);
         let src = Source::Text {

@@ -208,9 +208,12 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        // Bytes, not `&s[..]`: a `%` before a multi-byte character must not slice inside it (found by
+        // cargo-fuzz, openapi target).
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
                 i += 3;
                 continue;
             }
@@ -219,4 +222,20 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod percent_tests {
+    #[test]
+    fn percent_decoding_never_slices_a_character() {
+        assert_eq!(super::unescape_pointer("a%2Fb~1c"), "a/b/c");
+        assert_eq!(super::unescape_pointer("%41%4a"), "AJ");
+        // `%` then a multi-byte character: kept as is, no panic
+        assert_eq!(
+            super::unescape_pointer("compo%%%é%\u{1F600}nents"),
+            "compo%%%é%\u{1F600}nents"
+        );
+        assert_eq!(super::unescape_pointer("%"), "%");
+        assert_eq!(super::unescape_pointer("%4"), "%4");
+    }
 }
