@@ -49,36 +49,38 @@ echo "trees: empty, 10 .py files ($(cat "$work"/ten/* | wc -l) lines), 1,000 fil
 echo "$(nproc) cores; $(date -u +%FT%TZ); new: $("$work/tollgate-new" --version), prev: $("$work/tollgate-prev" --version) ($TOLLGATE_PREV_BIN)"
 "$venv/bin/python" "$here/benches/semgrep_rules.py" "$here/rules/python" "$work/semgrep.yaml" >/dev/null
 
-# measure NAME RUNS command...: median wall and cpu, max peak RSS over RUNS runs (exit codes ignored:
-# the tools report findings with 1).
+# measure NAME RUNS command...: runs the command RUNS times in the tree's directory (cwd=$d, so no tool
+# sees the repository around the script), with os.wait4 for per-run cpu (microseconds) and peak RSS;
+# prints the median wall and cpu and the largest peak. Exit codes are ignored (findings give 1).
 measure() {
   local name="$1" n="$2"; shift 2
-  : >"$work/$name.times"
-  for _ in $(seq "$n"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" >/dev/null 2>&1 || true
-    tail -n 1 "$work/t" >>"$work/$name.times"
-  done
-  python3 - "$name" "$work/$name.times" <<'EOF'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[2]) if l.strip()]
-wall = statistics.median(float(r[0]) for r in rows) * 1000
-cpu = statistics.median(float(r[1]) + float(r[2]) for r in rows) * 1000
-mem = max(int(r[3]) for r in rows) / 1024
-print(f"  {sys.argv[1]:<24} wall {wall:8.0f} ms   cpu {cpu:8.0f} ms   peak {mem:6.1f} MiB   ({len(rows)} runs)")
+  python3 - "$name" "$n" "$d" "$@" <<'EOF'
+import os, statistics, subprocess, sys, time
+name, n, cwd, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+walls, cpus, mems = [], [], []
+for _ in range(n):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    walls.append(time.perf_counter() - t0)
+    cpus.append(ru.ru_utime + ru.ru_stime)
+    mems.append(ru.ru_maxrss / 1024)
+print(f"  {name:<24} wall {statistics.median(walls)*1000:8.1f} ms   cpu {statistics.median(cpus)*1000:8.1f} ms"
+      f"   peak {max(mems):6.1f} MiB   ({n} runs)")
 EOF
 }
 
 for tree in empty ten thousand; do
   d="$work/$tree"
   echo "$tree:"
-  measure tollgate "$runs" "$work/tollgate-new" scan "$d" --no-config --no-cache --offline --quiet --no-progress
-  measure tollgate-prev "$runs" "$work/tollgate-prev" scan "$d" --no-config --offline --quiet --no-progress
-  measure tollgate-sast+secrets "$runs" "$work/tollgate-new" scan "$d" --no-config --no-cache --offline --quiet --no-progress --job sast,secrets
-  measure ruff-S "$runs" "$venv/bin/ruff" check --select S --isolated --no-cache --exit-zero -q "$d"
-  measure bandit "$slow_runs" "$venv/bin/bandit" -r -q "$d"
-  measure detect-secrets "$slow_runs" "$venv/bin/detect-secrets" scan --all-files "$d"
+  measure tollgate "$runs" "$work/tollgate-new" scan . --no-config --no-cache --offline --quiet --no-progress
+  measure tollgate-prev "$runs" "$work/tollgate-prev" scan . --no-config --offline --quiet --no-progress
+  measure tollgate-sast+secrets "$runs" "$work/tollgate-new" scan . --no-config --no-cache --offline --quiet --no-progress --job sast,secrets
+  measure ruff-S "$runs" "$venv/bin/ruff" check --select S --isolated --no-cache --exit-zero -q .
+  measure bandit "$slow_runs" "$venv/bin/bandit" -r -q .
+  measure detect-secrets "$slow_runs" "$venv/bin/detect-secrets" scan --all-files .
   if [ -z "${SKIP_SEMGREP:-}" ]; then
     measure semgrep "$slow_runs" "$venv/bin/semgrep" scan --config "$work/semgrep.yaml" --metrics=off \
-      --disable-version-check --quiet "$d"
+      --disable-version-check --quiet .
   fi
 done
