@@ -29,6 +29,16 @@ pub(crate) fn parse(rel: &str, text: &str) -> FileOut {
             return out;
         }
     };
+    // Cargo writes Cargo.lock in ASCII (names, versions, sources, checksums). cargo-lock slices some
+    // values by bytes and panics inside a multi-byte character (found by cargo-fuzz: a checksum), so such
+    // a file is refused here, at the character.
+    if let Some(off) = text.find(|c: char| !c.is_ascii()) {
+        out.notes.push(b.error_at(
+            off,
+            "not a valid Cargo.lock: a non-ASCII character (Cargo writes this file in ASCII)",
+        ));
+        return out;
+    }
     let lock = match cargo_lock::Lockfile::from_str(text) {
         Ok(l) => l,
         Err(e) => {
