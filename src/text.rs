@@ -103,6 +103,31 @@ pub fn clip(line: &str, max: usize) -> String {
     s
 }
 
+/// Decode `%XX` escapes (URIs, JSON pointers in `$ref`s, URL user info); anything else is kept, and bytes
+/// that do not form UTF-8 are replaced. Works on bytes: a `%` before a multi-byte character must not
+/// slice inside it (found by cargo-fuzz).
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

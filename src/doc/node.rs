@@ -192,36 +192,12 @@ pub fn fmt_num(n: f64) -> String {
 }
 
 pub fn unescape_pointer(s: &str) -> String {
-    let s = percent_decode(s);
+    let s = crate::text::percent_decode(s);
     s.replace("~1", "/").replace("~0", "~")
 }
 
 pub fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        // Bytes, not `&s[..]`: a `%` before a multi-byte character must not slice inside it (found by
-        // cargo-fuzz, openapi target).
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -16,24 +16,6 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The run property a sharded scan writes (`"2/4"`); the merged run has none.
 pub const SHARD_PROPERTY: &str = "scan.shard";
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 type SortKey = (String, u64, u64, String, String, u64, u64);
 
 /// The order the engine writes results in ([`Finding::sort_key`]), read back from a SARIF result.
@@ -52,7 +34,7 @@ fn sort_key(r: &Value) -> SortKey {
     };
     let start = num("startLine", 1);
     (
-        percent_decode(uri),
+        crate::text::percent_decode(uri),
         start,
         num("startColumn", 1),
         r.get("ruleId")
@@ -85,7 +67,7 @@ fn notification(n: &Value) -> Notification {
     );
     if let Some(p) = n.pointer("/locations/0/physicalLocation") {
         if let Some(uri) = p.pointer("/artifactLocation/uri").and_then(Value::as_str) {
-            out.path = Some(percent_decode(uri));
+            out.path = Some(crate::text::percent_decode(uri));
         }
         out.line = p
             .pointer("/region/startLine")

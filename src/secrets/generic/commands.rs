@@ -22,7 +22,7 @@ pub(super) fn url_passwords(text: &str, out: &mut Vec<GenericHit>) {
         ) else {
             continue;
         };
-        let decoded = percent_decode(pw);
+        let decoded = crate::text::percent_decode(pw);
         if pw.eq_ignore_ascii_case(user) || is_placeholder(&decoded, Class::Password, None) {
             continue;
         }

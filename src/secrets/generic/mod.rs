@@ -352,29 +352,6 @@ fn starts_with_ci(b: &[u8], prefix: &[u8]) -> bool {
     b.len() >= prefix.len() && b[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
-/// `%40` -> `@` (URL user info is percent-encoded).
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A built-in byte regex: no Unicode classes, the same size limits as rule regexes.
 fn bytes_regex(pattern: &str) -> regex::bytes::Regex {
     regex::bytes::RegexBuilder::new(pattern)
