@@ -186,14 +186,30 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// Logs to stderr, filtered by `TOLLGATE_LOG` (`info`, `tollgate=debug,sqlx=warn`, ...: tracing's
+/// `Targets` syntax, which needs no regex engine; the regex-based `EnvFilter` pulled in a DFA builder that
+/// made every regex in the binary slower to compile).
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("TOLLGATE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let b = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => b.json().flatten_event(true).try_init(),
-        LogFormat::Text => b.try_init(),
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let default: tracing_subscriber::filter::Targets = "info,sqlx=warn".parse().expect("valid");
+    let mut bad = None;
+    let filter = match std::env::var("TOLLGATE_LOG") {
+        Ok(v) => v.parse().unwrap_or_else(|e| {
+            bad = Some(format!(
+                "TOLLGATE_LOG={v:?} is not a log filter ({e}); using info"
+            ));
+            default
+        }),
+        Err(_) => default,
     };
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Json => registry.with(layer.json().flatten_event(true)).try_init(),
+        LogFormat::Text => registry.with(layer).try_init(),
+    };
+    if let Some(b) = bad {
+        tracing::warn!("{b}");
+    }
 }
