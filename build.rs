@@ -1,5 +1,7 @@
 // Rule files are compiled in with `include_dir!`, which cargo does not track on stable: rebuild when they
 // change.
+#[path = "build/python_rules.rs"]
+mod python_rules;
 #[path = "build/secrets_rules.rs"]
 mod secrets_rules;
 
@@ -10,4 +12,5 @@ fn main() {
         std::path::PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
     secrets_rules::generate(&manifest, &out);
+    python_rules::generate(&manifest, &out);
 }

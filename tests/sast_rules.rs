@@ -119,3 +119,37 @@ fn examples_positive_found_negative_silent() {
     );
     assert!(checked > 100, "{checked}");
 }
+
+/// The build step's JSON (what the binary loads at start-up) gives exactly the rules the YAML files say:
+/// same files, same fields, same taint sections, same patterns (compared through their compiled engine's
+/// findings on every rule's examples elsewhere; here through their full debug form).
+#[test]
+fn precompiled_builtin_rules_equal_the_yaml() {
+    let fast = tollgate::sast::rules::builtin_rules().unwrap();
+    let slow = tollgate::sast::rules::builtin_rules_from_yaml().unwrap();
+    assert_eq!(fast.len(), slow.len());
+    assert!(fast.len() >= 50, "{} rules", fast.len());
+    assert_eq!(tollgate::sast::rules::precompiled_rule_count(), fast.len());
+    for (a, b) in fast.iter().zip(&slow) {
+        assert_eq!(a.file.id, b.file.id);
+        assert_eq!(a.origin, b.origin);
+        assert_eq!(a.text, b.text);
+        assert_eq!(a.taint, b.taint, "{}", a.file.id);
+        assert_eq!(
+            format!("{:?}", a.file.pattern),
+            format!("{:?}", b.file.pattern),
+            "{}",
+            a.file.id
+        );
+        let (ma, mb) = (a.meta(), b.meta());
+        assert_eq!(
+            serde_json::to_string(&ma).unwrap(),
+            serde_json::to_string(&mb).unwrap()
+        );
+        assert_eq!(
+            format!("{:?}", a.file.examples),
+            format!("{:?}", b.file.examples)
+        );
+        assert_eq!(a.file.deferred_to, b.file.deferred_to);
+    }
+}

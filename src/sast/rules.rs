@@ -173,15 +173,28 @@ fn help_markdown(f: &RuleFile) -> String {
 
 /// Parse one rule file's text. `expected_id` is the file stem, which must equal the id.
 pub fn parse_rule(text: &str, origin: &Path, expected_id: Option<&str>) -> Result<LoadedRule> {
+    let file: RuleFile = crate::doc::yaml::from_str(text).map_err(|e| Error::Rule {
+        path: origin.to_path_buf(),
+        line: e.line as usize,
+        message: e.to_string(),
+    })?;
+    check_rule(file, text, origin, expected_id, true)
+}
+
+/// Check a parsed rule file and load its taint section. `validate_pattern` compiles the pattern on its
+/// own (the job's engine compiles every pattern again, so built-in rules skip this).
+fn check_rule(
+    file: RuleFile,
+    text: &str,
+    origin: &Path,
+    expected_id: Option<&str>,
+    validate_pattern: bool,
+) -> Result<LoadedRule> {
     let rule_err = |line: usize, message: String| Error::Rule {
         path: origin.to_path_buf(),
         line,
         message,
     };
-    let file: RuleFile = crate::doc::yaml::from_str(text).map_err(|e| {
-        let line = e.line as usize;
-        rule_err(line, e.to_string())
-    })?;
     if let Some(stem) = expected_id {
         if stem != file.id {
             return Err(rule_err(
@@ -201,7 +214,9 @@ pub fn parse_rule(text: &str, origin: &Path, expected_id: Option<&str>) -> Resul
                     "a `kind: pattern` rule needs `pattern:`".into(),
                 ));
             };
-            p.validate().map_err(|m| rule_err(1, m))?;
+            if validate_pattern {
+                p.validate().map_err(|m| rule_err(1, m))?;
+            }
             None
         }
         RuleKind::Taint => {
@@ -221,8 +236,27 @@ pub fn parse_rule(text: &str, origin: &Path, expected_id: Option<&str>) -> Resul
     })
 }
 
-/// The built-in rules, sorted by id.
+/// The built-in rules as the build step (`build/python_rules.rs`) wrote them: per file, sorted by name,
+/// the YAML as JSON, or the error that kept the step from taking the file.
+static PRECOMPILED: &str = include_str!(concat!(env!("OUT_DIR"), "/python_rules.json"));
+
+#[derive(Deserialize)]
+struct Precompiled {
+    file: String,
+    #[serde(default)]
+    rule: Option<RuleFile>,
+}
+
+/// The built-in rules, sorted by id: from the build step's JSON (no YAML parse, patterns compiled once by
+/// the job's engine); a file the step could not take, or whose JSON does not fit [`RuleFile`], is parsed
+/// from its YAML, which reports the problem with its line.
 pub fn builtin_rules() -> Result<Vec<LoadedRule>> {
+    let mut precompiled: std::collections::HashMap<String, RuleFile> =
+        serde_json::from_str::<Vec<Precompiled>>(PRECOMPILED)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|p| Some((p.file, p.rule?)))
+            .collect();
     let mut out = Vec::new();
     for f in BUILTIN_RULES.files() {
         let p = f.path();
@@ -232,7 +266,37 @@ pub fn builtin_rules() -> Result<Vec<LoadedRule>> {
         let text = f.contents_utf8().unwrap_or("");
         let stem = p.file_stem().and_then(|s| s.to_str());
         let origin = Path::new("rules/python").join(p);
-        out.push(parse_rule(text, &origin, stem)?);
+        let name = p.to_str().unwrap_or("");
+        out.push(match precompiled.remove(name) {
+            Some(file) => check_rule(file, text, &origin, stem, false)?,
+            None => parse_rule(text, &origin, stem)?,
+        });
+    }
+    out.sort_by(|a, b| a.file.id.cmp(&b.file.id));
+    Ok(out)
+}
+
+/// How many built-in rules the build step's JSON gives (all of them, unless a rule file is broken: a test
+/// checks it, so a change of [`RuleFile`] cannot silently send every start-up back to YAML).
+#[doc(hidden)]
+pub fn precompiled_rule_count() -> usize {
+    serde_json::from_str::<Vec<Precompiled>>(PRECOMPILED)
+        .map(|v| v.into_iter().filter(|p| p.rule.is_some()).count())
+        .unwrap_or(0)
+}
+
+/// The built-in rules parsed from their YAML, as a `--rules` folder's would be (a test checks that the
+/// build step's JSON gives the same rules).
+pub fn builtin_rules_from_yaml() -> Result<Vec<LoadedRule>> {
+    let mut out = Vec::new();
+    for f in BUILTIN_RULES.files() {
+        let p = f.path();
+        if !is_yaml(p) {
+            continue;
+        }
+        let text = f.contents_utf8().unwrap_or("");
+        let stem = p.file_stem().and_then(|s| s.to_str());
+        out.push(parse_rule(text, &Path::new("rules/python").join(p), stem)?);
     }
     out.sort_by(|a, b| a.file.id.cmp(&b.file.id));
     Ok(out)
