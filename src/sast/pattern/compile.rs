@@ -6,6 +6,38 @@ use super::*;
 // ---------------------------------------------------------------------------------------------------
 // Compiled form
 
+/// A rule's regex: its syntax is checked when the rule is loaded, and it is compiled the first time a file
+/// needs it (most rules' regexes never run in a small scan, and compiling all of them was most of the job's
+/// start-up). Dereferences to the compiled [`Regex`].
+#[derive(Debug)]
+pub(super) struct LazyRegex {
+    src: String,
+    re: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    pub(super) fn new(src: &str) -> Result<Self, String> {
+        regex_syntax::Parser::new()
+            .parse(src)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            src: src.to_string(),
+            re: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+impl std::ops::Deref for LazyRegex {
+    type Target = Regex;
+    fn deref(&self) -> &Regex {
+        // The syntax was checked; a size limit is the only way left to fail, and then the regex matches
+        // nothing rather than taking the scan down.
+        self.re.get_or_init(|| {
+            Regex::new(&self.src).unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("valid regex"))
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Lit {
     Bool(bool),
@@ -19,8 +51,8 @@ pub(super) enum Lit {
 pub(super) enum Pred {
     Present(bool),
     Equals(Vec<Lit>),
-    Matches(Regex),
-    TextMatches(Regex),
+    Matches(LazyRegex),
+    TextMatches(LazyRegex),
     ResolvesTo(NameSet),
     Is(ValueKind),
     Truthy(bool),
@@ -37,9 +69,9 @@ pub(super) enum CCond {
     Not(Box<CCond>),
     Any(Vec<CCond>),
     All(Vec<CCond>),
-    Context(Regex),
+    Context(LazyRegex),
     Imports(Vec<String>),
-    Path(Regex),
+    Path(LazyRegex),
     Args(Count),
     Inside(NameSet),
     Value {
@@ -54,7 +86,7 @@ pub(super) enum CCond {
 #[derive(Debug, Default)]
 pub(super) struct NameSet {
     pub(super) exact: HashSet<String>,
-    pub(super) globs: Vec<Regex>,
+    pub(super) globs: Vec<LazyRegex>,
 }
 
 impl NameSet {
@@ -74,7 +106,7 @@ impl NameSet {
     }
 }
 
-pub(super) fn glob_regex(p: &str) -> Result<Regex, String> {
+pub(super) fn glob_regex(p: &str) -> Result<LazyRegex, String> {
     let mut re = String::from("^");
     for (i, part) in p.split('*').enumerate() {
         if i > 0 {
@@ -83,7 +115,7 @@ pub(super) fn glob_regex(p: &str) -> Result<Regex, String> {
         re.push_str(&regex::escape(part));
     }
     re.push('$');
-    Regex::new(&re).map_err(|e| format!("bad name pattern `{p}`: {e}"))
+    LazyRegex::new(&re).map_err(|e| format!("bad name pattern `{p}`: {e}"))
 }
 
 /// An index from name patterns to alternatives, with a cheap pre-filter on the first and last segment.
@@ -95,7 +127,7 @@ pub(super) struct NameIndex {
     /// `a.b.*`: by prefix (with the trailing dot).
     pub(super) prefix: Vec<(String, usize)>,
     /// Other globs, with the fixed first segment they need (if any).
-    pub(super) globs: Vec<(Option<String>, Regex, usize)>,
+    pub(super) globs: Vec<(Option<String>, LazyRegex, usize)>,
     /// First segments of patterns that start with a fixed segment.
     pub(super) heads: HashSet<String>,
     /// Last segments of `*.name` patterns.
@@ -178,7 +210,7 @@ pub(super) struct Alt {
     pub(super) conds: Vec<CCond>,
     pub(super) severity: Option<Severity>,
     pub(super) message: Option<String>,
-    pub(super) assign_target: Option<Regex>,
+    pub(super) assign_target: Option<LazyRegex>,
     pub(super) string_re: Option<usize>,
 }
 
@@ -238,7 +270,9 @@ pub struct Engine {
     pub(super) kinds: Vec<Vec<usize>>,
     pub(super) assigns: Vec<usize>,
     pub(super) strings: Vec<usize>,
-    pub(super) string_set: Option<RegexSet>,
+    /// The `string:` regexes, and their set (compiled the first time a string literal is seen).
+    pub(super) string_res: Vec<String>,
+    pub(super) string_set: std::sync::OnceLock<RegexSet>,
     pub(super) query: Option<(Query, Vec<usize>)>,
 }
 
@@ -338,10 +372,10 @@ impl<'l> Builder<'l> {
             }
         } else if let Some(t) = &spec.assign {
             alt.assign_target =
-                Some(Regex::new(t).map_err(|e| format!("bad `assign` regex `{t}`: {e}"))?);
+                Some(LazyRegex::new(t).map_err(|e| format!("bad `assign` regex `{t}`: {e}"))?);
             self.assigns.push(id);
         } else if let Some(s) = &spec.string {
-            Regex::new(s).map_err(|e| format!("bad `string` regex `{s}`: {e}"))?;
+            LazyRegex::new(s).map_err(|e| format!("bad `string` regex `{s}`: {e}"))?;
             alt.string_re = Some(self.string_res.len());
             self.string_res.push(s.clone());
             self.strings.push(id);
@@ -374,7 +408,7 @@ pub(super) fn compile_cond(c: &Cond, has_query: bool) -> Result<CCond, String> {
         ));
     }
     if let Some(re) = &c.context {
-        return Regex::new(re)
+        return LazyRegex::new(re)
             .map(CCond::Context)
             .map_err(|e| format!("bad `context` regex: {e}"));
     }
@@ -382,7 +416,7 @@ pub(super) fn compile_cond(c: &Cond, has_query: bool) -> Result<CCond, String> {
         return Ok(CCond::Imports(m.list()));
     }
     if let Some(re) = &c.path {
-        return Regex::new(re)
+        return LazyRegex::new(re)
             .map(CCond::Path)
             .map_err(|e| format!("bad `path` regex: {e}"));
     }
@@ -401,12 +435,12 @@ pub(super) fn compile_cond(c: &Cond, has_query: bool) -> Result<CCond, String> {
     }
     if let Some(re) = &c.matches {
         preds.push(Pred::Matches(
-            Regex::new(re).map_err(|e| format!("bad `matches` regex: {e}"))?,
+            LazyRegex::new(re).map_err(|e| format!("bad `matches` regex: {e}"))?,
         ));
     }
     if let Some(re) = &c.text_matches {
         preds.push(Pred::TextMatches(
-            Regex::new(re).map_err(|e| format!("bad `text-matches` regex: {e}"))?,
+            LazyRegex::new(re).map_err(|e| format!("bad `text-matches` regex: {e}"))?,
         ));
     }
     if let Some(n) = &c.resolves_to {

@@ -24,20 +24,6 @@ impl Engine {
                 b.add(i, spec).map_err(|e| (i, e))?;
             }
         }
-        let string_set = if b.string_res.is_empty() {
-            None
-        } else {
-            // ASCII classes and a large DFA keep the lazy DFA fast; fall back to Unicode semantics
-            // for patterns that need them.
-            let fast = regex::RegexSetBuilder::new(&b.string_res)
-                .unicode(false)
-                .dfa_size_limit(64 << 20)
-                .build();
-            Some(match fast {
-                Ok(set) => set,
-                Err(_) => RegexSet::new(&b.string_res).map_err(|e| (0, e.to_string()))?,
-            })
-        };
         let query = if b.queries.is_empty() {
             None
         } else {
@@ -70,6 +56,7 @@ impl Engine {
             kinds: kind_map,
             assigns,
             strings,
+            string_res,
             ..
         } = b;
         let mut kinds = vec![Vec::new(); language.node_kind_count() + 1];
@@ -88,8 +75,23 @@ impl Engine {
             kinds,
             assigns,
             strings,
-            string_set,
+            string_res,
+            string_set: std::sync::OnceLock::new(),
             query,
+        })
+    }
+
+    /// The set of every `string:` regex, built on first use: ASCII classes and a large DFA keep the lazy DFA
+    /// fast; patterns that need Unicode semantics fall back to them. (Each regex's syntax was checked when
+    /// its rule was loaded; a set that still cannot be built matches nothing.)
+    fn string_set(&self) -> &RegexSet {
+        self.string_set.get_or_init(|| {
+            regex::RegexSetBuilder::new(&self.string_res)
+                .unicode(false)
+                .dfa_size_limit(64 << 20)
+                .build()
+                .or_else(|_| RegexSet::new(&self.string_res))
+                .unwrap_or_else(|_| RegexSet::empty())
         })
     }
 
@@ -245,8 +247,8 @@ impl Engine {
                             }
                         }
                     }
-                    _ if kid == k.string && self.string_set.is_some() => {
-                        let set = self.string_set.as_ref().unwrap();
+                    _ if kid == k.string && !self.string_res.is_empty() => {
+                        let set = self.string_set();
                         let quick = single_content(node, source);
                         let worth = quick.is_none_or(|q| set.is_match(q));
                         if let Some(value) = string_value(node, source).filter(|_| worth) {

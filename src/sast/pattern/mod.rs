@@ -177,6 +177,26 @@ mod tests {
     }
 
     #[test]
+    fn bad_regexes_are_refused_when_the_rule_loads_though_compiled_lazily() {
+        for yaml in [
+            "call: [os.system]\nwhere:\n  - arg: 0\n    text-matches: '('\n",
+            "call: [os.system]\nwhere:\n  - context: '[z-a]'\n",
+            "string: '(?P<x'\n",
+            "assign: '*'\n",
+        ] {
+            let spec: PatternSpec = serde_norway::from_str(yaml).unwrap();
+            assert!(spec.validate().is_err(), "{yaml}");
+            assert!(Engine::new(&[Some(&spec)]).is_err(), "{yaml}");
+        }
+        // A lazily compiled regex that cannot be built (size limit) matches nothing instead of panicking.
+        let never = compile::LazyRegex::new(r"\w{1000}{1000}").unwrap();
+        assert!(!never.is_match("abc"));
+        let e = engine("string: '^https?://internal\\.'\n");
+        assert_eq!(count(&e, "u = 'http://internal.example/x'\n"), 1);
+        assert_eq!(count(&e, "u = 'https://example.org/'\n"), 0);
+    }
+
+    #[test]
     fn call_with_keyword_condition_through_alias() {
         let e = engine("call: [subprocess.run, subprocess.Popen]\nwhere:\n  - keyword: shell\n    truthy: true\n");
         assert_eq!(
