@@ -5,6 +5,7 @@
 //! anything not written as a literal (a computed path or prefix, a router included twice under names
 //! that cannot be told apart) makes the result incomplete rather than guessed.
 
+use crate::sast::field;
 use std::collections::BTreeMap;
 use tree_sitter::Node;
 
@@ -172,8 +173,8 @@ fn names(n: Node, src: &[u8], f: &mut Facts, depth: u32) {
     match n.kind() {
         "assignment" => {
             if let (Some(l), Some(r)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
+                n.child_by_field_id(*field::LEFT),
+                n.child_by_field_id(*field::RIGHT),
             ) {
                 if l.kind() == "identifier" {
                     if let Ok(v) = literal(r, src, &BTreeMap::new()) {
@@ -184,15 +185,15 @@ fn names(n: Node, src: &[u8], f: &mut Facts, depth: u32) {
         }
         "import_from_statement" => {
             let module = n
-                .child_by_field_name("module_name")
+                .child_by_field_id(*field::MODULE_NAME)
                 .map(|m| text(m, src).rsplit('.').next().unwrap_or("").to_string())
                 .unwrap_or_default();
             let mut c = n.walk();
             for name in n.children_by_field_name("name", &mut c) {
                 let (orig, alias) = match name.kind() {
                     "aliased_import" => (
-                        name.child_by_field_name("name").map(|x| text(x, src)),
-                        name.child_by_field_name("alias").map(|x| text(x, src)),
+                        name.child_by_field_id(*field::NAME).map(|x| text(x, src)),
+                        name.child_by_field_id(*field::ALIAS).map(|x| text(x, src)),
                     ),
                     _ => (Some(text(name, src)), Some(text(name, src))),
                 };
@@ -239,7 +240,7 @@ fn at(file: &str, n: Node) -> String {
 fn callee_name<'a>(n: Node, src: &'a [u8]) -> Option<&'a str> {
     match n.kind() {
         "identifier" => Some(text(n, src)),
-        "attribute" => n.child_by_field_name("attribute").map(|a| text(a, src)),
+        "attribute" => n.child_by_field_id(*field::ATTRIBUTE).map(|a| text(a, src)),
         _ => None,
     }
 }
@@ -270,13 +271,13 @@ fn literal(n: Node, src: &[u8], consts: &BTreeMap<String, String>) -> Lit {
 /// The positional arguments and keyword arguments of a call.
 fn args<'a>(call: Node<'a>, src: &[u8]) -> (Vec<Node<'a>>, BTreeMap<String, Node<'a>>) {
     let (mut pos, mut kw) = (Vec::new(), BTreeMap::new());
-    if let Some(a) = call.child_by_field_name("arguments") {
+    if let Some(a) = call.child_by_field_id(*field::ARGUMENTS) {
         let mut c = a.walk();
         for ch in a.named_children(&mut c) {
             if ch.kind() == "keyword_argument" {
                 if let (Some(k), Some(v)) = (
-                    ch.child_by_field_name("name"),
-                    ch.child_by_field_name("value"),
+                    ch.child_by_field_id(*field::NAME),
+                    ch.child_by_field_id(*field::VALUE),
                 ) {
                     kw.insert(text(k, src).to_string(), v);
                 }
@@ -291,15 +292,15 @@ fn args<'a>(call: Node<'a>, src: &[u8]) -> (Vec<Node<'a>>, BTreeMap<String, Node
 /// `name = Flask(...)` / `Blueprint(...)` / `FastAPI(...)` / `APIRouter(...)`.
 fn owner(n: Node, src: &[u8], file: &str, f: &mut Facts) {
     let (Some(left), Some(right)) = (
-        n.child_by_field_name("left"),
-        n.child_by_field_name("right"),
+        n.child_by_field_id(*field::LEFT),
+        n.child_by_field_id(*field::RIGHT),
     ) else {
         return;
     };
     if left.kind() != "identifier" || right.kind() != "call" {
         return;
     }
-    let Some(func) = right.child_by_field_name("function") else {
+    let Some(func) = right.child_by_field_id(*field::FUNCTION) else {
         return;
     };
     let kind = match callee_name(func, src) {
@@ -328,15 +329,15 @@ fn owner(n: Node, src: &[u8], file: &str, f: &mut Facts) {
 /// `app.register_blueprint(bp, url_prefix=)`, `app.include_router(router, prefix=)`,
 /// `app.add_url_rule("/path", methods=[...])`.
 fn call(n: Node, src: &[u8], file: &str, f: &mut Facts) {
-    let Some(func) = n.child_by_field_name("function") else {
+    let Some(func) = n.child_by_field_id(*field::FUNCTION) else {
         return;
     };
     if func.kind() != "attribute" {
         return;
     }
     let (Some(obj), Some(attr)) = (
-        func.child_by_field_name("object"),
-        func.child_by_field_name("attribute"),
+        func.child_by_field_id(*field::OBJECT),
+        func.child_by_field_id(*field::ATTRIBUTE),
     ) else {
         return;
     };
@@ -354,8 +355,8 @@ fn call(n: Node, src: &[u8], file: &str, f: &mut Facts) {
                 },
                 "attribute" => {
                     let (Some(m), Some(a)) = (
-                        c.child_by_field_name("object"),
-                        c.child_by_field_name("attribute"),
+                        c.child_by_field_id(*field::OBJECT),
+                        c.child_by_field_id(*field::ATTRIBUTE),
                     ) else {
                         return;
                     };
@@ -420,12 +421,12 @@ fn decorator(n: Node, src: &[u8], file: &str, f: &mut Facts) {
     let Some(call) = n.named_children(&mut c).find(|x| x.kind() == "call") else {
         return;
     };
-    let Some(func) = call.child_by_field_name("function") else {
+    let Some(func) = call.child_by_field_id(*field::FUNCTION) else {
         return;
     };
     let (Some(obj), Some(attr)) = (
-        func.child_by_field_name("object"),
-        func.child_by_field_name("attribute"),
+        func.child_by_field_id(*field::OBJECT),
+        func.child_by_field_id(*field::ATTRIBUTE),
     ) else {
         return;
     };

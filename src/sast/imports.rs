@@ -5,6 +5,7 @@
 //! flow-insensitive: the first binding of a name in source order wins, which is what the common
 //! `try: import cPickle as pickle / except ImportError: import pickle` idiom needs.
 
+use crate::sast::field;
 use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
@@ -111,8 +112,8 @@ impl Imports {
                 }
                 "aliased_import" => {
                     let (Some(n), Some(a)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
+                        name.child_by_field_id(*field::NAME),
+                        name.child_by_field_id(*field::ALIAS),
                     ) else {
                         continue;
                     };
@@ -126,7 +127,7 @@ impl Imports {
     }
 
     fn add_from_import(&mut self, node: Node, source: &[u8]) {
-        let Some(module) = node.child_by_field_name("module_name") else {
+        let Some(module) = node.child_by_field_id(*field::MODULE_NAME) else {
             return;
         };
         let module = compact(text(module, source));
@@ -149,8 +150,8 @@ impl Imports {
                 }
                 "aliased_import" => {
                     let (Some(n), Some(a)) = (
-                        name.child_by_field_name("name"),
-                        name.child_by_field_name("alias"),
+                        name.child_by_field_id(*field::NAME),
+                        name.child_by_field_id(*field::ALIAS),
                     ) else {
                         continue;
                     };
@@ -217,8 +218,8 @@ pub fn dotted_name(node: Node, source: &[u8]) -> Option<String> {
     match node.kind() {
         "identifier" => Some(text(node, source).to_string()),
         "attribute" => {
-            let object = node.child_by_field_name("object")?;
-            let attr = node.child_by_field_name("attribute")?;
+            let object = node.child_by_field_id(*field::OBJECT)?;
+            let attr = node.child_by_field_id(*field::ATTRIBUTE)?;
             let mut s = dotted_name(object, source)?;
             s.push('.');
             s.push_str(text(attr, source));
@@ -292,13 +293,13 @@ mod tests {
         let i = Imports::from_tree(&tree, src.as_bytes());
         let root = tree.root_node();
         let call = root.child(1).unwrap().child(0).unwrap();
-        let f = call.child_by_field_name("function").unwrap();
+        let f = call.child_by_field_id(*field::FUNCTION).unwrap();
         assert_eq!(
             i.resolve_node(f, src.as_bytes()).as_deref(),
             Some("numpy.random.rand")
         );
         let call2 = root.child(2).unwrap().child(0).unwrap();
-        let f2 = call2.child_by_field_name("function").unwrap();
+        let f2 = call2.child_by_field_id(*field::FUNCTION).unwrap();
         assert_eq!(i.resolve_node(f2, src.as_bytes()), None);
     }
 

@@ -5,6 +5,7 @@
 //! same tree. A file with syntax errors gets a `parse-error` notification and what tree-sitter recovered
 //! is still scanned.
 
+pub mod field;
 pub mod imports;
 pub mod limits;
 pub mod pattern;
@@ -469,7 +470,7 @@ fn enclosing_function_of(node: Node, source: &[u8]) -> String {
     let mut cur = node.parent();
     while let Some(p) = cur {
         if matches!(p.kind(), "function_definition" | "class_definition") {
-            if let Some(n) = p.child_by_field_name("name") {
+            if let Some(n) = p.child_by_field_id(*field::NAME) {
                 names.push(n.utf8_text(source).unwrap_or("").to_string());
             }
         }
@@ -513,7 +514,7 @@ fn handles_input(node: Node, source: &[u8]) -> bool {
                     }
                 }
             }
-            if let Some(params) = p.child_by_field_name("parameters") {
+            if let Some(params) = p.child_by_field_id(*field::PARAMETERS) {
                 let mut c = params.walk();
                 let first = params
                     .named_children(&mut c)
@@ -527,7 +528,7 @@ fn handles_input(node: Node, source: &[u8]) -> bool {
                 }
             }
             return p
-                .child_by_field_name("body")
+                .child_by_field_id(*field::BODY)
                 .is_some_and(|b| text(b).contains("request."));
         }
         cur = p.parent();

@@ -2,6 +2,7 @@
 //! around a match.
 
 use super::*;
+use crate::sast::field;
 
 /// A string built inline from a literal and at least one non-constant part. Parts that are constants,
 /// ALL_CAPS names, or the result of a conversion/quoting function (`int()`, `len()`, `quote_name()`,
@@ -19,9 +20,9 @@ pub(super) fn is_formatted_string(n: Node, source: &[u8]) -> bool {
         }
         "binary_operator" => {
             let (Some(l), Some(r), Some(op)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-                n.child_by_field_name("operator"),
+                n.child_by_field_id(*field::LEFT),
+                n.child_by_field_id(*field::RIGHT),
+                n.child_by_field_id(*field::OPERATOR),
             ) else {
                 return false;
             };
@@ -36,28 +37,28 @@ pub(super) fn is_formatted_string(n: Node, source: &[u8]) -> bool {
         }
         "call" => {
             // "...".format(x)
-            let Some(f) = n.child_by_field_name("function") else {
+            let Some(f) = n.child_by_field_id(*field::FUNCTION) else {
                 return false;
             };
             if f.kind() != "attribute" {
                 return false;
             }
             let (Some(obj), Some(attr)) = (
-                f.child_by_field_name("object"),
-                f.child_by_field_name("attribute"),
+                f.child_by_field_id(*field::OBJECT),
+                f.child_by_field_id(*field::ATTRIBUTE),
             ) else {
                 return false;
             };
             if text(attr, source) != "format" || string_value(obj, source).is_none() {
                 return false;
             }
-            let Some(args) = n.child_by_field_name("arguments") else {
+            let Some(args) = n.child_by_field_id(*field::ARGUMENTS) else {
                 return false;
             };
             let mut c = args.walk();
             let r = args.named_children(&mut c).any(|a| {
                 let v = if a.kind() == "keyword_argument" {
-                    a.child_by_field_name("value")
+                    a.child_by_field_id(*field::VALUE)
                 } else {
                     Some(a)
                 };
@@ -75,7 +76,7 @@ pub(super) fn fstring_risky(n: Node, source: &[u8]) -> bool {
     let r = n.children(&mut c).any(|ch| {
         ch.kind() == "interpolation"
             && ch
-                .child_by_field_name("expression")
+                .child_by_field_id(*field::EXPRESSION)
                 .or_else(|| ch.named_child(0))
                 .is_some_and(|e| risky(e, source))
     });
@@ -95,7 +96,7 @@ pub(super) fn sql_value_formatted(n: Node, source: &[u8]) -> bool {
                     "string_content" | "escape_sequence" => before.push_str(text(ch, source)),
                     "interpolation" => {
                         let e = ch
-                            .child_by_field_name("expression")
+                            .child_by_field_id(*field::EXPRESSION)
                             .or_else(|| ch.named_child(0));
                         if e.is_some_and(|e| risky(e, source)) && value_pos(&before) {
                             return true;
@@ -109,13 +110,13 @@ pub(super) fn sql_value_formatted(n: Node, source: &[u8]) -> bool {
         }
         "binary_operator" => {
             let op = n
-                .child_by_field_name("operator")
+                .child_by_field_id(*field::OPERATOR)
                 .map(|o| text(o, source))
                 .unwrap_or("");
             if op == "%" {
                 let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
+                    n.child_by_field_id(*field::LEFT),
+                    n.child_by_field_id(*field::RIGHT),
                 ) else {
                     return false;
                 };
@@ -198,20 +199,20 @@ pub(super) fn sql_value_formatted(n: Node, source: &[u8]) -> bool {
         }
         "call" => {
             // "... {} ...".format(x): positional/named fields in order.
-            let Some(f) = n.child_by_field_name("function") else {
+            let Some(f) = n.child_by_field_id(*field::FUNCTION) else {
                 return false;
             };
             let Some(fmt) = f
-                .child_by_field_name("object")
+                .child_by_field_id(*field::OBJECT)
                 .and_then(|o| string_value(o, source))
             else {
                 return false;
             };
-            let args_risky = n.child_by_field_name("arguments").is_some_and(|a| {
+            let args_risky = n.child_by_field_id(*field::ARGUMENTS).is_some_and(|a| {
                 let mut c = a.walk();
                 let r = a.named_children(&mut c).any(|x| {
                     let v = if x.kind() == "keyword_argument" {
-                        x.child_by_field_name("value")
+                        x.child_by_field_id(*field::VALUE)
                     } else {
                         Some(x)
                     };
@@ -238,13 +239,13 @@ pub(super) fn sql_value_formatted(n: Node, source: &[u8]) -> bool {
 pub(super) fn flatten_plus<'t>(n: Node<'t>, source: &[u8], out: &mut Vec<Node<'t>>) {
     let n = unparen(n);
     if n.kind() == "binary_operator"
-        && n.child_by_field_name("operator")
+        && n.child_by_field_id(*field::OPERATOR)
             .is_some_and(|o| text(o, source) == "+")
     {
-        if let Some(l) = n.child_by_field_name("left") {
+        if let Some(l) = n.child_by_field_id(*field::LEFT) {
             flatten_plus(l, source, out);
         }
-        if let Some(r) = n.child_by_field_name("right") {
+        if let Some(r) = n.child_by_field_id(*field::RIGHT) {
             flatten_plus(r, source, out);
         }
     } else {
@@ -269,21 +270,21 @@ pub(super) fn sql_value_position(before: &str) -> bool {
 /// `", ".join(["%s"] * len(x))` or `", ".join("?" for _ in x)`: a list of constant placeholders.
 pub(super) fn is_placeholder_join(n: Node, source: &[u8]) -> bool {
     let Some(f) = n
-        .child_by_field_name("function")
+        .child_by_field_id(*field::FUNCTION)
         .filter(|f| f.kind() == "attribute")
     else {
         return false;
     };
     let is_join = f
-        .child_by_field_name("attribute")
+        .child_by_field_id(*field::ATTRIBUTE)
         .is_some_and(|a| text(a, source) == "join");
     let on_literal = f
-        .child_by_field_name("object")
+        .child_by_field_id(*field::OBJECT)
         .is_some_and(|o| string_value(o, source).is_some());
     if !(is_join && on_literal) {
         return false;
     }
-    let Some(args) = n.child_by_field_name("arguments") else {
+    let Some(args) = n.child_by_field_id(*field::ARGUMENTS) else {
         return false;
     };
     let arg = if args.kind() == "generator_expression" {
@@ -292,9 +293,9 @@ pub(super) fn is_placeholder_join(n: Node, source: &[u8]) -> bool {
         args.named_child(0)
     };
     arg.is_some_and(|a| match a.kind() {
-        "binary_operator" => a.child_by_field_name("left").is_some_and(is_constant),
+        "binary_operator" => a.child_by_field_id(*field::LEFT).is_some_and(is_constant),
         "generator_expression" | "list_comprehension" => {
-            a.child_by_field_name("body").is_some_and(is_constant)
+            a.child_by_field_id(*field::BODY).is_some_and(is_constant)
         }
         _ => false,
     })
@@ -302,12 +303,12 @@ pub(super) fn is_placeholder_join(n: Node, source: &[u8]) -> bool {
 
 /// `"...".format(...)` (with only safe arguments, or `is_formatted_string` would have said so).
 pub(super) fn is_format_call(n: Node, source: &[u8]) -> bool {
-    n.child_by_field_name("function")
+    n.child_by_field_id(*field::FUNCTION)
         .filter(|f| f.kind() == "attribute")
         .is_some_and(|f| {
-            f.child_by_field_name("attribute")
+            f.child_by_field_id(*field::ATTRIBUTE)
                 .is_some_and(|a| text(a, source) == "format")
-                && f.child_by_field_name("object")
+                && f.child_by_field_id(*field::OBJECT)
                     .is_some_and(|o| string_value(o, source).is_some())
         })
 }
@@ -323,9 +324,9 @@ pub(super) fn risky(n: Node, source: &[u8]) -> bool {
             r
         }
         "binary_operator" => {
-            n.child_by_field_name("left")
+            n.child_by_field_id(*field::LEFT)
                 .is_some_and(|l| risky(l, source))
-                || n.child_by_field_name("right")
+                || n.child_by_field_id(*field::RIGHT)
                     .is_some_and(|r| risky(r, source))
         }
         "call" if is_formatted_string(n, source) => true,
@@ -333,14 +334,14 @@ pub(super) fn risky(n: Node, source: &[u8]) -> bool {
         "call" if is_placeholder_join(n, source) => false,
         "identifier" => !is_const_name(text(n, source)),
         "attribute" => n
-            .child_by_field_name("attribute")
+            .child_by_field_id(*field::ATTRIBUTE)
             .is_none_or(|a| !is_const_name(text(a, source))),
         "call" => {
             let name = n
-                .child_by_field_name("function")
+                .child_by_field_id(*field::FUNCTION)
                 .map(|f| match f.kind() {
                     "attribute" => f
-                        .child_by_field_name("attribute")
+                        .child_by_field_id(*field::ATTRIBUTE)
                         .map(|a| text(a, source))
                         .unwrap_or(""),
                     _ => text(f, source),
@@ -378,9 +379,9 @@ pub(super) fn has_string_literal(n: Node, source: &[u8]) -> bool {
     match n.kind() {
         "string" | "concatenated_string" => true,
         "binary_operator" => {
-            n.child_by_field_name("left")
+            n.child_by_field_id(*field::LEFT)
                 .is_some_and(|l| has_string_literal(l, source))
-                || n.child_by_field_name("right")
+                || n.child_by_field_id(*field::RIGHT)
                     .is_some_and(|r| has_string_literal(r, source))
         }
         _ => is_formatted_string(n, source),
@@ -399,7 +400,7 @@ pub(super) fn flows_to_context(subject: Node, source: &[u8], re: &Regex) -> bool
         match p.kind() {
             "assignment" if var.is_none() => {
                 var = p
-                    .child_by_field_name("left")
+                    .child_by_field_id(*field::LEFT)
                     .filter(|l| l.kind() == "identifier")
                     .map(|l| text(l, source).to_string());
                 if var.is_none() {
@@ -436,7 +437,7 @@ pub(super) fn flows_to_context(subject: Node, source: &[u8], re: &Regex) -> bool
                     match p.kind() {
                         "assignment" => {
                             if let Some(l) = p
-                                .child_by_field_name("left")
+                                .child_by_field_id(*field::LEFT)
                                 .filter(|l| l.kind() == "identifier")
                             {
                                 next.push(text(l, source).to_string());
@@ -479,7 +480,7 @@ pub(super) fn call_literal_matches(n: Node, source: &[u8], re: &Regex) -> bool {
             }
             "assignment" => {
                 return p
-                    .child_by_field_name("left")
+                    .child_by_field_id(*field::LEFT)
                     .filter(|l| l.kind() == "subscript")
                     .is_some_and(|l| re.is_match(text(l, source)));
             }
@@ -503,21 +504,21 @@ pub(super) fn context_matches(subject: Node, source: &[u8], re: &Regex) -> bool 
         }
         let hit = match p.kind() {
             "keyword_argument" | "default_parameter" | "typed_default_parameter" => p
-                .child_by_field_name("name")
+                .child_by_field_id(*field::NAME)
                 .is_some_and(|n| n.id() != child.id() && re.is_match(text(n, source))),
             "assignment" | "augmented_assignment" => p
-                .child_by_field_name("left")
+                .child_by_field_id(*field::LEFT)
                 .is_some_and(|n| n.id() != child.id() && re.is_match(text(n, source))),
             "pair" => p
-                .child_by_field_name("key")
+                .child_by_field_id(*field::KEY)
                 .is_some_and(|n| n.id() != child.id() && re.is_match(text(n, source))),
             "argument_list" => p
                 .parent()
-                .and_then(|c| c.child_by_field_name("function"))
+                .and_then(|c| c.child_by_field_id(*field::FUNCTION))
                 .is_some_and(|f| re.is_match(text(f, source))),
             "function_definition" => {
                 return p
-                    .child_by_field_name("name")
+                    .child_by_field_id(*field::NAME)
                     .is_some_and(|n| re.is_match(text(n, source)));
             }
             "module" | "class_definition" | "lambda" => return false,

@@ -2,6 +2,7 @@
 //! evaluation of `where:` conditions on arguments.
 
 use super::*;
+use crate::sast::field;
 
 // ---------------------------------------------------------------------------------------------------
 // Matching
@@ -133,7 +134,7 @@ impl Engine {
                 let k = &self.ids;
                 match kid {
                     _ if kid == k.call && !self.calls.is_empty() => {
-                        if let Some(f) = node.child_by_field_name("function") {
+                        if let Some(f) = node.child_by_field_id(*field::FUNCTION) {
                             if let Some(last) = unresolvable_method(f, source)
                                 .filter(|l| self.calls.tails.contains(*l))
                             {
@@ -230,8 +231,8 @@ impl Engine {
                     }
                     _ if kid == k.assignment && !self.assigns.is_empty() => {
                         if let (Some(left), Some(right)) = (
-                            node.child_by_field_name("left"),
-                            node.child_by_field_name("right"),
+                            node.child_by_field_id(*field::LEFT),
+                            node.child_by_field_id(*field::RIGHT),
                         ) {
                             if matches!(left.kind(), "identifier" | "attribute") {
                                 let target = text(left, source);
@@ -267,16 +268,16 @@ impl Engine {
                         }
                     }
                     _ if kid == k.function_definition || kid == k.class_definition => {
-                        if let Some(n) = node.child_by_field_name("name") {
+                        if let Some(n) = node.child_by_field_id(*field::NAME) {
                             local_defs.insert(&source[n.byte_range()]);
                         }
-                        if let Some(params) = node.child_by_field_name("parameters") {
+                        if let Some(params) = node.child_by_field_id(*field::PARAMETERS) {
                             let mut c = params.walk();
                             for p in params.named_children(&mut c) {
                                 let id = match p.kind() {
                                     "identifier" => Some(p),
                                     "default_parameter" | "typed_default_parameter" => {
-                                        p.child_by_field_name("name")
+                                        p.child_by_field_id(*field::NAME)
                                     }
                                     "typed_parameter" => p.named_child(0),
                                     _ => None,
@@ -300,7 +301,7 @@ impl Engine {
                     // Module-level assignments shadow builtins too (`input = raw_input`).
                     let depth = parents.len();
                     if depth >= 2 && parents[depth - 2].kind_id() == k.module {
-                        if let Some(left) = node.child_by_field_name("left") {
+                        if let Some(left) = node.child_by_field_id(*field::LEFT) {
                             if left.kind() == "identifier" {
                                 local_defs.insert(&source[left.byte_range()]);
                             }
@@ -409,7 +410,7 @@ pub(super) fn eval_cond(c: &CCond, subject: Node, env: &Env) -> bool {
             while let Some(p) = cur {
                 match p.kind() {
                     "call"
-                        if p.child_by_field_name("function")
+                        if p.child_by_field_id(*field::FUNCTION)
                             .and_then(|f| env.imports.resolve_node(f, env.source))
                             .is_some_and(|q| set.matches(&q)) =>
                     {
@@ -423,7 +424,7 @@ pub(super) fn eval_cond(c: &CCond, subject: Node, env: &Env) -> bool {
             false
         }
         CCond::Args(n) => {
-            let Some(args) = subject.child_by_field_name("arguments") else {
+            let Some(args) = subject.child_by_field_id(*field::ARGUMENTS) else {
                 return false;
             };
             let mut c = args.walk();
@@ -539,7 +540,7 @@ pub(super) fn select_argument<'t>(
     } else {
         return (None, false);
     };
-    let Some(args) = call.child_by_field_name("arguments") else {
+    let Some(args) = call.child_by_field_id(*field::ARGUMENTS) else {
         return (None, false);
     };
     if args.kind() != "argument_list" {
@@ -553,9 +554,9 @@ pub(super) fn select_argument<'t>(
     for a in args.named_children(&mut c) {
         match a.kind() {
             "keyword_argument" => {
-                if let (Some(k), Some(n)) = (keyword, a.child_by_field_name("name")) {
+                if let (Some(k), Some(n)) = (keyword, a.child_by_field_id(*field::NAME)) {
                     if source.get(n.byte_range()) == Some(k.as_bytes()) {
-                        found = a.child_by_field_name("value");
+                        found = a.child_by_field_id(*field::VALUE);
                     }
                 }
             }
@@ -624,13 +625,13 @@ fn definitions<'t>(v: Node<'t>, source: &[u8]) -> (Vec<Node<'t>>, bool) {
         }
     }
     let mut parameter = false;
-    if let Some(params) = scope.child_by_field_name("parameters") {
+    if let Some(params) = scope.child_by_field_id(*field::PARAMETERS) {
         let mut c = params.walk();
         for p in params.named_children(&mut c) {
             let id = if p.kind() == "identifier" {
                 Some(p)
             } else {
-                p.child_by_field_name("name")
+                p.child_by_field_id(*field::NAME)
                     .or_else(|| p.named_child(0))
                     .filter(|n| n.kind() == "identifier")
             };
@@ -657,8 +658,8 @@ fn definitions<'t>(v: Node<'t>, source: &[u8]) -> (Vec<Node<'t>>, bool) {
             && n.end_byte() <= v.start_byte()
         {
             if let (Some(l), Some(r)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
+                n.child_by_field_id(*field::LEFT),
+                n.child_by_field_id(*field::RIGHT),
             ) {
                 if l.kind() == "identifier" && text(l, source) == name {
                     defs.push(r);
@@ -698,12 +699,12 @@ fn self_reference<'t>(d: Node<'t>, name: &str, source: &[u8]) -> Option<Node<'t>
             }
             // a call's callee is no text (`_()`, `str()`), its arguments are
             "call" => {
-                if let Some(a) = n.child_by_field_name("arguments") {
+                if let Some(a) = n.child_by_field_id(*field::ARGUMENTS) {
                     stack.push(a);
                 }
-                if let Some(f) = n.child_by_field_name("function") {
+                if let Some(f) = n.child_by_field_id(*field::FUNCTION) {
                     if f.kind() == "attribute" {
-                        if let Some(o) = f.child_by_field_name("object") {
+                        if let Some(o) = f.child_by_field_id(*field::OBJECT) {
                             stack.push(o);
                         }
                     }

@@ -1,6 +1,7 @@
 //! Syntax helpers: node text, the cheap name pre-filter, name references, imports, literals and constants.
 
 use super::*;
+use crate::sast::field;
 
 pub(super) fn unparen(mut n: Node) -> Node {
     while n.kind() == "parenthesized_expression" {
@@ -106,29 +107,29 @@ pub(super) fn unresolvable_method<'a>(f: Node, source: &'a [u8]) -> Option<&'a s
     if f.kind() != "attribute" {
         return None;
     }
-    let mut cur = f.child_by_field_name("object")?;
+    let mut cur = f.child_by_field_id(*field::OBJECT)?;
     loop {
         match cur.kind() {
             "identifier" => return None,
-            "attribute" => cur = cur.child_by_field_name("object")?,
+            "attribute" => cur = cur.child_by_field_id(*field::OBJECT)?,
             _ => break,
         }
     }
-    Some(text(f.child_by_field_name("attribute")?, source))
+    Some(text(f.child_by_field_id(*field::ATTRIBUTE)?, source))
 }
 
 /// The leftmost identifier and the last segment of an identifier/attribute chain.
 pub(super) fn head_and_last<'a>(n: Node, source: &'a [u8]) -> Option<(&'a str, &'a str)> {
     let last = match n.kind() {
         "identifier" => text(n, source),
-        "attribute" => text(n.child_by_field_name("attribute")?, source),
+        "attribute" => text(n.child_by_field_id(*field::ATTRIBUTE)?, source),
         _ => return None,
     };
     let mut cur = n;
     loop {
         match cur.kind() {
             "identifier" => return Some((text(cur, source), last)),
-            "attribute" => cur = cur.child_by_field_name("object")?,
+            "attribute" => cur = cur.child_by_field_id(*field::OBJECT)?,
             _ => return None,
         }
     }
@@ -146,7 +147,7 @@ pub(super) fn is_name_reference(n: Node, parent: Option<&Node>) -> bool {
             false
         }
         "keyword_argument" => p
-            .child_by_field_name("name")
+            .child_by_field_id(*field::NAME)
             .is_none_or(|k| k.id() != n.id()),
         "function_definition"
         | "class_definition"
@@ -168,13 +169,13 @@ pub(super) fn is_name_reference(n: Node, parent: Option<&Node>) -> bool {
 pub(super) fn imported_modules(n: Node, source: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
     if n.kind() == "import_from_statement" {
-        if let Some(m) = n.child_by_field_name("module_name") {
+        if let Some(m) = n.child_by_field_id(*field::MODULE_NAME) {
             let base = text(m, source).to_string();
             out.push(base.clone());
             let mut c = n.walk();
             for name in n.children_by_field_name("name", &mut c) {
                 let nn = if name.kind() == "aliased_import" {
-                    name.child_by_field_name("name")
+                    name.child_by_field_id(*field::NAME)
                 } else {
                     Some(name)
                 };
@@ -187,7 +188,7 @@ pub(super) fn imported_modules(n: Node, source: &[u8]) -> Vec<String> {
         let mut c = n.walk();
         for name in n.children_by_field_name("name", &mut c) {
             let nn = if name.kind() == "aliased_import" {
-                name.child_by_field_name("name")
+                name.child_by_field_id(*field::NAME)
             } else {
                 Some(name)
             };
@@ -237,8 +238,8 @@ pub(super) fn literal(n: Node, source: &[u8]) -> Option<Lit> {
         "float" => Lit::Float(text(n, source).replace('_', "").parse().ok()?),
         "string" | "concatenated_string" => Lit::Str(string_value(n, source)?),
         "unary_operator" => {
-            let arg = n.child_by_field_name("argument")?;
-            let op = n.child_by_field_name("operator")?;
+            let arg = n.child_by_field_id(*field::ARGUMENT)?;
+            let op = n.child_by_field_id(*field::OPERATOR)?;
             match (text(op, source), literal(arg, source)?) {
                 ("-", Lit::Int(i)) => Lit::Int(-i),
                 ("-", Lit::Float(f)) => Lit::Float(-f),
@@ -284,10 +285,12 @@ pub(super) fn is_constant(n: Node) -> bool {
             r
         }
         "pair" => {
-            n.child_by_field_name("key").is_some_and(is_constant)
-                && n.child_by_field_name("value").is_some_and(is_constant)
+            n.child_by_field_id(*field::KEY).is_some_and(is_constant)
+                && n.child_by_field_id(*field::VALUE).is_some_and(is_constant)
         }
-        "unary_operator" => n.child_by_field_name("argument").is_some_and(is_constant),
+        "unary_operator" => n
+            .child_by_field_id(*field::ARGUMENT)
+            .is_some_and(is_constant),
         "conditional_expression" => {
             // `a if cond else b`: the value is one of the branches.
             let mut c = n.walk();
@@ -295,8 +298,8 @@ pub(super) fn is_constant(n: Node) -> bool {
             kids.len() == 3 && is_constant(kids[0]) && is_constant(kids[2])
         }
         "binary_operator" => {
-            n.child_by_field_name("left").is_some_and(is_constant)
-                && n.child_by_field_name("right").is_some_and(is_constant)
+            n.child_by_field_id(*field::LEFT).is_some_and(is_constant)
+                && n.child_by_field_id(*field::RIGHT).is_some_and(is_constant)
         }
         _ => false,
     }

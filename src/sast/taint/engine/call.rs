@@ -2,6 +2,7 @@
 //! known and unknown calls, and same-file functions evaluated with the caller's arguments.
 
 use super::*;
+use crate::sast::field;
 
 impl<'a, 't> Cx<'a, 't> {
     /// The dotted name a call's function resolves to; `?.method` when the receiver is not a name.
@@ -26,7 +27,7 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 None => {
                     let attr = f
-                        .child_by_field_name("attribute")
+                        .child_by_field_id(*field::ATTRIBUTE)
                         .map(|a| self.text(a))
                         .unwrap_or("");
                     format!("?.{attr}")
@@ -37,14 +38,14 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     pub(super) fn eval_call(&mut self, n: Node<'t>, env: &mut Env) -> Val {
-        let Some(f) = n.child_by_field_name("function") else {
+        let Some(f) = n.child_by_field_id(*field::FUNCTION) else {
             return Val::clean();
         };
         let callee = self.callee_name(f, env);
         // receiver
         let (recv, method): (Option<(Node<'t>, Val)>, Option<&str>) = if f.kind() == "attribute" {
-            let obj = f.child_by_field_name("object");
-            let m = f.child_by_field_name("attribute").map(|a| self.text(a));
+            let obj = f.child_by_field_id(*field::OBJECT);
+            let m = f.child_by_field_id(*field::ATTRIBUTE).map(|a| self.text(a));
             match obj {
                 Some(o) => {
                     let v = self.eval(o, env);
@@ -62,7 +63,7 @@ impl<'a, 't> Cx<'a, 't> {
         let mut pos: Vec<(Node<'t>, Val)> = Vec::new();
         let mut kw: Vec<(String, Node<'t>, Val)> = Vec::new();
         let mut splat: T = None;
-        if let Some(args) = n.child_by_field_name("arguments") {
+        if let Some(args) = n.child_by_field_id(*field::ARGUMENTS) {
             if args.kind() == "generator_expression" {
                 let v = self.eval(args, env);
                 pos.push((args, v));
@@ -71,12 +72,12 @@ impl<'a, 't> Cx<'a, 't> {
                     match a.kind() {
                         "keyword_argument" => {
                             let name = a
-                                .child_by_field_name("name")
+                                .child_by_field_id(*field::NAME)
                                 .map(|x| self.text(x))
                                 .unwrap_or("")
                                 .to_string();
                             let v = self.eval(a, env);
-                            kw.push((name, a.child_by_field_name("value").unwrap_or(a), v));
+                            kw.push((name, a.child_by_field_id(*field::VALUE).unwrap_or(a), v));
                         }
                         "list_splat" | "dictionary_splat" => {
                             let v = self.eval(a, env);
@@ -539,7 +540,7 @@ impl<'a, 't> Cx<'a, 't> {
             return None;
         }
         let fnode = def.node;
-        let body = fnode.child_by_field_name("body")?;
+        let body = fnode.child_by_field_id(*field::BODY)?;
         if body.end_byte() - body.start_byte() > 6000 {
             return None;
         }
@@ -552,7 +553,7 @@ impl<'a, 't> Cx<'a, 't> {
         }
         let mut env = Env::new();
         let params = fnode
-            .child_by_field_name("parameters")
+            .child_by_field_id(*field::PARAMETERS)
             .map(named)
             .unwrap_or_default();
         let mut i = 0usize;
@@ -561,7 +562,9 @@ impl<'a, 't> Cx<'a, 't> {
             let nn = match p.kind() {
                 "identifier" => Some(p),
                 "typed_parameter" => named(p).into_iter().find(|x| x.kind() == "identifier"),
-                "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+                "default_parameter" | "typed_default_parameter" => {
+                    p.child_by_field_id(*field::NAME)
+                }
                 _ => None,
             };
             let Some(nn) = nn else { continue };

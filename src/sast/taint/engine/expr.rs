@@ -2,6 +2,7 @@
 //! operators and comparisons.
 
 use super::*;
+use crate::sast::field;
 
 impl<'a, 't> Cx<'a, 't> {
     pub(super) fn eval(&mut self, n: Node<'t>, env: &mut Env) -> Val {
@@ -64,11 +65,11 @@ impl<'a, 't> Cx<'a, 't> {
             "binary_operator" => self.eval_binary(n, env),
             "unary_operator" => {
                 let v = n
-                    .child_by_field_name("argument")
+                    .child_by_field_id(*field::ARGUMENT)
                     .map(|a| self.eval(a, env))
                     .unwrap_or_default();
                 let op = n
-                    .child_by_field_name("operator")
+                    .child_by_field_id(*field::OPERATOR)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 match (&v.konst, op) {
@@ -82,11 +83,11 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "boolean_operator" => {
                 let op = n
-                    .child_by_field_name("operator")
+                    .child_by_field_id(*field::OPERATOR)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 let l = n
-                    .child_by_field_name("left")
+                    .child_by_field_id(*field::LEFT)
                     .map(|x| self.eval(x, env))
                     .unwrap_or_default();
                 let lk = l.konst.as_ref().map(truthy);
@@ -95,7 +96,7 @@ impl<'a, 't> Cx<'a, 't> {
                     _ => {}
                 }
                 let r = n
-                    .child_by_field_name("right")
+                    .child_by_field_id(*field::RIGHT)
                     .map(|x| self.eval(x, env))
                     .unwrap_or_default();
                 match (op, lk) {
@@ -105,7 +106,7 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "not_operator" => {
                 let v = n
-                    .child_by_field_name("argument")
+                    .child_by_field_id(*field::ARGUMENT)
                     .map(|a| self.eval(a, env))
                     .unwrap_or_default();
                 match &v.konst {
@@ -180,11 +181,11 @@ impl<'a, 't> Cx<'a, 't> {
                 for ch in named(n) {
                     if ch.kind() == "pair" {
                         let k = ch
-                            .child_by_field_name("key")
+                            .child_by_field_id(*field::KEY)
                             .map(|k| self.eval(k, env))
                             .unwrap_or_default();
                         let v = ch
-                            .child_by_field_name("value")
+                            .child_by_field_id(*field::VALUE)
                             .map(|v| self.eval(v, env))
                             .unwrap_or_default();
                         match k.konst.as_ref().and_then(key_of) {
@@ -215,10 +216,10 @@ impl<'a, 't> Cx<'a, 't> {
                     match ch.kind() {
                         "for_in_clause" => {
                             let it = ch
-                                .child_by_field_name("right")
+                                .child_by_field_id(*field::RIGHT)
                                 .map(|r| self.eval(r, &mut e))
                                 .unwrap_or_default();
-                            if let Some(l) = ch.child_by_field_name("left") {
+                            if let Some(l) = ch.child_by_field_id(*field::LEFT) {
                                 self.assign(l, element_of(&it), &mut e, None);
                             }
                         }
@@ -235,15 +236,15 @@ impl<'a, 't> Cx<'a, 't> {
                         }
                     }
                 }
-                let b = n.child_by_field_name("body").or(body);
+                let b = n.child_by_field_id(*field::BODY).or(body);
                 let v = match b {
                     Some(b) if b.kind() == "pair" => {
                         let k = b
-                            .child_by_field_name("key")
+                            .child_by_field_id(*field::KEY)
                             .map(|k| self.eval(k, &mut e))
                             .unwrap_or_default();
                         let v = b
-                            .child_by_field_name("value")
+                            .child_by_field_id(*field::VALUE)
                             .map(|v| self.eval(v, &mut e))
                             .unwrap_or_default();
                         join_t(&k.all(), &v.all())
@@ -259,36 +260,36 @@ impl<'a, 't> Cx<'a, 't> {
             }
             "named_expression" => {
                 let v = n
-                    .child_by_field_name("value")
+                    .child_by_field_id(*field::VALUE)
                     .map(|x| self.eval(x, env))
                     .unwrap_or_default();
-                if let Some(name) = n.child_by_field_name("name") {
+                if let Some(name) = n.child_by_field_id(*field::NAME) {
                     self.assign(name, v.clone(), env, Some(range(n)));
                 }
                 v
             }
             "assignment" => {
-                let right = n.child_by_field_name("right");
+                let right = n.child_by_field_id(*field::RIGHT);
                 let v = match right {
                     Some(r) => self.eval(r, env),
                     None => Val::clean(),
                 };
-                if let Some(l) = n.child_by_field_name("left") {
+                if let Some(l) = n.child_by_field_id(*field::LEFT) {
                     self.assign(l, v.clone(), env, Some(range(n)));
                 }
                 v
             }
             "augmented_assignment" => {
                 let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
+                    n.child_by_field_id(*field::LEFT),
+                    n.child_by_field_id(*field::RIGHT),
                 ) else {
                     return Val::clean();
                 };
                 let old = self.eval(l, env);
                 let rv = self.eval(r, env);
                 let op = n
-                    .child_by_field_name("operator")
+                    .child_by_field_id(*field::OPERATOR)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 let mut nv = combine(&old, &rv, op.trim_end_matches('='));
@@ -318,7 +319,7 @@ impl<'a, 't> Cx<'a, 't> {
                     None => Val::clean(),
                 }
             }
-            "keyword_argument" => match n.child_by_field_name("value") {
+            "keyword_argument" => match n.child_by_field_id(*field::VALUE) {
                 Some(v) => self.eval(v, env),
                 None => Val::clean(),
             },
@@ -401,7 +402,7 @@ impl<'a, 't> Cx<'a, 't> {
         loop {
             match n.kind() {
                 "identifier" => return Some(n),
-                "attribute" => n = n.child_by_field_name("object")?,
+                "attribute" => n = n.child_by_field_id(*field::OBJECT)?,
                 _ => return None,
             }
         }
@@ -413,10 +414,10 @@ impl<'a, 't> Cx<'a, 't> {
             return v.clone();
         }
         let attr = n
-            .child_by_field_name("attribute")
+            .child_by_field_id(*field::ATTRIBUTE)
             .map(|a| self.text(a))
             .unwrap_or("");
-        let Some(obj) = n.child_by_field_name("object") else {
+        let Some(obj) = n.child_by_field_id(*field::OBJECT) else {
             return Val::clean();
         };
         // Airflow: `dag_run.conf`, `context["dag_run"].conf`, `kwargs.get("dag_run").conf` is what the
@@ -508,11 +509,11 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     pub(super) fn eval_subscript(&mut self, n: Node<'t>, env: &mut Env) -> Val {
-        let Some(obj) = n.child_by_field_name("value") else {
+        let Some(obj) = n.child_by_field_id(*field::VALUE) else {
             return Val::clean();
         };
         let ov = self.eval(obj, env);
-        let key = n.child_by_field_name("subscript");
+        let key = n.child_by_field_id(*field::SUBSCRIPT);
         let kv = key.map(|k| self.eval(k, env)).unwrap_or_default();
         let is_slice = key.map(|k| k.kind() == "slice").unwrap_or(false);
         // constant string slicing / indexing
@@ -611,7 +612,7 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 "interpolation" => {
                     has_interp = true;
-                    if let Some(e) = ch.child_by_field_name("expression") {
+                    if let Some(e) = ch.child_by_field_id(*field::EXPRESSION) {
                         let v = self.eval(e, env);
                         // the constant start goes on through clean values (`\u{1}` stands for them)
                         if !prefix_done {
@@ -642,15 +643,15 @@ impl<'a, 't> Cx<'a, 't> {
 
     pub(super) fn eval_binary(&mut self, n: Node<'t>, env: &mut Env) -> Val {
         let l = n
-            .child_by_field_name("left")
+            .child_by_field_id(*field::LEFT)
             .map(|x| self.eval(x, env))
             .unwrap_or_default();
         let r = n
-            .child_by_field_name("right")
+            .child_by_field_id(*field::RIGHT)
             .map(|x| self.eval(x, env))
             .unwrap_or_default();
         let op = n
-            .child_by_field_name("operator")
+            .child_by_field_id(*field::OPERATOR)
             .map(|o| self.text(o))
             .unwrap_or("");
         combine(&l, &r, op)

@@ -2,6 +2,7 @@
 //! guards) and the sanitizers it earns.
 
 use super::*;
+use crate::sast::field;
 
 impl<'a, 't> Cx<'a, 't> {
     /// What we learn on the branch where `cond` is `truth`.
@@ -22,18 +23,18 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             "not_operator" => {
-                if let Some(a) = cond.child_by_field_name("argument") {
+                if let Some(a) = cond.child_by_field_id(*field::ARGUMENT) {
                     self.refine(a, !truth, env);
                 }
             }
             "boolean_operator" => {
                 let op = cond
-                    .child_by_field_name("operator")
+                    .child_by_field_id(*field::OPERATOR)
                     .map(|o| self.text(o))
                     .unwrap_or("");
                 let (l, r) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
+                    cond.child_by_field_id(*field::LEFT),
+                    cond.child_by_field_id(*field::RIGHT),
                 );
                 if (op == "and" && truth) || (op == "or" && !truth) {
                     if let Some(l) = l {
@@ -181,7 +182,7 @@ impl<'a, 't> Cx<'a, 't> {
                             t,
                             "None" | "''" | "\"\"" | "0" | "-1" | "True" | "False" | "[]" | "{}"
                         ) || (x.kind() == "call"
-                            && x.child_by_field_name("function").map(|f| self.text(f))
+                            && x.child_by_field_id(*field::FUNCTION).map(|f| self.text(f))
                                 == Some("len"))
                     };
                     if trivial(l) || trivial(r) {
@@ -199,7 +200,7 @@ impl<'a, 't> Cx<'a, 't> {
                 }
             }
             "call" => {
-                let f = n.child_by_field_name("function");
+                let f = n.child_by_field_id(*field::FUNCTION);
                 let fname = f.map(|f| self.text(f)).unwrap_or("");
                 let last = fname
                     .rsplit('.')
@@ -214,12 +215,12 @@ impl<'a, 't> Cx<'a, 't> {
                 }
                 if let Some(f) = f {
                     if f.kind() == "attribute" {
-                        if let Some(o) = f.child_by_field_name("object") {
+                        if let Some(o) = f.child_by_field_id(*field::OBJECT) {
                             collect_vars(o, self, out);
                         }
                     }
                 }
-                if let Some(a) = n.child_by_field_name("arguments") {
+                if let Some(a) = n.child_by_field_id(*field::ARGUMENTS) {
                     collect_vars(a, self, out);
                 }
             }
@@ -234,20 +235,20 @@ impl<'a, 't> Cx<'a, 't> {
         }
         match n.kind() {
             "identifier" => Some(self.text(n).to_string()),
-            "attribute" => self.root_var(n.child_by_field_name("object")?),
-            "subscript" => self.root_var(n.child_by_field_name("value")?),
+            "attribute" => self.root_var(n.child_by_field_id(*field::OBJECT)?),
+            "subscript" => self.root_var(n.child_by_field_id(*field::VALUE)?),
             "parenthesized_expression" => self.root_var(named(n).into_iter().next()?),
             "call" => {
-                let f = n.child_by_field_name("function")?;
+                let f = n.child_by_field_id(*field::FUNCTION)?;
                 if f.kind() == "attribute" {
-                    let m = self.text(f.child_by_field_name("attribute")?);
+                    let m = self.text(f.child_by_field_id(*field::ATTRIBUTE)?);
                     if self.c.string_methods.contains(m) {
-                        return self.root_var(f.child_by_field_name("object")?);
+                        return self.root_var(f.child_by_field_id(*field::OBJECT)?);
                     }
                 }
                 // a parser or normaliser of one value: `urlparse(url)`, `basename(p)`, `str(x)`
                 let args: Vec<Node> = n
-                    .child_by_field_name("arguments")
+                    .child_by_field_id(*field::ARGUMENTS)
                     .map(named)
                     .unwrap_or_default()
                     .into_iter()
@@ -352,24 +353,24 @@ pub(super) fn collect_vars(n: Node, cx: &Cx, out: &mut Vec<String>) {
         "identifier" => out.push(cx.text(n).to_string()),
         "attribute" => {
             out.push(cx.text(n).to_string());
-            if let Some(o) = n.child_by_field_name("object") {
+            if let Some(o) = n.child_by_field_id(*field::OBJECT) {
                 collect_vars(o, cx, out);
             }
         }
         "call" => {
-            if let Some(f) = n.child_by_field_name("function") {
+            if let Some(f) = n.child_by_field_id(*field::FUNCTION) {
                 if f.kind() == "attribute" {
-                    if let Some(o) = f.child_by_field_name("object") {
+                    if let Some(o) = f.child_by_field_id(*field::OBJECT) {
                         collect_vars(o, cx, out);
                     }
                 }
             }
-            if let Some(a) = n.child_by_field_name("arguments") {
+            if let Some(a) = n.child_by_field_id(*field::ARGUMENTS) {
                 collect_vars(a, cx, out);
             }
         }
         "keyword_argument" => {
-            if let Some(v) = n.child_by_field_name("value") {
+            if let Some(v) = n.child_by_field_id(*field::VALUE) {
                 collect_vars(v, cx, out);
             }
         }
@@ -431,7 +432,7 @@ pub(super) fn always_exits(block: Node, cx: &Cx) -> bool {
         "expression_statement" => named(*last).into_iter().any(|c| {
             c.kind() == "call" && {
                 let f = c
-                    .child_by_field_name("function")
+                    .child_by_field_id(*field::FUNCTION)
                     .map(|f| cx.text(f))
                     .unwrap_or("");
                 let last = f.rsplit('.').next().unwrap_or(f);
@@ -439,7 +440,7 @@ pub(super) fn always_exits(block: Node, cx: &Cx) -> bool {
             }
         }),
         "if_statement" => {
-            let cons = last.child_by_field_name("consequence");
+            let cons = last.child_by_field_id(*field::CONSEQUENCE);
             let mut w = last.walk();
             let alts: Vec<Node> = last.children_by_field_name("alternative", &mut w).collect();
             let has_else = alts.iter().any(|a| a.kind() == "else_clause");
@@ -447,8 +448,8 @@ pub(super) fn always_exits(block: Node, cx: &Cx) -> bool {
                 && cons.map(|c| always_exits(c, cx)).unwrap_or(false)
                 && alts.iter().all(|a| {
                     let b = a
-                        .child_by_field_name("consequence")
-                        .or(a.child_by_field_name("body"));
+                        .child_by_field_id(*field::CONSEQUENCE)
+                        .or(a.child_by_field_id(*field::BODY));
                     b.map(|b| always_exits(b, cx)).unwrap_or(false)
                 })
         }

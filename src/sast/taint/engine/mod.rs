@@ -4,6 +4,7 @@
 use super::project::XMod;
 use super::{SinkSpec, TaintHit, TaintRule};
 use crate::finding::Severity;
+use crate::sast::field;
 use crate::sast::imports::Imports;
 use crate::sast::pattern::is_shell_program;
 use serde::Deserialize;
@@ -198,7 +199,7 @@ impl<'a, 't> Cx<'a, 't> {
         }
         for d in &defs {
             if let Some(name) = d
-                .child_by_field_name("name")
+                .child_by_field_id(*field::NAME)
                 .map(|n| cx.text(n).to_string())
             {
                 let e = cx.fns.entry(name).or_insert(FnDef { node: *d, count: 0 });
@@ -217,9 +218,9 @@ fn dotted_name(node: Node, source: &[u8]) -> Option<String> {
     match node.kind() {
         "identifier" => node.utf8_text(source).ok().map(str::to_string),
         "attribute" => {
-            let obj = dotted_name(node.child_by_field_name("object")?, source)?;
+            let obj = dotted_name(node.child_by_field_id(*field::OBJECT)?, source)?;
             let attr = node
-                .child_by_field_name("attribute")?
+                .child_by_field_id(*field::ATTRIBUTE)?
                 .utf8_text(source)
                 .ok()?;
             Some(format!("{obj}.{attr}"))
@@ -341,7 +342,7 @@ impl<'a, 't> Cx<'a, 't> {
     // ---------------------------------------------------------------- functions
 
     fn analyze_function(&mut self, f: Node<'t>) {
-        let Some(body) = f.child_by_field_name("body") else {
+        let Some(body) = f.child_by_field_id(*field::BODY) else {
             return;
         };
         let decorators: Vec<Node> = match f.parent() {
@@ -357,7 +358,7 @@ impl<'a, 't> Cx<'a, 't> {
         for d in &decorators {
             if let Some(e) = named(*d).first() {
                 let head = match e.kind() {
-                    "call" => e.child_by_field_name("function"),
+                    "call" => e.child_by_field_id(*field::FUNCTION),
                     _ => Some(*e),
                 };
                 if let Some(h) = head {
@@ -378,14 +379,14 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                 }
                 let callee = if e.kind() == "call" {
-                    e.child_by_field_name("function")
+                    e.child_by_field_id(*field::FUNCTION)
                 } else {
                     None
                 };
                 if let Some(fun) = callee {
                     if fun.kind() == "attribute" {
                         let attr = fun
-                            .child_by_field_name("attribute")
+                            .child_by_field_id(*field::ATTRIBUTE)
                             .map(|a| self.text(a))
                             .unwrap_or("");
                         if ROUTE_METHODS.contains(&attr) {
@@ -399,7 +400,7 @@ impl<'a, 't> Cx<'a, 't> {
         // free variables of a nested function: the enclosing scope's values at the definition
         let mut env = self.closures.remove(&f.start_byte()).unwrap_or_default();
         let params = f
-            .child_by_field_name("parameters")
+            .child_by_field_id(*field::PARAMETERS)
             .map(named)
             .unwrap_or_default();
         let mut positional = 0usize;
@@ -414,18 +415,18 @@ impl<'a, 't> Cx<'a, 't> {
                 "identifier" => (Some(p), None, None),
                 "typed_parameter" => (
                     named(p).into_iter().find(|x| x.kind() == "identifier"),
-                    p.child_by_field_name("type"),
+                    p.child_by_field_id(*field::TYPE),
                     None,
                 ),
                 "default_parameter" => (
-                    p.child_by_field_name("name"),
+                    p.child_by_field_id(*field::NAME),
                     None,
-                    p.child_by_field_name("value"),
+                    p.child_by_field_id(*field::VALUE),
                 ),
                 "typed_default_parameter" => (
-                    p.child_by_field_name("name"),
-                    p.child_by_field_name("type"),
-                    p.child_by_field_name("value"),
+                    p.child_by_field_id(*field::NAME),
+                    p.child_by_field_id(*field::TYPE),
+                    p.child_by_field_id(*field::VALUE),
                 ),
                 _ => (None, None, None),
             };

@@ -2,6 +2,7 @@
 //! attributes, subscripts and tuples.
 
 use super::*;
+use crate::sast::field;
 
 impl<'a, 't> Cx<'a, 't> {
     pub(super) fn exec_block(&mut self, block: Node<'t>, env: &mut Env) -> bool {
@@ -66,12 +67,12 @@ impl<'a, 't> Cx<'a, 't> {
             "if_statement" => self.exec_if(n, env),
             "for_statement" => {
                 let iter = n
-                    .child_by_field_name("right")
+                    .child_by_field_id(*field::RIGHT)
                     .map(|r| self.eval(r, env))
                     .unwrap_or_default();
                 let elem = element_of(&iter);
-                let left = n.child_by_field_name("left");
-                let body = n.child_by_field_name("body");
+                let left = n.child_by_field_id(*field::LEFT);
+                let body = n.child_by_field_id(*field::BODY);
                 self.exec_loop(env, |cx, e| {
                     if let Some(l) = left {
                         cx.assign(l, elem.clone(), e, None);
@@ -81,20 +82,20 @@ impl<'a, 't> Cx<'a, 't> {
                         None => true,
                     }
                 });
-                if let Some(alt) = n.child_by_field_name("alternative") {
+                if let Some(alt) = n.child_by_field_id(*field::ALTERNATIVE) {
                     self.exec_children_blocks(alt, env);
                 }
                 true
             }
             "while_statement" => {
-                let cond = n.child_by_field_name("condition");
+                let cond = n.child_by_field_id(*field::CONDITION);
                 let k = cond.map(|c| self.eval(c, env)).and_then(|v| v.konst);
                 if let Some(k) = &k {
                     if !truthy(k) {
                         return true;
                     }
                 }
-                let body = n.child_by_field_name("body");
+                let body = n.child_by_field_id(*field::BODY);
                 let infinite = k.as_ref().map(truthy).unwrap_or(false);
                 self.exec_loop(env, |cx, e| {
                     if let Some(c) = cond {
@@ -169,7 +170,7 @@ impl<'a, 't> Cx<'a, 't> {
                 for ch in named(n) {
                     if ch.kind() == "with_clause" {
                         for item in named(ch) {
-                            let Some(v) = item.child_by_field_name("value") else {
+                            let Some(v) = item.child_by_field_id(*field::VALUE) else {
                                 continue;
                             };
                             if v.kind() == "as_pattern" {
@@ -178,7 +179,7 @@ impl<'a, 't> Cx<'a, 't> {
                                     .first()
                                     .map(|e| self.eval(*e, env))
                                     .unwrap_or_default();
-                                if let Some(alias) = v.child_by_field_name("alias") {
+                                if let Some(alias) = v.child_by_field_id(*field::ALIAS) {
                                     let target = named(alias).into_iter().next().unwrap_or(alias);
                                     self.assign(target, val, env, Some(range(item)));
                                 }
@@ -188,7 +189,7 @@ impl<'a, 't> Cx<'a, 't> {
                         }
                     }
                 }
-                match n.child_by_field_name("body") {
+                match n.child_by_field_id(*field::BODY) {
                     Some(b) => self.exec_block(b, env),
                     None => true,
                 }
@@ -196,7 +197,7 @@ impl<'a, 't> Cx<'a, 't> {
             "match_statement" => self.exec_match(n, env),
             "function_definition" | "class_definition" | "decorated_definition" => {
                 let d = if n.kind() == "decorated_definition" {
-                    n.child_by_field_name("definition").unwrap_or(n)
+                    n.child_by_field_id(*field::DEFINITION).unwrap_or(n)
                 } else {
                     n
                 };
@@ -212,7 +213,7 @@ impl<'a, 't> Cx<'a, 't> {
                         *e = join_env(std::mem::take(e), &snapshot);
                     }
                 }
-                if let Some(name) = d.child_by_field_name("name") {
+                if let Some(name) = d.child_by_field_id(*field::NAME) {
                     env.remove(self.text(name));
                 }
                 true
@@ -289,8 +290,8 @@ impl<'a, 't> Cx<'a, 't> {
     pub(super) fn exec_if(&mut self, n: Node<'t>, env: &mut Env) -> bool {
         let mut branches: Vec<(Option<Node<'t>>, Node<'t>)> = Vec::new();
         if let (Some(c), Some(b)) = (
-            n.child_by_field_name("condition"),
-            n.child_by_field_name("consequence"),
+            n.child_by_field_id(*field::CONDITION),
+            n.child_by_field_id(*field::CONSEQUENCE),
         ) {
             branches.push((Some(c), b));
         } else {
@@ -301,14 +302,14 @@ impl<'a, 't> Cx<'a, 't> {
             match alt.kind() {
                 "elif_clause" => {
                     if let (Some(c), Some(b)) = (
-                        alt.child_by_field_name("condition"),
-                        alt.child_by_field_name("consequence"),
+                        alt.child_by_field_id(*field::CONDITION),
+                        alt.child_by_field_id(*field::CONSEQUENCE),
                     ) {
                         branches.push((Some(c), b));
                     }
                 }
                 "else_clause" => {
-                    if let Some(b) = alt.child_by_field_name("body") {
+                    if let Some(b) = alt.child_by_field_id(*field::BODY) {
                         branches.push((None, b));
                     }
                 }
@@ -395,10 +396,10 @@ impl<'a, 't> Cx<'a, 't> {
 
     pub(super) fn exec_match(&mut self, n: Node<'t>, env: &mut Env) -> bool {
         let subject = n
-            .child_by_field_name("subject")
+            .child_by_field_id(*field::SUBJECT)
             .map(|s| self.eval(s, env))
             .unwrap_or_default();
-        let Some(body) = n.child_by_field_name("body") else {
+        let Some(body) = n.child_by_field_id(*field::BODY) else {
             return true;
         };
         let cases: Vec<Node> = named(body)
@@ -412,7 +413,7 @@ impl<'a, 't> Cx<'a, 't> {
                 .into_iter()
                 .filter(|c| c.kind() == "case_pattern")
                 .collect();
-            let guard = case.child_by_field_name("guard");
+            let guard = case.child_by_field_id(*field::GUARD);
             let mut wildcard = false;
             let mut lits: Vec<K> = Vec::new();
             let mut all_lit = true;
@@ -446,7 +447,7 @@ impl<'a, 't> Cx<'a, 't> {
                     }
                 }
             }
-            if let Some(cons) = case.child_by_field_name("consequence") {
+            if let Some(cons) = case.child_by_field_id(*field::CONSEQUENCE) {
                 if self.exec_block(cons, &mut e) {
                     out = Some(match out {
                         Some(o) => join_env(o, &e),
@@ -475,7 +476,7 @@ impl<'a, 't> Cx<'a, 't> {
     }
 
     pub(super) fn is_exit_call(&self, call: Node, env: &Env) -> bool {
-        let Some(f) = call.child_by_field_name("function") else {
+        let Some(f) = call.child_by_field_id(*field::FUNCTION) else {
             return false;
         };
         let name = self.callee_name(f, env);
@@ -517,10 +518,10 @@ impl<'a, 't> Cx<'a, 't> {
                 env.insert(path, v);
             }
             "subscript" => {
-                let Some(obj) = target.child_by_field_name("value") else {
+                let Some(obj) = target.child_by_field_id(*field::VALUE) else {
                     return;
                 };
-                let key_node = target.child_by_field_name("subscript");
+                let key_node = target.child_by_field_id(*field::SUBSCRIPT);
                 let kv = key_node.map(|k| self.eval(k, env)).unwrap_or_default();
                 // trust boundary sinks: session[key] = value
                 if !self.c.sinks_subscript.is_empty() {

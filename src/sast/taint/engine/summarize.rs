@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::finding::{FlowStep, Location};
+use crate::sast::field;
 use crate::sast::taint::summary::*;
 use crate::text::LineIndex;
 
@@ -77,12 +78,12 @@ pub fn summarize(
 fn top_functions<'t>(root: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {
     let def = |n: Node<'t>| -> Option<Node<'t>> {
         match n.kind() {
-            "decorated_definition" => n.child_by_field_name("definition"),
+            "decorated_definition" => n.child_by_field_id(*field::DEFINITION),
             _ => Some(n),
         }
     };
     let name = |n: Node| {
-        n.child_by_field_name("name")
+        n.child_by_field_id(*field::NAME)
             .and_then(|x| x.utf8_text(src).ok())
             .map(str::to_string)
     };
@@ -95,7 +96,8 @@ fn top_functions<'t>(root: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {
                 }
             }
             "class_definition" => {
-                let (Some(class), Some(body)) = (name(top), top.child_by_field_name("body")) else {
+                let (Some(class), Some(body)) = (name(top), top.child_by_field_id(*field::BODY))
+                else {
                     continue;
                 };
                 for m in named(body).into_iter().filter_map(def) {
@@ -114,20 +116,22 @@ fn top_functions<'t>(root: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {
 
 impl<'a, 't> Cx<'a, 't> {
     fn summarize_function(&mut self, f: Node<'t>, name: &str) -> Option<FnSummary> {
-        let body = f.child_by_field_name("body")?;
+        let body = f.child_by_field_id(*field::BODY)?;
         if body.end_byte() - body.start_byte() > MAX_BODY || self.text(body).contains("yield") {
             return None;
         }
         let mut params: Vec<(String, Node<'t>)> = Vec::new();
         for p in f
-            .child_by_field_name("parameters")
+            .child_by_field_id(*field::PARAMETERS)
             .map(named)
             .unwrap_or_default()
         {
             let nn = match p.kind() {
                 "identifier" => Some(p),
                 "typed_parameter" => named(p).into_iter().find(|x| x.kind() == "identifier"),
-                "default_parameter" | "typed_default_parameter" => p.child_by_field_name("name"),
+                "default_parameter" | "typed_default_parameter" => {
+                    p.child_by_field_id(*field::NAME)
+                }
                 _ => None,
             };
             let Some(nn) = nn.filter(|x| x.kind() == "identifier") else {
