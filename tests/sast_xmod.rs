@@ -201,7 +201,7 @@ fn helpers_the_prefilter_skips_are_still_summarized() {
     );
     assert!(prefilter.is_on());
     let helpers = std::fs::read_to_string(dir.path().join("app/helpers.py")).unwrap();
-    assert!(!prefilter.passes(&helpers));
+    assert!(!prefilter.passes("app/helpers.py", &helpers));
     let mut lines = Vec::new();
     for on in [true, false] {
         let mut job = SastJob::new(&Config::default(), &[]).unwrap();

@@ -289,7 +289,7 @@ impl SastJob {
         // no name a pattern rule needs and no source: nothing to find here (a file over the size limit
         // goes on, to be reported as such)
         if text.len() <= super::limits::MAX_PARSE_BYTES
-            && !prefilter.passes(&text)
+            && !prefilter.passes(&file.rel, &text)
             && !compiled.is_some_and(|c| c.might_have_sources(&text))
         {
             return First {
