@@ -22,7 +22,12 @@ fn main() {
             ))
         })
         .collect();
-    let (mut files, mut pass) = (0, 0);
+    let taint: Vec<(String, tollgate::sast::taint::TaintRule)> = rules
+        .iter()
+        .filter_map(|r| Some((r.file.id.clone(), r.taint.clone()?)))
+        .collect();
+    let taint = tollgate::sast::taint::CompiledRules::new(&taint);
+    let (mut files, mut pass, mut sources, mut either) = (0, 0, 0, 0);
     let mut any: BTreeMap<&str, usize> = BTreeMap::new();
     let mut sole: BTreeMap<&str, usize> = BTreeMap::new();
     let root = std::path::Path::new(&dir);
@@ -36,7 +41,11 @@ fn main() {
             .unwrap_or(&e)
             .to_string_lossy()
             .replace('\\', "/");
-        pass += usize::from(all.passes(&rel, &text));
+        let p = all.passes(&rel, &text);
+        let t = taint.might_have_sources(&text);
+        pass += usize::from(p);
+        sources += usize::from(t);
+        either += usize::from(p || t);
         let hit: Vec<&str> = each
             .iter()
             .filter(|(_, p)| p.passes(&rel, &text))
@@ -49,7 +58,7 @@ fn main() {
             *sole.entry(one).or_default() += 1;
         }
     }
-    println!("{files} .py files, {pass} pass the prefilter of every pattern rule");
+    println!("{files} .py files, {pass} pass the prefilter of every pattern rule, {sources} may have a taint source, {either} are parsed");
     let mut v: Vec<_> = any.into_iter().collect();
     v.sort_by_key(|x| std::cmp::Reverse(x.1));
     for (r, n) in v.iter().take(25) {

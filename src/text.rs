@@ -103,6 +103,22 @@ pub fn clip(line: &str, max: usize) -> String {
     s
 }
 
+/// A byte that can be part of a Python (or most languages') identifier: ASCII letters, digits, `_`, and
+/// every byte of a non-ASCII character.
+pub fn is_ident_byte(b: u8) -> bool {
+    b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80
+}
+
+/// Whether `word` occurs in `text` as a whole identifier (not inside a longer one: `exec` is not in
+/// `execute` nor in `os_exec`).
+pub fn contains_word(text: &str, word: &str) -> bool {
+    let b = text.as_bytes();
+    text.match_indices(word).any(|(i, _)| {
+        let end = i + word.len();
+        (i == 0 || !is_ident_byte(b[i - 1])) && b.get(end).is_none_or(|&c| !is_ident_byte(c))
+    })
+}
+
 /// Decode `%XX` escapes (URIs, JSON pointers in `$ref`s, URL user info); anything else is kept, and bytes
 /// that do not form UTF-8 are replaced. Works on bytes: a `%` before a multi-byte character must not
 /// slice inside it (found by cargo-fuzz).
@@ -131,6 +147,17 @@ pub fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_words() {
+        assert!(contains_word("import os\nos.getenv(x)", "getenv"));
+        assert!(contains_word("getenv", "getenv"));
+        assert!(!contains_word("my_getenv(x)", "getenv"));
+        assert!(!contains_word("getenvs", "getenv"));
+        assert!(!contains_word("xé_getenv", "getenv"));
+        assert!(contains_word("a getenv b getenvx", "getenv"));
+        assert!(!contains_word("", "getenv"));
+    }
 
     #[test]
     fn positions_count_utf16_units() {

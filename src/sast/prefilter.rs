@@ -142,11 +142,7 @@ impl Prefilter {
             return true;
         };
         let bytes = text.as_bytes();
-        let ident = |i: usize| {
-            bytes
-                .get(i)
-                .is_some_and(|&b| b == b'_' || b.is_ascii_alphanumeric() || b >= 0x80)
-        };
+        let ident = |i: usize| bytes.get(i).is_some_and(|&b| crate::text::is_ident_byte(b));
         let mut found = vec![false; self.needles.len()];
         let mut any = false;
         for m in ac.find_overlapping_iter(text) {

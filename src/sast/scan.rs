@@ -419,7 +419,7 @@ fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str)
 fn used_names(text: &str, imports: &Imports, module: &str, package: bool) -> Vec<String> {
     let binds: HashMap<&str, &str> = imports.bindings().collect();
     let b = text.as_bytes();
-    let ident = |c: u8| c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80;
+    let ident = crate::text::is_ident_byte;
     let mut out = BTreeSet::new();
     let mut i = 0;
     while i < b.len() {

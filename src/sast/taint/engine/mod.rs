@@ -73,7 +73,10 @@ struct Cx<'a, 't> {
 
 /// Can this file hold a source at all? Most library modules cannot: skip them without a walk.
 pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
-    c.needles.iter().any(|n| source.contains(n.as_str())) || might_have_input(source)
+    c.needles
+        .iter()
+        .any(|segs| segs.iter().all(|s| crate::text::contains_word(source, s)))
+        || might_have_input(source)
 }
 
 /// Can this file hold a web request, a route, a Lambda event or a task's arguments (the sources worth

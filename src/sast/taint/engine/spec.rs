@@ -115,8 +115,10 @@ pub struct Compiled {
     pub(super) route_params_bit: u32,
     pub(super) name_sources: HashMap<String, NamedSrc>,
     pub(super) call_sources: HashMap<String, NamedSrc>,
-    /// Texts one of which a file must contain to hold a source (besides route decorators).
-    pub(super) needles: Vec<String>,
+    /// The named sources' qualified names as their segments: a file holds such a source only if it spells
+    /// every segment of one of them as a whole word (in an import or written out). Request objects and
+    /// route decorators are [`super::might_have_input`]'s.
+    pub(super) needles: Vec<Vec<String>>,
 }
 
 pub(super) const GUARD_IDS: [&str; 7] = [
@@ -153,7 +155,7 @@ impl Compiled {
             route_params_bit: 0,
             name_sources: HashMap::new(),
             call_sources: HashMap::new(),
-            needles: WEB_NEEDLES.iter().map(|n| n.to_string()).collect(),
+            needles: Vec::new(),
         };
         for g in GUARD_IDS {
             c.intern(g);
@@ -201,21 +203,17 @@ impl Compiled {
                 );
             }
         }
-        // the last segment of every named source: `argv`, `environ`, `input`, `getenv`, `get_argument` ...
-        let mut needles: Vec<String> = c
+        // every named source's segments: `sys`+`argv`, `os`+`environ`, `input`, `self`+`get_argument` ...
+        let mut needles: Vec<Vec<String>> = c
             .obj_by_name
             .keys()
             .chain(c.name_sources.keys())
             .chain(c.call_sources.keys())
-            .map(|n| n.rsplit('.').next().unwrap_or(n).to_string())
+            .map(|n| n.split('.').map(str::to_string).collect())
             .collect();
         needles.sort();
         needles.dedup();
-        for n in needles {
-            if !c.needles.contains(&n) {
-                c.needles.push(n);
-            }
-        }
+        c.needles = needles;
         for (ri, (id, rule)) in rules.iter().enumerate() {
             let mut src_mask = 0u32;
             if rule.sources.is_empty() {
