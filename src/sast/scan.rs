@@ -13,6 +13,7 @@ use crate::model::{ScanContext, SourceFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
@@ -38,7 +39,14 @@ struct First {
     info: Option<FileInfo>,
     /// `None`: the file waits for phase 2.
     output: Option<Output>,
+    /// A file waiting for phase 2: its parse, kept (within [`KEPT_SOURCE_BUDGET`]) so that phase 2 does
+    /// not parse it again.
+    kept: Option<Parsed>,
 }
+
+/// How many bytes of source the trees kept from phase 1 for phase 2 may stand for in all (a syntax tree
+/// takes ~10-15x its source): re-parsing those files was ~9% of the job's cpu on a large tree.
+const KEPT_SOURCE_BUDGET: usize = 4 << 20;
 
 impl SastJob {
     /// Scan the picked files (sorted); one output per file, in the same order.
@@ -65,6 +73,7 @@ impl SastJob {
         } else {
             Prefilter::off()
         };
+        let budget = AtomicUsize::new(KEPT_SOURCE_BUDGET);
         let first: Vec<First> = files
             .par_iter()
             .map_init(new_parser, |parser, file| {
@@ -74,6 +83,7 @@ impl SastJob {
                     return First {
                         info: None,
                         output: Some(Output::default()),
+                        kept: None,
                     };
                 }
                 let r = self.first(
@@ -84,6 +94,7 @@ impl SastJob {
                     compiled.as_ref(),
                     &index,
                     &prefilter,
+                    &budget,
                 );
                 if r.output.is_some() {
                     ctx.progress.inc(1);
@@ -97,20 +108,25 @@ impl SastJob {
                 .map(|f| f.output.unwrap_or_default())
                 .collect();
         };
-        let (infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
-            first.into_iter().map(|f| (f.info, f.output)).unzip();
+        let mut infos = Vec::with_capacity(first.len());
+        let mut outputs = Vec::with_capacity(first.len());
+        let mut waiting: Vec<(usize, Option<Parsed>)> = Vec::new();
+        for (i, f) in first.into_iter().enumerate() {
+            if f.output.is_none() {
+                waiting.push((i, f.kept));
+            }
+            infos.push(f.info);
+            outputs.push(f.output);
+        }
         let summaries = self.summarize_needed(files, &outputs, &infos, ctx, &compiled, &index);
         let project = Project::new(index, summaries);
-        let second: Vec<(usize, Output)> = outputs
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.is_none())
-            .map(|(i, _)| i)
-            .collect::<Vec<_>>()
-            .par_iter()
-            .map_init(new_parser, |parser, &i| {
+        let second: Vec<(usize, Output)> = waiting
+            .into_par_iter()
+            .map_init(new_parser, |parser, (i, kept)| {
                 let info = infos[i].clone().unwrap_or_default();
-                let r = self.second(parser, files[i], &info, ctx, enabled, &compiled, &project);
+                let r = self.second(
+                    parser, files[i], kept, &info, ctx, enabled, &compiled, &project,
+                );
                 ctx.progress.inc(1);
                 (i, r)
             })
@@ -276,6 +292,7 @@ impl SastJob {
         compiled: Option<&CompiledRules>,
         index: &ModuleIndex,
         prefilter: &Prefilter,
+        budget: &AtomicUsize,
     ) -> First {
         let text = match ctx.read_text(file) {
             Ok(t) => t,
@@ -283,6 +300,7 @@ impl SastJob {
                 return First {
                     info: Some(FileInfo::default()),
                     output: Some((Vec::new(), vec![note])),
+                    kept: None,
                 }
             }
         };
@@ -295,6 +313,7 @@ impl SastJob {
             return First {
                 info: None,
                 output: Some((Vec::new(), Vec::new())),
+                kept: None,
             };
         }
         let rel = file.rel.as_str();
@@ -331,9 +350,17 @@ impl SastJob {
         let module = module_name(rel).map(|m| m.0).unwrap_or_default();
         let deferred = info.sources && info.imports.iter().any(|q| index.covers(q, &module));
         if deferred {
+            let kept = parsed.filter(|_| {
+                budget
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                        left.checked_sub(text.len())
+                    })
+                    .is_ok()
+            });
             return First {
                 info: Some(info),
                 output: None,
+                kept,
             };
         }
         let output = cache.get_or(
@@ -346,6 +373,7 @@ impl SastJob {
         First {
             info: Some(info),
             output: Some(output),
+            kept: None,
         }
     }
 
@@ -355,6 +383,7 @@ impl SastJob {
         &self,
         parser: &mut Parser,
         file: &SourceFile,
+        kept: Option<Parsed>,
         info: &FileInfo,
         ctx: &ScanContext,
         enabled: &[bool],
@@ -380,8 +409,8 @@ impl SastJob {
             }
             k.finish()
         };
-        ctx.cache
-            .get_or(key, || match parse_checked(parser, rel, &text) {
+        ctx.cache.get_or(key, || {
+            match kept.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
                 Ok((tree, notes)) => self.scan_tree(
                     &tree,
                     notes,
@@ -391,7 +420,8 @@ impl SastJob {
                     xmod.as_ref().map(|x| (compiled, x)),
                 ),
                 Err(notes) => (Vec::new(), notes),
-            })
+            }
+        })
     }
 }
 
