@@ -198,7 +198,7 @@ impl SecretsJob {
                 continue;
             };
             let windows = if self.windowed[i] && !hits.at[i].is_empty() {
-                windows_around(bytes, &hits.at[i])
+                windows_around(text, &hits.at[i])
             } else {
                 vec![(0, bytes.len())]
             };
@@ -462,8 +462,28 @@ fn crosses_lines(pattern: &str) -> bool {
         || pattern.contains("\\x0")
 }
 
+/// The last `\n` before byte `at` (std's `str` search goes a word at a time; not at a character
+/// boundary, which the callers never pass, a byte at a time).
+fn newline_before(text: &str, at: usize) -> Option<usize> {
+    match text.get(..at) {
+        Some(t) => t.rfind('\n'),
+        None => text.as_bytes()[..at.min(text.len())]
+            .iter()
+            .rposition(|&b| b == b'\n'),
+    }
+}
+
+/// The offset from `at` of the first `\n` at or after byte `at` (see [`newline_before`]).
+fn newline_after(text: &str, at: usize) -> Option<usize> {
+    match text.get(at..) {
+        Some(t) => t.find('\n'),
+        None => text.as_bytes().get(at..)?.iter().position(|&b| b == b'\n'),
+    }
+}
+
 /// Merged byte ranges of whole lines: each position's line plus [`WINDOW_LINES`] lines on either side.
-fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
+fn windows_around(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &pos in positions {
         if out.last().is_some_and(|&(_, e)| pos < e) {
@@ -471,10 +491,7 @@ fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
         }
         let mut start = pos;
         for _ in 0..=WINDOW_LINES {
-            start = bytes[..start]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .unwrap_or(0);
+            start = newline_before(text, start).unwrap_or(0);
             if start == 0 {
                 break;
             }
@@ -484,7 +501,7 @@ fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
         }
         let mut end = pos;
         for _ in 0..=WINDOW_LINES {
-            end = match bytes[end..].iter().position(|&b| b == b'\n') {
+            end = match newline_after(text, end) {
                 Some(i) => end + i + 1,
                 None => bytes.len(),
             };
