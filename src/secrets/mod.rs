@@ -10,6 +10,7 @@
 pub mod generic;
 mod prefilter;
 mod redact;
+mod required;
 pub mod rules;
 
 use crate::finding::{Finding, JobKind, NoteLevel, Notification};
@@ -55,6 +56,8 @@ pub struct SecretsJob {
     prefilter_nfa: std::sync::OnceLock<Prefilter>,
     /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
     windowed: Vec<bool>,
+    /// Per rule: literals every match of its regex contains, found on the rule's first whole-text run.
+    required: Vec<std::sync::OnceLock<Vec<aho_corasick::AhoCorasick>>>,
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
@@ -133,7 +136,11 @@ impl SecretsJob {
             parts.push(&r.text_hash);
         }
         let settings = crate::model::cache::digest(&parts);
+        let required = (0..rules.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         Ok(SecretsJob {
+            required,
             settings,
             rules,
             prefilter_dfa: std::sync::OnceLock::new(),
@@ -200,6 +207,12 @@ impl SecretsJob {
             let windows = if self.windowed[i] && !hits.at[i].is_empty() {
                 windows_around(text, &hits.at[i])
             } else {
+                // Over the whole text: not at all when a literal that every match contains is missing.
+                let need =
+                    self.required[i].get_or_init(|| required::required_literals(lazy.pattern()));
+                if !required::all_present(need, bytes) {
+                    continue;
+                }
                 vec![(0, bytes.len())]
             };
             for (ws, we) in windows {
