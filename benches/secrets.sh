@@ -84,7 +84,8 @@ export -f readall
 tollgate_scan() {
   local tree=$1
   shift
-  "$TG" scan "$tree" --job secrets --format json --no-config --fail-on never --no-progress -j "$THREADS" "$@"
+  # --no-cache: every run scans every file (the result cache would make runs after the first free).
+  "$TG" scan "$tree" --job secrets --format json --no-config --no-cache --fail-on never --no-progress -j "$THREADS" "$@"
 }
 export -f tollgate_scan
 export TG THREADS

@@ -10,6 +10,7 @@
 pub mod generic;
 mod prefilter;
 mod redact;
+mod required;
 pub mod rules;
 
 use crate::finding::{Finding, JobKind, NoteLevel, Notification};
@@ -55,6 +56,8 @@ pub struct SecretsJob {
     prefilter_nfa: std::sync::OnceLock<Prefilter>,
     /// Per rule: its regex stays within a few lines, so it only runs around its keywords' occurrences.
     windowed: Vec<bool>,
+    /// Per rule: literals every match of its regex contains, found on the rule's first whole-text run.
+    required: Vec<std::sync::OnceLock<Vec<aho_corasick::AhoCorasick>>>,
     exclude: Option<globset::GlobSet>,
     allow_values: Vec<regex::Regex>,
     stopwords: Vec<String>,
@@ -133,7 +136,11 @@ impl SecretsJob {
             parts.push(&r.text_hash);
         }
         let settings = crate::model::cache::digest(&parts);
+        let required = (0..rules.len())
+            .map(|_| std::sync::OnceLock::new())
+            .collect();
         Ok(SecretsJob {
+            required,
             settings,
             rules,
             prefilter_dfa: std::sync::OnceLock::new(),
@@ -198,8 +205,14 @@ impl SecretsJob {
                 continue;
             };
             let windows = if self.windowed[i] && !hits.at[i].is_empty() {
-                windows_around(bytes, &hits.at[i])
+                windows_around(text, &hits.at[i])
             } else {
+                // Over the whole text: not at all when a literal that every match contains is missing.
+                let need =
+                    self.required[i].get_or_init(|| required::required_literals(lazy.pattern()));
+                if !required::all_present(need, bytes) {
+                    continue;
+                }
                 vec![(0, bytes.len())]
             };
             for (ws, we) in windows {
@@ -462,8 +475,28 @@ fn crosses_lines(pattern: &str) -> bool {
         || pattern.contains("\\x0")
 }
 
+/// The last `\n` before byte `at` (std's `str` search goes a word at a time; not at a character
+/// boundary, which the callers never pass, a byte at a time).
+fn newline_before(text: &str, at: usize) -> Option<usize> {
+    match text.get(..at) {
+        Some(t) => t.rfind('\n'),
+        None => text.as_bytes()[..at.min(text.len())]
+            .iter()
+            .rposition(|&b| b == b'\n'),
+    }
+}
+
+/// The offset from `at` of the first `\n` at or after byte `at` (see [`newline_before`]).
+fn newline_after(text: &str, at: usize) -> Option<usize> {
+    match text.get(at..) {
+        Some(t) => t.find('\n'),
+        None => text.as_bytes().get(at..)?.iter().position(|&b| b == b'\n'),
+    }
+}
+
 /// Merged byte ranges of whole lines: each position's line plus [`WINDOW_LINES`] lines on either side.
-fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
+fn windows_around(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &pos in positions {
         if out.last().is_some_and(|&(_, e)| pos < e) {
@@ -471,10 +504,7 @@ fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
         }
         let mut start = pos;
         for _ in 0..=WINDOW_LINES {
-            start = bytes[..start]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .unwrap_or(0);
+            start = newline_before(text, start).unwrap_or(0);
             if start == 0 {
                 break;
             }
@@ -484,7 +514,7 @@ fn windows_around(bytes: &[u8], positions: &[usize]) -> Vec<(usize, usize)> {
         }
         let mut end = pos;
         for _ in 0..=WINDOW_LINES {
-            end = match bytes[end..].iter().position(|&b| b == b'\n') {
+            end = match newline_after(text, end) {
                 Some(i) => end + i + 1,
                 None => bytes.len(),
             };

@@ -7,12 +7,20 @@
 
 use super::generic::{self, Role, Seen};
 use super::rules::Rule;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{dfa, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, MatchKind};
 use std::collections::HashMap;
+
+/// The keyword automaton: a DFA walked by [`Keywords::matches`] itself (several stretches of a file at
+/// once), or any automaton `aho_corasick` picks (the NFA for small scans, or when the DFA is too large).
+enum Keywords {
+    Dfa(Box<dfa::DFA>),
+    Any(AhoCorasick),
+}
 
 pub(crate) struct Prefilter {
     /// `None` when the automaton could not be built (size limits): every enabled rule then runs.
-    keywords: Option<AhoCorasick>,
+    keywords: Option<Keywords>,
     /// For each keyword pattern, the rules it enables.
     keyword_rules: Vec<Vec<usize>>,
     /// For each pattern, what it is to the generic detectors.
@@ -79,12 +87,24 @@ impl Prefilter {
                 .kind(kind)
                 .build(&patterns)
         };
-        let kind = if dfa {
-            AhoCorasickKind::DFA
+        let keywords = if dfa {
+            dfa::Builder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(&patterns)
+                .ok()
+                .filter(|d| d.min_pattern_len() > 0)
+                .map(|d| Keywords::Dfa(Box::new(d)))
         } else {
-            AhoCorasickKind::ContiguousNFA
+            None
         };
-        let keywords = build(Some(kind)).or_else(|_| build(None)).ok();
+        let keywords = keywords.or_else(|| {
+            build(Some(AhoCorasickKind::ContiguousNFA))
+                .or_else(|_| build(None))
+                .ok()
+                .map(Keywords::Any)
+        });
         Prefilter {
             keywords,
             keyword_rules,
@@ -113,9 +133,7 @@ impl Prefilter {
         seen.gates = vec![false; generic::GATES.len()];
         let (mut commands, mut calls, mut labels) = (Vec::new(), Vec::new(), Vec::new());
         let mut logins = Vec::new();
-        for m in keywords.find_overlapping_iter(bytes) {
-            let p = m.pattern().as_usize();
-            let (pos, end) = (m.start(), m.end());
+        for (pos, end, p) in keywords.matches(bytes) {
             for role in &self.roles[p] {
                 match *role {
                     Role::Name => seen.names.push((pos, end)),
@@ -158,6 +176,111 @@ impl Prefilter {
         seen.labels = generic::leftmost_longest(labels);
         seen.logins = generic::earliest_end(logins);
         hits
+    }
+}
+
+impl Keywords {
+    /// Every keyword occurrence `(start, end, pattern)`, overlapping ones included, ordered as
+    /// `find_overlapping_iter` reports them (by end; at one end, in the automaton's order).
+    fn matches(&self, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
+        match self {
+            Keywords::Any(ac) => ac
+                .find_overlapping_iter(bytes)
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect(),
+            Keywords::Dfa(d) => dfa_matches(d, bytes),
+        }
+    }
+}
+
+/// Stretches of a file walked at once: a DFA walk is one dependent table load per byte, so walking
+/// several stretches in step keeps the core busy while each load waits (~2.5x faster than one walk).
+const STREAMS: usize = 4;
+
+/// Files below this size are walked in one stretch.
+const STREAM_MIN_BYTES: usize = 2048;
+
+/// [`Keywords::matches`] for the DFA: the text is cut into [`STREAMS`] stretches walked in step. Each
+/// stretch after the first starts `max_pattern_len - 1` bytes early (so its DFA state is the right one
+/// by the time it reaches its own bytes) and keeps only the matches that end inside its own bytes; the
+/// stretches' matches, concatenated, are the whole text's in the same order.
+#[allow(clippy::needless_range_loop)] // the streams are indexed in step, by design
+fn dfa_matches(d: &dfa::DFA, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
+    let n = bytes.len();
+    let lead = d.max_pattern_len().saturating_sub(1);
+    let chunk = n / STREAMS;
+    let mut out = Vec::new();
+    let Ok(start) = d.start_state(Anchored::No) else {
+        return out;
+    };
+    if n < STREAM_MIN_BYTES || chunk <= 2 * lead {
+        walk(d, start, bytes, 0, 0, &mut out);
+        return out;
+    }
+    // Stream k reads from from[k] and reports the matches that end in (own[k], stop[k]].
+    let own: [usize; STREAMS] = std::array::from_fn(|k| k * chunk);
+    let from: [usize; STREAMS] = std::array::from_fn(|k| own[k].saturating_sub(lead));
+    let stop: [usize; STREAMS] =
+        std::array::from_fn(|k| if k + 1 == STREAMS { n } else { own[k] + chunk });
+    // Every stream has at least `chunk` bytes; all walk the first `chunk` in step.
+    let text: [&[u8]; STREAMS] = std::array::from_fn(|k| &bytes[from[k]..from[k] + chunk]);
+    let mut found: [Vec<(usize, usize, usize)>; STREAMS] = Default::default();
+    let mut sid = [start; STREAMS];
+    for j in 0..chunk {
+        // The states stay in registers; matches (rare) are handled out of line.
+        let mut special = false;
+        for k in 0..STREAMS {
+            sid[k] = d.next_state(Anchored::No, sid[k], text[k][j]);
+            special |= d.is_special(sid[k]);
+        }
+        if special {
+            for k in 0..STREAMS {
+                let at = from[k] + j;
+                if d.is_special(sid[k]) && at >= own[k] {
+                    report(d, sid[k], at + 1, &mut found[k]);
+                }
+            }
+        }
+    }
+    for k in 0..STREAMS {
+        let at = from[k] + chunk;
+        walk(d, sid[k], &bytes[at..stop[k]], at, own[k], &mut found[k]);
+        out.append(&mut found[k]);
+    }
+    out
+}
+
+/// Walk `bytes` (at offset `base` of the text) from state `sid`, reporting matches that end after `own`.
+fn walk(
+    d: &dfa::DFA,
+    mut sid: aho_corasick::automaton::StateID,
+    bytes: &[u8],
+    base: usize,
+    own: usize,
+    out: &mut Vec<(usize, usize, usize)>,
+) {
+    for (i, &b) in bytes.iter().enumerate() {
+        sid = d.next_state(Anchored::No, sid, b);
+        if d.is_special(sid) && base + i >= own {
+            report(d, sid, base + i + 1, out);
+        }
+    }
+}
+
+/// The matches of state `sid` reached at `end`, in the automaton's order.
+#[inline(never)]
+fn report(
+    d: &dfa::DFA,
+    sid: aho_corasick::automaton::StateID,
+    end: usize,
+    out: &mut Vec<(usize, usize, usize)>,
+) {
+    if !d.is_match(sid) {
+        return;
+    }
+    for i in 0..d.match_len(sid) {
+        let p = d.match_pattern(sid, i);
+        out.push((end.saturating_sub(d.pattern_len(p)), end, p.as_usize()));
     }
 }
 
@@ -229,6 +352,59 @@ mod tests {
             alone.names.clear();
             assert_eq!(shared, alone, "{rel}");
         }
+    }
+
+    /// The DFA walked in several stretches reports exactly what one overlapping pass reports, in the
+    /// same order, whatever the text's length (stretch borders fall inside keywords).
+    #[test]
+    fn the_dfa_walked_in_stretches_reports_what_one_pass_reports() {
+        let rules = crate::secrets::rules::load_builtin().unwrap();
+        let pre = Prefilter::new(&rules, true);
+        let Some(Keywords::Dfa(d)) = &pre.keywords else {
+            panic!("no DFA");
+        };
+        let nfa = Prefilter::new(&rules, false);
+        let Some(Keywords::Any(ac)) = &nfa.keywords else {
+            panic!("no NFA");
+        };
+        let mut all = String::new();
+        for (_, t) in texts() {
+            all.push_str(&t);
+        }
+        let one = |b: &[u8]| -> Vec<(usize, usize, usize)> {
+            ac.find_overlapping_iter(b)
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect()
+        };
+        let b = all.as_bytes();
+        assert!(b.len() > 100_000);
+        let want = one(b);
+        assert!(want.len() > 1000);
+        assert_eq!(dfa_matches(d, b), want);
+        // Every length around the stretch sizes, and every offset of a keyword-dense text.
+        let dense = "passwordtokenapi_keysecret://curl -u ".repeat(200);
+        for len in (0..dense.len())
+            .step_by(7)
+            .chain(STREAM_MIN_BYTES - 9..STREAM_MIN_BYTES + 9)
+        {
+            let t = &dense.as_bytes()[..len.min(dense.len())];
+            assert_eq!(dfa_matches(d, t), one(t), "{len}");
+            let t = &b[len..len + 5000];
+            assert_eq!(dfa_matches(d, t), one(t), "{len}");
+        }
+        // A keyword longer than a stretch: one walk.
+        let long = "k".repeat(3000);
+        let d = dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .build([long.as_str(), "kk"])
+            .unwrap();
+        let ac = AhoCorasick::new([long.as_str(), "kk"]).unwrap();
+        let t = "K".repeat(9000);
+        let want: Vec<_> = ac
+            .find_overlapping_iter(&t.to_ascii_lowercase())
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        assert_eq!(dfa_matches(&d, t.as_bytes()), want);
     }
 
     #[test]
