@@ -7,6 +7,7 @@ use super::prefilter::Prefilter;
 use super::taint::project::{ModuleIndex, Project, XMod, MAX_HOPS};
 use super::taint::summary::{absolute, module_name, ModuleSummary};
 use super::taint::CompiledRules;
+use super::templates::Templates;
 use super::{imports::Imports, new_parser, parse_checked, SastJob};
 use crate::finding::{Finding, JobKind, Notification};
 use crate::model::{ScanContext, SourceFile};
@@ -47,6 +48,7 @@ impl SastJob {
         files: &[&SourceFile],
         ctx: &ScanContext,
         enabled: &[bool],
+        templates: Option<&Templates>,
     ) -> Vec<Output> {
         let active = self.active_taint_rules(enabled);
         let compiled = (!active.is_empty()).then(|| CompiledRules::new(&active));
@@ -84,6 +86,7 @@ impl SastJob {
                     compiled.as_ref(),
                     &index,
                     &prefilter,
+                    templates,
                 );
                 if r.output.is_some() {
                     ctx.progress.inc(1);
@@ -110,7 +113,9 @@ impl SastJob {
             .par_iter()
             .map_init(new_parser, |parser, &i| {
                 let info = infos[i].clone().unwrap_or_default();
-                let r = self.second(parser, files[i], &info, ctx, enabled, &compiled, &project);
+                let r = self.second(
+                    parser, files[i], &info, ctx, enabled, &compiled, &project, templates,
+                );
                 ctx.progress.inc(1);
                 (i, r)
             })
@@ -276,6 +281,7 @@ impl SastJob {
         compiled: Option<&CompiledRules>,
         index: &ModuleIndex,
         prefilter: &Prefilter,
+        templates: Option<&Templates>,
     ) -> First {
         let text = match ctx.read_text(file) {
             Ok(t) => t,
@@ -307,6 +313,18 @@ impl SastJob {
                 .str(&text)
                 .finish()
         };
+        // the results depend on the templates the file renders too
+        let file_key = || {
+            let mut k = cache
+                .key(JobKind::Sast, "file")
+                .part(&self.settings)
+                .str(rel)
+                .str(&text);
+            for (path, d) in templates.map(|t| t.deps(&text, rel)).unwrap_or_default() {
+                k = k.str(&path).part(&d);
+            }
+            k.finish()
+        };
         // the parse, when something below needs it (at most once)
         let mut parsed: Option<Parsed> = None;
         let cached: Option<FileInfo> = if cache.is_enabled() {
@@ -336,13 +354,14 @@ impl SastJob {
                 output: None,
             };
         }
-        let output = cache.get_or(
-            || key("file"),
-            || match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
-                Ok((tree, notes)) => self.scan_tree(&tree, notes, rel, &text, enabled, None),
+        let output = cache.get_or(file_key, || {
+            match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
+                Ok((tree, notes)) => {
+                    self.scan_tree(&tree, notes, rel, &text, enabled, None, templates)
+                }
                 Err(notes) => (Vec::new(), notes),
-            },
-        );
+            }
+        });
         First {
             info: Some(info),
             output: Some(output),
@@ -360,6 +379,7 @@ impl SastJob {
         enabled: &[bool],
         compiled: &CompiledRules,
         project: &Project,
+        templates: Option<&Templates>,
     ) -> Output {
         let text = match ctx.read_text(file) {
             Ok(t) => t,
@@ -378,6 +398,9 @@ impl SastJob {
             for e in project.deps(&info.imports, module) {
                 k = k.str(&e.summary.path).part(&e.digest);
             }
+            for (path, d) in templates.map(|t| t.deps(&text, rel)).unwrap_or_default() {
+                k = k.str(&path).part(&d);
+            }
             k.finish()
         };
         ctx.cache
@@ -389,6 +412,7 @@ impl SastJob {
                     &text,
                     enabled,
                     xmod.as_ref().map(|x| (compiled, x)),
+                    templates,
                 ),
                 Err(notes) => (Vec::new(), notes),
             })

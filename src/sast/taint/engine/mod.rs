@@ -19,6 +19,7 @@ mod sink;
 mod spec;
 mod stmt;
 mod summarize;
+mod template;
 mod value;
 mod xcall;
 
@@ -137,6 +138,7 @@ pub fn run(
         a.rule_id == b.rule_id
             && a.sink_start_byte == b.sink_start_byte
             && a.sink_end_byte == b.sink_end_byte
+            && a.template == b.template
     });
     hits
 }
