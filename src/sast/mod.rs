@@ -9,6 +9,7 @@ pub mod imports;
 pub mod limits;
 pub mod pattern;
 pub mod prefilter;
+mod returners;
 pub mod rules;
 mod scan;
 pub mod taint;

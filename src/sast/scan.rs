@@ -4,6 +4,7 @@
 //! and its text, and for phase 2 the digests of every summary the analysis may read.
 
 use super::prefilter::Prefilter;
+use super::returners::{calls_returners, returners, LOCAL_NEEDLES};
 use super::taint::project::{ModuleIndex, Project, XMod, MAX_HOPS};
 use super::taint::summary::{absolute, module_name, ModuleSummary};
 use super::taint::CompiledRules;
@@ -18,19 +19,27 @@ use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-struct FileInfo {
+pub(super) struct FileInfo {
     /// The file's text can hold web input (its calls into other modules are followed; environment
     /// variables and `sys.argv` are followed within the file only).
-    sources: bool,
+    pub(super) sources: bool,
     /// Every name it imports, absolute.
-    imports: Vec<String>,
+    pub(super) imports: Vec<String>,
     /// Every name of another module it imports or uses (`m.f` of `import m`), absolute.
-    uses: Vec<String>,
+    pub(super) uses: Vec<String>,
     /// Modules it imports with `from m import *`, absolute.
-    stars: Vec<String>,
+    pub(super) stars: Vec<String>,
+    /// No web input, but the environment, `sys.argv` or `input()` (followed into other modules too, at
+    /// their lower severity).
+    #[serde(default)]
+    pub(super) local_sources: bool,
+    /// Functions (`f`, `C.m`) that may return input they read (a `return` and a source in the body): a
+    /// file calling one of them is analysed with the summaries even when it reads no input itself.
+    #[serde(default)]
+    pub(super) returners: Vec<String>,
 }
 
-type Output = (Vec<Finding>, Vec<Notification>);
+pub(super) type Output = (Vec<Finding>, Vec<Notification>);
 type Parsed = Result<(tree_sitter::Tree, Vec<Notification>), Vec<Notification>>;
 
 /// Phase 1's result for one file.
@@ -102,6 +111,12 @@ impl SastJob {
         };
         let (infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
             first.into_iter().map(|f| (f.info, f.output)).unzip();
+        // a file that calls a function of another module that may return input: analysed again, with
+        // the summaries (its phase-1 result is dropped)
+        let outside = self.returners_outside_shard(files, &infos, &outputs, ctx, &compiled, &index);
+        for i in calls_returners(files, &infos, &outside, &outputs, ctx, &index) {
+            outputs[i] = None;
+        }
         let summaries = self.summarize_needed(files, &outputs, &infos, ctx, &compiled, &index);
         let project = Project::new(index, summaries);
         let second: Vec<(usize, Output)> = outputs
@@ -347,7 +362,8 @@ impl SastJob {
             }
         };
         let module = module_name(rel).map(|m| m.0).unwrap_or_default();
-        let deferred = info.sources && info.imports.iter().any(|q| index.covers(q, &module));
+        let deferred = (info.sources || info.local_sources)
+            && info.imports.iter().any(|q| index.covers(q, &module));
         if deferred {
             return First {
                 info: Some(info),
@@ -420,14 +436,27 @@ impl SastJob {
 }
 
 /// Phase 1's facts about one parsed file.
-fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str) -> FileInfo {
+pub(super) fn file_info(
+    c: &CompiledRules,
+    tree: &tree_sitter::Tree,
+    text: &str,
+    rel: &str,
+) -> FileInfo {
     let imports = Imports::from_tree(tree, text.as_bytes());
     let (module, package) = module_name(rel).unwrap_or_default();
     let imported = imported(&imports, &module, package);
     let mut uses: BTreeSet<String> = imported.iter().cloned().collect();
     uses.extend(used_names(text, &imports, &module, package));
+    let sources = c.might_have_input(text);
+    let local_sources = !sources && LOCAL_NEEDLES.iter().any(|n| text.contains(n));
     FileInfo {
-        sources: c.might_have_input(text),
+        sources,
+        local_sources,
+        returners: if sources || local_sources {
+            returners(tree, text)
+        } else {
+            Vec::new()
+        },
         imports: imported,
         uses: uses.into_iter().take(4096).collect(),
         stars: imports

@@ -180,6 +180,11 @@ pub fn analyze(
     engine::run(&compiled, tree, source, imports, None)
 }
 
+/// Whether a text can hold web input (see [`CompiledRules::might_have_input`]).
+pub fn might_have_input_text(source: &str) -> bool {
+    engine::might_have_input(source)
+}
+
 /// Rules compiled once, for callers that analyze many files with the same rules.
 pub struct CompiledRules(engine::Compiled);
 
