@@ -39,8 +39,14 @@ pub(super) fn returners(tree: &tree_sitter::Tree, text: &str) -> Vec<String> {
             .child_by_field_name("body")
             .and_then(|b| b.utf8_text(src).ok())
             .unwrap_or("");
+        // a request passed in as a parameter is the caller's input, not one the function reads
+        let params = f
+            .child_by_field_name("parameters")
+            .and_then(|p| p.utf8_text(src).ok())
+            .unwrap_or("");
+        let takes_request = params.contains("req") || params.contains("Request");
         body.contains("return ")
-            && (super::taint::might_have_input_text(body)
+            && ((!takes_request && super::taint::might_have_input_text(body))
                 || LOCAL_NEEDLES.iter().any(|n| body.contains(n)))
     };
     let mut out = Vec::new();
