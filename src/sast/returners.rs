@@ -18,8 +18,8 @@ pub(super) const LOCAL_NEEDLES: [&str; 4] = ["environ", "getenv", "argv", "input
 /// Most functions of one file recorded as possibly returning input.
 const MAX_RETURNERS: usize = 256;
 
-/// Module-level functions and methods of module-level classes whose body has a `return` and the text of a
-/// source: those that may return input they read (the summary decides).
+/// Module-level functions and methods of module-level classes whose body has a `return` and the text of web
+/// input (not taken as a parameter): those that may return input they read (the summary decides).
 pub(super) fn returners(tree: &tree_sitter::Tree, text: &str) -> Vec<String> {
     let src = text.as_bytes();
     fn def(n: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
@@ -45,9 +45,9 @@ pub(super) fn returners(tree: &tree_sitter::Tree, text: &str) -> Vec<String> {
             .and_then(|p| p.utf8_text(src).ok())
             .unwrap_or("");
         let takes_request = params.contains("req") || params.contains("Request");
-        body.contains("return ")
-            && ((!takes_request && super::taint::might_have_input_text(body))
-                || LOCAL_NEEDLES.iter().any(|n| body.contains(n)))
+        // (a helper returning an environment variable is followed only from files that are analysed with
+        // the summaries anyway: `os.getenv`, `os.path.expanduser` ... would send half of a tree there)
+        body.contains("return ") && !takes_request && super::taint::might_have_input_text(body)
     };
     let mut out = Vec::new();
     let root = tree.root_node();

@@ -33,8 +33,8 @@ pub(super) struct FileInfo {
     /// their lower severity).
     #[serde(default)]
     pub(super) local_sources: bool,
-    /// Functions (`f`, `C.m`) that may return input they read (a `return` and a source in the body): a
-    /// file calling one of them is analysed with the summaries even when it reads no input itself.
+    /// Functions (`f`, `C.m`) that may return web input they read (a `return` and a request in the body):
+    /// a file calling one of them is analysed with the summaries even when it reads no input itself.
     #[serde(default)]
     pub(super) returners: Vec<String>,
 }
@@ -452,7 +452,7 @@ pub(super) fn file_info(
     FileInfo {
         sources,
         local_sources,
-        returners: if sources || local_sources {
+        returners: if sources {
             returners(tree, text)
         } else {
             Vec::new()
