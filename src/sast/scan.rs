@@ -15,6 +15,7 @@ use crate::model::{ScanContext, SourceFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
@@ -48,7 +49,15 @@ struct First {
     info: Option<FileInfo>,
     /// `None`: the file waits for phase 2.
     output: Option<Output>,
+    /// For a file that waits: its text and parse, kept for phase 2 (within [`MAX_KEPT_BYTES`]).
+    kept: Option<Kept>,
 }
+
+/// A file's text and its parse.
+type Kept = (String, Parsed);
+
+/// Most bytes of source whose parse phase 1 keeps for phase 2 (the others are parsed again).
+const MAX_KEPT_BYTES: usize = 32 << 20;
 
 impl SastJob {
     /// Scan the picked files (sorted); one output per file, in the same order.
@@ -76,6 +85,7 @@ impl SastJob {
         } else {
             Prefilter::off()
         };
+        let kept_bytes = AtomicUsize::new(0);
         let first: Vec<First> = files
             .par_iter()
             .map_init(new_parser, |parser, file| {
@@ -85,6 +95,7 @@ impl SastJob {
                     return First {
                         info: None,
                         output: Some(Output::default()),
+                        kept: None,
                     };
                 }
                 let r = self.first(
@@ -96,6 +107,7 @@ impl SastJob {
                     &index,
                     &prefilter,
                     templates,
+                    &kept_bytes,
                 );
                 if r.output.is_some() {
                     ctx.progress.inc(1);
@@ -109,8 +121,14 @@ impl SastJob {
                 .map(|f| f.output.unwrap_or_default())
                 .collect();
         };
-        let (infos, mut outputs): (Vec<Option<FileInfo>>, Vec<Option<Output>>) =
-            first.into_iter().map(|f| (f.info, f.output)).unzip();
+        let mut infos: Vec<Option<FileInfo>> = Vec::with_capacity(first.len());
+        let mut outputs: Vec<Option<Output>> = Vec::with_capacity(first.len());
+        let mut kept: Vec<Option<Kept>> = Vec::with_capacity(first.len());
+        for f in first {
+            infos.push(f.info);
+            outputs.push(f.output);
+            kept.push(f.kept);
+        }
         // a file that calls a function of another module that may return input: analysed again, with
         // the summaries (its phase-1 result is dropped)
         let outside = self.returners_outside_shard(files, &infos, &outputs, ctx, &compiled, &index);
@@ -119,17 +137,19 @@ impl SastJob {
         }
         let summaries = self.summarize_needed(files, &outputs, &infos, ctx, &compiled, &index);
         let project = Project::new(index, summaries);
-        let second: Vec<(usize, Output)> = outputs
+        let todo: Vec<(usize, Option<Kept>)> = outputs
             .iter()
             .enumerate()
             .filter(|(_, o)| o.is_none())
-            .map(|(i, _)| i)
-            .collect::<Vec<_>>()
-            .par_iter()
-            .map_init(new_parser, |parser, &i| {
+            .map(|(i, _)| (i, kept[i].take()))
+            .collect();
+        drop(kept);
+        let second: Vec<(usize, Output)> = todo
+            .into_par_iter()
+            .map_init(new_parser, |parser, (i, k)| {
                 let info = infos[i].clone().unwrap_or_default();
                 let r = self.second(
-                    parser, files[i], &info, ctx, enabled, &compiled, &project, templates,
+                    parser, files[i], k, &info, ctx, enabled, &compiled, &project, templates,
                 );
                 ctx.progress.inc(1);
                 (i, r)
@@ -297,6 +317,7 @@ impl SastJob {
         index: &ModuleIndex,
         prefilter: &Prefilter,
         templates: Option<&Templates>,
+        kept_bytes: &AtomicUsize,
     ) -> First {
         let text = match ctx.read_text(file) {
             Ok(t) => t,
@@ -304,6 +325,7 @@ impl SastJob {
                 return First {
                     info: Some(FileInfo::default()),
                     output: Some((Vec::new(), vec![note])),
+                    kept: None,
                 }
             }
         };
@@ -316,6 +338,7 @@ impl SastJob {
             return First {
                 info: None,
                 output: Some((Vec::new(), Vec::new())),
+                kept: None,
             };
         }
         let rel = file.rel.as_str();
@@ -365,9 +388,15 @@ impl SastJob {
         let deferred = (info.sources || info.local_sources)
             && info.imports.iter().any(|q| index.covers(q, &module));
         if deferred {
+            // keep the parse for phase 2 while the budget lasts
+            let kept = parsed.and_then(|p| {
+                let before = kept_bytes.fetch_add(text.len(), Ordering::Relaxed);
+                (before + text.len() <= MAX_KEPT_BYTES).then_some((text, p))
+            });
             return First {
                 info: Some(info),
                 output: None,
+                kept,
             };
         }
         let output = cache.get_or(file_key, || {
@@ -381,15 +410,18 @@ impl SastJob {
         First {
             info: Some(info),
             output: Some(output),
+            kept: None,
         }
     }
 
-    /// Phase 2 for one file: scanned again with the summaries of the modules it may call into.
+    /// Phase 2 for one file: scanned again with the summaries of the modules it may call into (`kept`: its
+    /// text and parse from phase 1, when kept).
     #[allow(clippy::too_many_arguments)]
     fn second(
         &self,
         parser: &mut Parser,
         file: &SourceFile,
+        kept: Option<Kept>,
         info: &FileInfo,
         ctx: &ScanContext,
         enabled: &[bool],
@@ -397,9 +429,12 @@ impl SastJob {
         project: &Project,
         templates: Option<&Templates>,
     ) -> Output {
-        let text = match ctx.read_text(file) {
-            Ok(t) => t,
-            Err(note) => return (Vec::new(), vec![note]),
+        let (text, parsed) = match kept {
+            Some((t, p)) => (t, Some(p)),
+            None => match ctx.read_text(file) {
+                Ok(t) => (t, None),
+                Err(note) => return (Vec::new(), vec![note]),
+            },
         };
         let rel = file.rel.as_str();
         let xmod = XMod::new(project, rel);
@@ -419,8 +454,8 @@ impl SastJob {
             }
             k.finish()
         };
-        ctx.cache
-            .get_or(key, || match parse_checked(parser, rel, &text) {
+        ctx.cache.get_or(key, || {
+            match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
                 Ok((tree, notes)) => self.scan_tree(
                     &tree,
                     notes,
@@ -431,7 +466,8 @@ impl SastJob {
                     templates,
                 ),
                 Err(notes) => (Vec::new(), notes),
-            })
+            }
+        })
     }
 }
 
