@@ -57,7 +57,7 @@ struct First {
 type Kept = (String, Parsed);
 
 /// Most bytes of source whose parse phase 1 keeps for phase 2 (the others are parsed again).
-const MAX_KEPT_BYTES: usize = 32 << 20;
+const MAX_KEPT_BYTES: usize = 4 << 20;
 
 impl SastJob {
     /// Scan the picked files (sorted); one output per file, in the same order.
