@@ -323,6 +323,24 @@ mod tests {
         ] {
             let _ = parse(t);
         }
+        // pseudo-random soup of the characters the tokenizer looks at, and multi-byte ones
+        let alphabet: Vec<char> = "{}%#|'\"-+~ ab_é中\nsafe".chars().collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            let mut t = String::new();
+            for _ in 0..(x % 64) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                t.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let p = parse(&t);
+            assert!(p
+                .outputs
+                .iter()
+                .all(|o| o.start < o.end && o.end <= t.len()));
+            x = x.wrapping_add(1);
+        }
         let deep = "{% autoescape false %}".repeat(10_000) + "{{ a }}";
         assert_eq!(parse(&deep).outputs.len(), 1);
     }
