@@ -82,7 +82,11 @@ fn check_fixture(name: &str) {
         .join(name);
     let code = std::fs::read_to_string(&path).unwrap();
     let rules = rules();
-    let hits = run(&code, &rules);
+    // a template render's hit becomes a finding at the template line (tests/sast_templates.rs)
+    let hits: Vec<TaintHit> = run(&code, &rules)
+        .into_iter()
+        .filter(|h| h.template.is_none())
+        .collect();
     let got: BTreeSet<(usize, String)> = hits
         .iter()
         .map(|h| (line_of(&code, h.sink_start_byte), h.rule_id.clone()))

@@ -72,7 +72,11 @@ fn the_path_goes_from_the_view_to_the_helper() {
     let findings = scan(&root());
     let f = findings
         .iter()
-        .find(|f| f.location.path == "shop/db.py" && f.location.start_line == 13)
+        .find(|f| {
+            f.location.path == "shop/db.py"
+                && f.location.start_line == 13
+                && f.properties["cross-module"] == "shop/views.py"
+        })
         .expect("the query in find_user_by_name");
     let steps: Vec<(&str, u32)> = f
         .code_flow
@@ -109,6 +113,80 @@ fn the_path_goes_from_the_view_to_the_helper() {
         .code_flow
         .iter()
         .any(|s| s.location.path == "shop/services/backup.py")));
+}
+
+/// The file and line where a finding's path starts.
+fn origin(f: &Finding) -> (&str, u32) {
+    let s = f.code_flow.first().expect("a path");
+    (s.location.path.as_str(), s.location.start_line)
+}
+
+#[test]
+fn environment_and_argv_values_are_followed_into_other_modules_at_low_severity() {
+    use tollgate::finding::Severity;
+    let findings = scan(&root());
+    type Row<'a> = (&'a str, u32, &'a str, Severity, (&'a str, u32));
+    let from_cli: Vec<Row> = findings
+        .iter()
+        .filter(|f| origin(f).0 == "shop/cli.py")
+        .map(|f| {
+            (
+                f.location.path.as_str(),
+                f.location.start_line,
+                f.rule_id.as_str(),
+                f.severity,
+                origin(f),
+            )
+        })
+        .collect();
+    assert_eq!(
+        from_cli,
+        vec![
+            // sys.argv[1] -> archive() -> subprocess.run(..., shell=True)
+            (
+                "shop/cli.py",
+                16,
+                "PY-CMDI",
+                Severity::Low,
+                ("shop/cli.py", 16)
+            ),
+            (
+                "shop/db.py",
+                13,
+                "PY-SQLI",
+                Severity::Low,
+                ("shop/cli.py", 14)
+            ),
+            (
+                "shop/services/backup.py",
+                8,
+                "PY-CMDI",
+                Severity::Low,
+                ("shop/cli.py", 12)
+            ),
+        ]
+    );
+    // the environment value comes back from shop/config.py
+    let du = findings
+        .iter()
+        .find(|f| f.location.path == "shop/cli.py")
+        .unwrap();
+    assert!(du.message.contains("backup_dir()"), "{}", du.message);
+}
+
+#[test]
+fn a_file_without_input_calling_a_helper_that_returns_input_gets_a_source() {
+    use tollgate::finding::Severity;
+    let findings = scan(&root());
+    let got: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.location.path == "shop/reports.py")
+        .collect();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    let f = got[0];
+    assert_eq!((f.location.start_line, f.rule_id.as_str()), (6, "PY-SQLI"));
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.message.contains("current_user_id()"), "{}", f.message);
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {

@@ -10,9 +10,11 @@ pub mod imports;
 pub mod limits;
 pub mod pattern;
 pub mod prefilter;
+mod returners;
 pub mod rules;
 mod scan;
 pub mod taint;
+pub mod templates;
 
 use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification, Severity};
 use crate::model::{Job, JobOutput, ScanContext, SourceFile};
@@ -160,7 +162,7 @@ impl SastJob {
         enabled: &[bool],
     ) -> (Vec<Finding>, Vec<Notification>) {
         match parse_checked(parser, rel, source) {
-            Ok((tree, notes)) => self.scan_tree(&tree, notes, rel, source, enabled, None),
+            Ok((tree, notes)) => self.scan_tree(&tree, notes, rel, source, enabled, None, None),
             Err(notes) => (Vec::new(), notes),
         }
     }
@@ -249,15 +251,18 @@ impl SastJob {
     }
 
     /// Scan one parsed file (`notes`: what parsing said). With `xmod`, calls into the other modules of the
-    /// tree are followed through their summaries (the compiled taint rules come with it).
+    /// tree are followed through their summaries (the compiled taint rules come with it). With `templates`,
+    /// the templates a view renders are looked into.
+    #[allow(clippy::too_many_arguments)]
     fn scan_tree(
         &self,
         tree: &Tree,
-        notes: Vec<Notification>,
+        mut notes: Vec<Notification>,
         rel: &str,
         source: &str,
         enabled: &[bool],
         xmod: Option<(&taint::CompiledRules, &taint::project::XMod)>,
+        templates: Option<&templates::Templates>,
     ) -> (Vec<Finding>, Vec<Notification>) {
         let index = LineIndex::new(source);
         let bytes = source.as_bytes();
@@ -311,6 +316,19 @@ impl SastJob {
                 let Some(rule) = self.rules.iter().find(|r| r.file.id == hit.rule_id) else {
                     continue;
                 };
+                if hit.template.is_some() {
+                    if let Some(t) = templates {
+                        let source_text =
+                            hit.steps.first().and_then(|(s, e, _)| source.get(*s..*e));
+                        let fp = format!(
+                            "{}|{rel}|{}",
+                            normalize(source_text.unwrap_or("")),
+                            enclosing_function(tree, hit.sink_start_byte, bytes)
+                        );
+                        findings.extend(t.findings(self, rule, &hit, rel, &index, &fp, &mut notes));
+                    }
+                    continue;
+                }
                 let mut f = self.finding(rule, &index, rel, hit.sink_start_byte, hit.sink_end_byte);
                 f.message = hit.message.clone();
                 if let Some(s) = hit.severity_override {
@@ -623,7 +641,13 @@ impl Job for SastJob {
         if !enabled.iter().any(|e| *e) {
             return out;
         }
-        let results = self.scan_files(&picked, ctx, &enabled);
+        let traced = self
+            .rules
+            .iter()
+            .zip(&enabled)
+            .any(|(r, on)| *on && r.file.id == templates::RULE_ID);
+        let templates = traced.then(|| templates::Templates::new(files, ctx));
+        let results = self.scan_files(&picked, ctx, &enabled, templates.as_ref());
         out.files_scanned = picked.iter().filter(|f| ctx.in_shard(&f.rel)).count();
         let mut demoted = 0usize;
         for (mut f, n) in results {

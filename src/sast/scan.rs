@@ -4,9 +4,11 @@
 //! and its text, and for phase 2 the digests of every summary the analysis may read.
 
 use super::prefilter::Prefilter;
+use super::returners::{calls_returners, returners, LOCAL_NEEDLES};
 use super::taint::project::{ModuleIndex, Project, XMod, MAX_HOPS};
 use super::taint::summary::{absolute, module_name, ModuleSummary};
 use super::taint::CompiledRules;
+use super::templates::Templates;
 use super::{imports::Imports, new_parser, parse_checked, SastJob};
 use crate::finding::{Finding, JobKind, Notification};
 use crate::model::{ScanContext, SourceFile};
@@ -18,19 +20,27 @@ use tree_sitter::Parser;
 
 /// What phase 1 learns about a file besides its findings (cached per file).
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-struct FileInfo {
+pub(super) struct FileInfo {
     /// The file's text can hold web input (its calls into other modules are followed; environment
     /// variables and `sys.argv` are followed within the file only).
-    sources: bool,
+    pub(super) sources: bool,
     /// Every name it imports, absolute.
-    imports: Vec<String>,
+    pub(super) imports: Vec<String>,
     /// Every name of another module it imports or uses (`m.f` of `import m`), absolute.
-    uses: Vec<String>,
+    pub(super) uses: Vec<String>,
     /// Modules it imports with `from m import *`, absolute.
-    stars: Vec<String>,
+    pub(super) stars: Vec<String>,
+    /// No web input, but the environment, `sys.argv` or `input()` (followed into other modules too, at
+    /// their lower severity).
+    #[serde(default)]
+    pub(super) local_sources: bool,
+    /// Functions (`f`, `C.m`) that may return web input they read (a `return` and a request in the body):
+    /// a file calling one of them is analysed with the summaries even when it reads no input itself.
+    #[serde(default)]
+    pub(super) returners: Vec<String>,
 }
 
-type Output = (Vec<Finding>, Vec<Notification>);
+pub(super) type Output = (Vec<Finding>, Vec<Notification>);
 type Parsed = Result<(tree_sitter::Tree, Vec<Notification>), Vec<Notification>>;
 
 /// Phase 1's result for one file.
@@ -39,14 +49,17 @@ struct First {
     info: Option<FileInfo>,
     /// `None`: the file waits for phase 2.
     output: Option<Output>,
-    /// A file waiting for phase 2: its parse, kept (within [`KEPT_SOURCE_BUDGET`]) so that phase 2 does
-    /// not parse it again.
-    kept: Option<Parsed>,
+    /// For a file that waits: its text and parse, kept for phase 2 (within [`MAX_KEPT_BYTES`]).
+    kept: Option<Kept>,
 }
 
-/// How many bytes of source the trees kept from phase 1 for phase 2 may stand for in all (a syntax tree
-/// takes ~10-15x its source): re-parsing those files was ~9% of the job's cpu on a large tree.
-const KEPT_SOURCE_BUDGET: usize = 4 << 20;
+/// A file's text and its parse.
+type Kept = (String, Parsed);
+
+/// Most bytes of source whose parse phase 1 keeps for phase 2 (the others are parsed again). A tree takes
+/// ~24x its source: 2 MiB keeps the job's peak under 128 MiB on the standard library (4 MiB took it to
+/// 136 MiB).
+const MAX_KEPT_BYTES: usize = 2 << 20;
 
 impl SastJob {
     /// Scan the picked files (sorted); one output per file, in the same order.
@@ -55,6 +68,7 @@ impl SastJob {
         files: &[&SourceFile],
         ctx: &ScanContext,
         enabled: &[bool],
+        templates: Option<&Templates>,
     ) -> Vec<Output> {
         let active = self.active_taint_rules(enabled);
         let compiled = (!active.is_empty()).then(|| CompiledRules::new(&active));
@@ -73,7 +87,7 @@ impl SastJob {
         } else {
             Prefilter::off()
         };
-        let budget = AtomicUsize::new(KEPT_SOURCE_BUDGET);
+        let kept_bytes = AtomicUsize::new(0);
         let first: Vec<First> = files
             .par_iter()
             .map_init(new_parser, |parser, file| {
@@ -94,7 +108,8 @@ impl SastJob {
                     compiled.as_ref(),
                     &index,
                     &prefilter,
-                    &budget,
+                    templates,
+                    &kept_bytes,
                 );
                 if r.output.is_some() {
                     ctx.progress.inc(1);
@@ -108,24 +123,35 @@ impl SastJob {
                 .map(|f| f.output.unwrap_or_default())
                 .collect();
         };
-        let mut infos = Vec::with_capacity(first.len());
-        let mut outputs = Vec::with_capacity(first.len());
-        let mut waiting: Vec<(usize, Option<Parsed>)> = Vec::new();
-        for (i, f) in first.into_iter().enumerate() {
-            if f.output.is_none() {
-                waiting.push((i, f.kept));
-            }
+        let mut infos: Vec<Option<FileInfo>> = Vec::with_capacity(first.len());
+        let mut outputs: Vec<Option<Output>> = Vec::with_capacity(first.len());
+        let mut kept: Vec<Option<Kept>> = Vec::with_capacity(first.len());
+        for f in first {
             infos.push(f.info);
             outputs.push(f.output);
+            kept.push(f.kept);
+        }
+        // a file that calls a function of another module that may return input: analysed again, with
+        // the summaries (its phase-1 result is dropped)
+        let outside = self.returners_outside_shard(files, &infos, &outputs, ctx, &compiled, &index);
+        for i in calls_returners(files, &infos, &outside, &outputs, ctx, &index) {
+            outputs[i] = None;
         }
         let summaries = self.summarize_needed(files, &outputs, &infos, ctx, &compiled, &index);
         let project = Project::new(index, summaries);
-        let second: Vec<(usize, Output)> = waiting
+        let todo: Vec<(usize, Option<Kept>)> = outputs
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.is_none())
+            .map(|(i, _)| (i, kept[i].take()))
+            .collect();
+        drop(kept);
+        let second: Vec<(usize, Output)> = todo
             .into_par_iter()
-            .map_init(new_parser, |parser, (i, kept)| {
+            .map_init(new_parser, |parser, (i, k)| {
                 let info = infos[i].clone().unwrap_or_default();
                 let r = self.second(
-                    parser, files[i], kept, &info, ctx, enabled, &compiled, &project,
+                    parser, files[i], k, &info, ctx, enabled, &compiled, &project, templates,
                 );
                 ctx.progress.inc(1);
                 (i, r)
@@ -292,7 +318,8 @@ impl SastJob {
         compiled: Option<&CompiledRules>,
         index: &ModuleIndex,
         prefilter: &Prefilter,
-        budget: &AtomicUsize,
+        templates: Option<&Templates>,
+        kept_bytes: &AtomicUsize,
     ) -> First {
         let text = match ctx.read_text(file) {
             Ok(t) => t,
@@ -326,6 +353,18 @@ impl SastJob {
                 .str(&text)
                 .finish()
         };
+        // the results depend on the templates the file renders too
+        let file_key = || {
+            let mut k = cache
+                .key(JobKind::Sast, "file")
+                .part(&self.settings)
+                .str(rel)
+                .str(&text);
+            for (path, d) in templates.map(|t| t.deps(&text, rel)).unwrap_or_default() {
+                k = k.str(&path).part(&d);
+            }
+            k.finish()
+        };
         // the parse, when something below needs it (at most once)
         let mut parsed: Option<Parsed> = None;
         let cached: Option<FileInfo> = if cache.is_enabled() {
@@ -348,14 +387,13 @@ impl SastJob {
             }
         };
         let module = module_name(rel).map(|m| m.0).unwrap_or_default();
-        let deferred = info.sources && info.imports.iter().any(|q| index.covers(q, &module));
+        let deferred = (info.sources || info.local_sources)
+            && info.imports.iter().any(|q| index.covers(q, &module));
         if deferred {
-            let kept = parsed.filter(|_| {
-                budget
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-                        left.checked_sub(text.len())
-                    })
-                    .is_ok()
+            // keep the parse for phase 2 while the budget lasts
+            let kept = parsed.and_then(|p| {
+                let before = kept_bytes.fetch_add(text.len(), Ordering::Relaxed);
+                (before + text.len() <= MAX_KEPT_BYTES).then_some((text, p))
             });
             return First {
                 info: Some(info),
@@ -363,13 +401,14 @@ impl SastJob {
                 kept,
             };
         }
-        let output = cache.get_or(
-            || key("file"),
-            || match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
-                Ok((tree, notes)) => self.scan_tree(&tree, notes, rel, &text, enabled, None),
+        let output = cache.get_or(file_key, || {
+            match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
+                Ok((tree, notes)) => {
+                    self.scan_tree(&tree, notes, rel, &text, enabled, None, templates)
+                }
                 Err(notes) => (Vec::new(), notes),
-            },
-        );
+            }
+        });
         First {
             info: Some(info),
             output: Some(output),
@@ -377,22 +416,27 @@ impl SastJob {
         }
     }
 
-    /// Phase 2 for one file: scanned again with the summaries of the modules it may call into.
+    /// Phase 2 for one file: scanned again with the summaries of the modules it may call into (`kept`: its
+    /// text and parse from phase 1, when kept).
     #[allow(clippy::too_many_arguments)]
     fn second(
         &self,
         parser: &mut Parser,
         file: &SourceFile,
-        kept: Option<Parsed>,
+        kept: Option<Kept>,
         info: &FileInfo,
         ctx: &ScanContext,
         enabled: &[bool],
         compiled: &CompiledRules,
         project: &Project,
+        templates: Option<&Templates>,
     ) -> Output {
-        let text = match ctx.read_text(file) {
-            Ok(t) => t,
-            Err(note) => return (Vec::new(), vec![note]),
+        let (text, parsed) = match kept {
+            Some((t, p)) => (t, Some(p)),
+            None => match ctx.read_text(file) {
+                Ok(t) => (t, None),
+                Err(note) => return (Vec::new(), vec![note]),
+            },
         };
         let rel = file.rel.as_str();
         let xmod = XMod::new(project, rel);
@@ -407,10 +451,13 @@ impl SastJob {
             for e in project.deps(&info.imports, module) {
                 k = k.str(&e.summary.path).part(&e.digest);
             }
+            for (path, d) in templates.map(|t| t.deps(&text, rel)).unwrap_or_default() {
+                k = k.str(&path).part(&d);
+            }
             k.finish()
         };
         ctx.cache.get_or(key, || {
-            match kept.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
+            match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
                 Ok((tree, notes)) => self.scan_tree(
                     &tree,
                     notes,
@@ -418,6 +465,7 @@ impl SastJob {
                     &text,
                     enabled,
                     xmod.as_ref().map(|x| (compiled, x)),
+                    templates,
                 ),
                 Err(notes) => (Vec::new(), notes),
             }
@@ -426,14 +474,27 @@ impl SastJob {
 }
 
 /// Phase 1's facts about one parsed file.
-fn file_info(c: &CompiledRules, tree: &tree_sitter::Tree, text: &str, rel: &str) -> FileInfo {
+pub(super) fn file_info(
+    c: &CompiledRules,
+    tree: &tree_sitter::Tree,
+    text: &str,
+    rel: &str,
+) -> FileInfo {
     let imports = Imports::from_tree(tree, text.as_bytes());
     let (module, package) = module_name(rel).unwrap_or_default();
     let imported = imported(&imports, &module, package);
     let mut uses: BTreeSet<String> = imported.iter().cloned().collect();
     uses.extend(used_names(text, &imports, &module, package));
+    let sources = c.might_have_input(text);
+    let local_sources = !sources && LOCAL_NEEDLES.iter().any(|n| text.contains(n));
     FileInfo {
-        sources: c.might_have_input(text),
+        sources,
+        local_sources,
+        returners: if sources {
+            returners(tree, text)
+        } else {
+            Vec::new()
+        },
         imports: imported,
         uses: uses.into_iter().take(4096).collect(),
         stars: imports

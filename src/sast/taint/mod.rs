@@ -99,9 +99,35 @@ pub struct SinkSpec {
     /// Overrides the rule's `sink_kind` in messages.
     #[serde(default)]
     pub label: Option<String>,
+    /// The call renders a template file: a hit names the template and the context variable that carries
+    /// the data (the job then looks for unescaped outputs of that variable in the template).
+    #[serde(default)]
+    pub template: Option<TemplateSpec>,
     /// Severity of hits of this sink when lower than the rule's (argument injection, partial control).
     #[serde(default)]
     pub severity: Option<Severity>,
+}
+
+/// Where a template-rendering call takes the template's name and its context from.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSpec {
+    /// Positional arguments that may name the template: the first that is a constant string does.
+    #[serde(default)]
+    pub name: Vec<usize>,
+    #[serde(default)]
+    pub name_keyword: Option<String>,
+    /// The receiver names it: `env.get_template("x.html").render(...)`.
+    #[serde(default)]
+    pub name_from_receiver: bool,
+    /// Positional arguments that may be the context: the first that is a dict is.
+    #[serde(default)]
+    pub context: Vec<usize>,
+    #[serde(default)]
+    pub context_keyword: Option<String>,
+    /// Keyword arguments (and `**dict`) are context variables.
+    #[serde(default)]
+    pub kwargs: bool,
 }
 
 /// One source-to-sink flow.
@@ -120,6 +146,8 @@ pub struct TaintHit {
     pub remote: Vec<crate::finding::FlowStep>,
     /// The line of the sink in the other module.
     pub remote_snippet: Option<String>,
+    /// A template render: (template name, context variable) the data goes into.
+    pub template: Option<(String, String)>,
 }
 
 /// Run every taint rule over one parsed file. Hits are sorted by position, then rule id; one hit per rule and
@@ -150,6 +178,11 @@ pub fn analyze(
         }
     });
     engine::run(&compiled, tree, source, imports, None)
+}
+
+/// Whether a text can hold web input (see [`CompiledRules::might_have_input`]).
+pub fn might_have_input_text(source: &str) -> bool {
+    engine::might_have_input(source)
 }
 
 /// Rules compiled once, for callers that analyze many files with the same rules.

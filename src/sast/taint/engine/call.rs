@@ -63,6 +63,8 @@ impl<'a, 't> Cx<'a, 't> {
         let mut pos: Vec<(Node<'t>, Val)> = Vec::new();
         let mut kw: Vec<(String, Node<'t>, Val)> = Vec::new();
         let mut splat: T = None;
+        // `**ctx` arguments (a template's context)
+        let mut dsplats: Vec<Val> = Vec::new();
         if let Some(args) = n.child_by_field_id(*field::ARGUMENTS) {
             if args.kind() == "generator_expression" {
                 let v = self.eval(args, env);
@@ -80,8 +82,19 @@ impl<'a, 't> Cx<'a, 't> {
                             kw.push((name, a.child_by_field_id(*field::VALUE).unwrap_or(a), v));
                         }
                         "list_splat" | "dictionary_splat" => {
-                            let v = self.eval(a, env);
+                            // `**ctx`: its keys are kept (a template's context)
+                            let inner = named(a)
+                                .into_iter()
+                                .next()
+                                .filter(|_| a.kind() == "dictionary_splat");
+                            let v = match inner {
+                                Some(i) => self.eval(i, env),
+                                None => self.eval(a, env),
+                            };
                             splat = join_t(&splat, &v.all());
+                            if v.parts.is_some() {
+                                dsplats.push(v);
+                            }
                         }
                         "comment" => {}
                         _ => {
@@ -105,6 +118,10 @@ impl<'a, 't> Cx<'a, 't> {
         }
         let mut reported: Vec<SanId> = Vec::new();
         for (r, s) in sinks {
+            if self.c.rules[r].sinks[s].template.is_some() {
+                self.check_template(r, s, n, f, &pos, &kw, &dsplats);
+                continue;
+            }
             if self.check_sink(
                 r,
                 s,

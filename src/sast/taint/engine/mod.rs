@@ -20,6 +20,7 @@ mod sink;
 mod spec;
 mod stmt;
 mod summarize;
+mod template;
 mod value;
 mod xcall;
 
@@ -141,6 +142,7 @@ pub fn run(
         a.rule_id == b.rule_id
             && a.sink_start_byte == b.sink_start_byte
             && a.sink_end_byte == b.sink_end_byte
+            && a.template == b.template
     });
     hits
 }

@@ -199,6 +199,7 @@ impl<'a, 't> Cx<'a, 't> {
             severity_override,
             remote: Vec::new(),
             remote_snippet: None,
+            template: None,
         });
         true
     }

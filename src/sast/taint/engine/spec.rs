@@ -209,7 +209,12 @@ impl Compiled {
             .keys()
             .chain(c.name_sources.keys())
             .chain(c.call_sources.keys())
-            .map(|n| n.split('.').map(str::to_string).collect())
+            .map(|n| {
+                // the longest segment first: it has the fewest occurrences to check
+                let mut segs: Vec<String> = n.split('.').map(str::to_string).collect();
+                segs.sort_by_key(|s| std::cmp::Reverse(s.len()));
+                segs
+            })
             .collect();
         needles.sort();
         needles.dedup();

@@ -191,6 +191,7 @@ impl<'a, 't> Cx<'a, 't> {
             severity_override,
             remote: r.steps,
             remote_snippet: Some(r.snippet),
+            template: None,
         });
     }
 }
