@@ -93,3 +93,31 @@ fn a_rule_whose_names_cannot_be_derived_turns_the_prefilter_off() {
     let out = findings(&job, &src, &ctx);
     assert!(out.contains("ACME-ANY-CALL"), "{out}");
 }
+
+/// A file may hold a named source only if it spells every segment of one as a whole word.
+#[test]
+fn named_sources_need_every_segment_as_a_whole_word() {
+    let rules: Vec<(String, tollgate::sast::taint::TaintRule)> =
+        tollgate::sast::rules::builtin_rules()
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| Some((r.file.id.clone(), r.taint?)))
+            .collect();
+    let c = tollgate::sast::taint::CompiledRules::new(&rules);
+    for yes in [
+        "import os\nx = os.environ['A']\n",
+        "from os import getenv\nv = getenv('X')\n",
+        "import sys\nname = sys.argv[1]\n",
+        "x = input()\n",
+    ] {
+        assert!(c.might_have_sources(yes), "{yes}");
+    }
+    for no in [
+        "os_environment = 1\n",
+        "inputs = [1]\nraw_inputs = 2\n",
+        "import sys\nsys.exit(argv_count)\n",
+        "environ = {}\n",
+    ] {
+        assert!(!c.might_have_sources(no), "{no}");
+    }
+}

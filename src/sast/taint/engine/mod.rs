@@ -74,10 +74,28 @@ struct Cx<'a, 't> {
 
 /// Can this file hold a source at all? Most library modules cannot: skip them without a walk.
 pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
-    c.needles
-        .iter()
-        .any(|segs| segs.iter().all(|s| crate::text::contains_word(source, s)))
-        || might_have_input(source)
+    let Some(ac) = &c.segment_ac else {
+        return c
+            .needles
+            .iter()
+            .any(|segs| segs.iter().all(|s| crate::text::contains_word(source, s)))
+            || might_have_input(source);
+    };
+    // every segment that occurs as a whole word, in one pass
+    let b = source.as_bytes();
+    // an identifier byte just before `start` or at `end`
+    let joined = |start: usize, end: usize| {
+        let at = |i: usize| b.get(i).is_some_and(|&x| crate::text::is_ident_byte(x));
+        (start > 0 && at(start - 1)) || at(end)
+    };
+    let mut found = vec![false; c.segments.len()];
+    for m in ac.find_overlapping_iter(source) {
+        if !joined(m.start(), m.end()) {
+            found[m.pattern().as_usize()] = true;
+        }
+    }
+    let has = |s: &String| c.segments.binary_search(s).is_ok_and(|i| found[i]);
+    c.needles.iter().any(|segs| segs.iter().all(has)) || might_have_input(source)
 }
 
 /// Can this file hold a web request, a route, a Lambda event or a task's arguments (the sources worth

@@ -119,6 +119,9 @@ pub struct Compiled {
     /// every segment of one of them as a whole word (in an import or written out). Request objects and
     /// route decorators are [`super::might_have_input`]'s.
     pub(super) needles: Vec<Vec<String>>,
+    /// Every segment of `needles`, and one automaton over them (a file is searched once for all).
+    pub(super) segments: Vec<String>,
+    pub(super) segment_ac: Option<aho_corasick::AhoCorasick>,
 }
 
 pub(super) const GUARD_IDS: [&str; 7] = [
@@ -156,6 +159,8 @@ impl Compiled {
             name_sources: HashMap::new(),
             call_sources: HashMap::new(),
             needles: Vec::new(),
+            segments: Vec::new(),
+            segment_ac: None,
         };
         for g in GUARD_IDS {
             c.intern(g);
@@ -218,6 +223,11 @@ impl Compiled {
             .collect();
         needles.sort();
         needles.dedup();
+        let mut segments: Vec<String> = needles.iter().flatten().cloned().collect();
+        segments.sort();
+        segments.dedup();
+        c.segment_ac = aho_corasick::AhoCorasick::new(&segments).ok();
+        c.segments = segments;
         c.needles = needles;
         for (ri, (id, rule)) in rules.iter().enumerate() {
             let mut src_mask = 0u32;
