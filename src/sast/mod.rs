@@ -71,7 +71,10 @@ pub fn is_test_path(rel: &str) -> bool {
 pub struct SastJob {
     test_code: TestCode,
     rules: Vec<LoadedRule>,
-    engine: pattern::Engine,
+    /// The pattern rules compiled, built when the first Python file is scanned (a tree without Python
+    /// pays nothing for them). Every rule's pattern was checked when it was loaded, so building cannot fail
+    /// but for a broken built-in rule, which the scan then reports as an error.
+    engine: std::sync::OnceLock<Result<pattern::Engine, String>>,
     /// `(index into rules, rule)` of the taint rules.
     taint_rules: Vec<(usize, (String, taint::TaintRule))>,
     /// What every cached result of this job depends on besides its file: the configuration and the text of
@@ -105,18 +108,6 @@ impl SastJob {
 
     /// A job with exactly these rules.
     pub fn from_rules(rules: Vec<LoadedRule>) -> crate::error::Result<Self> {
-        let specs: Vec<Option<&pattern::PatternSpec>> = rules
-            .iter()
-            .map(|r| match r.file.kind {
-                RuleKind::Pattern => r.file.pattern.as_ref(),
-                RuleKind::Taint => None,
-            })
-            .collect();
-        let engine = pattern::Engine::new(&specs).map_err(|(i, m)| crate::error::Error::Rule {
-            path: rules.get(i).map(|r| r.origin.clone()).unwrap_or_default(),
-            line: 1,
-            message: m,
-        })?;
         let taint_rules = rules
             .iter()
             .enumerate()
@@ -126,11 +117,32 @@ impl SastJob {
         Ok(SastJob {
             test_code: TestCode::default(),
             rules,
-            engine,
+            engine: std::sync::OnceLock::new(),
             taint_rules,
             settings,
             prefilter: true,
         })
+    }
+
+    /// The compiled pattern rules (built on first use), or why they could not be built.
+    fn engine(&self) -> Result<&pattern::Engine, &str> {
+        self.engine
+            .get_or_init(|| {
+                let specs: Vec<Option<&pattern::PatternSpec>> = self
+                    .rules
+                    .iter()
+                    .map(|r| match r.file.kind {
+                        RuleKind::Pattern => r.file.pattern.as_ref(),
+                        RuleKind::Taint => None,
+                    })
+                    .collect();
+                pattern::Engine::new(&specs).map_err(|(i, m)| {
+                    let origin = self.rules.get(i).map(|r| r.origin.display().to_string());
+                    format!("{}: {m}", origin.unwrap_or_default())
+                })
+            })
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     /// Which rules run in a scan: the selected ones. (A rule `deferred-to` a taint rule still runs; its
@@ -271,7 +283,11 @@ impl SastJob {
         // (index in `findings`, inside a function that reads web input) of findings of rules deferred to
         // a taint rule that runs
         let mut deferred: Vec<(usize, bool)> = Vec::new();
-        for m in self.engine.run(tree, bytes, &imports, rel, enabled) {
+        let matches = match self.engine() {
+            Ok(engine) => engine.run(tree, bytes, &imports, rel, enabled),
+            Err(_) => Vec::new(),
+        };
+        for m in matches {
             let rule = &self.rules[m.rule];
             let mut msg = m
                 .message
@@ -640,6 +656,14 @@ impl Job for SastJob {
         }
         if !enabled.iter().any(|e| *e) {
             return out;
+        }
+        if let (Err(e), false) = (self.engine(), picked.is_empty()) {
+            out.notifications.push(Notification::new(
+                NoteLevel::Error,
+                "rule-error",
+                format!("the pattern rules could not be compiled ({e}); no pattern rule ran"),
+            ));
+            out.failed = true;
         }
         let traced = self
             .rules
