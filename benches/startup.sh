@@ -36,6 +36,9 @@ if [ -z "${TOLLGATE_PREV_BIN:-}" ]; then
   TOLLGATE_PREV_BIN="${PREV_TARGET_DIR:-$target-prev}/release/tollgate"
 fi
 cp "$TOLLGATE_PREV_BIN" "$work/tollgate-prev"
+# a previous build with a result cache is measured without it, as this one is
+prev_no_cache=""
+if "$work/tollgate-prev" scan --help 2>/dev/null | grep -q -- '--no-cache'; then prev_no_cache="--no-cache"; fi
 
 # The trees.
 mkdir -p "$work/empty" "$work/ten" "$work/thousand"
@@ -74,7 +77,7 @@ for tree in empty ten thousand; do
   d="$work/$tree"
   echo "$tree:"
   measure tollgate "$runs" "$work/tollgate-new" scan . --no-config --no-cache --offline --quiet --no-progress
-  measure tollgate-prev "$runs" "$work/tollgate-prev" scan . --no-config --offline --quiet --no-progress
+  measure tollgate-prev "$runs" "$work/tollgate-prev" scan . --no-config $prev_no_cache --offline --quiet --no-progress
   measure tollgate-sast+secrets "$runs" "$work/tollgate-new" scan . --no-config --no-cache --offline --quiet --no-progress --job sast,secrets
   measure ruff-S "$runs" "$venv/bin/ruff" check --select S --isolated --no-cache --exit-zero -q .
   measure bandit "$slow_runs" "$venv/bin/bandit" -r -q .
