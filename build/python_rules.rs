@@ -10,16 +10,7 @@ use std::path::Path;
 
 pub fn generate(manifest_dir: &Path, out_dir: &Path) {
     let dir = manifest_dir.join("rules/python");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.flatten()
-                .filter(|e| e.path().is_file())
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
+    let names = crate::yaml_files(&dir);
     let entries: Vec<Value> = names
         .iter()
         .map(|name| match std::fs::read_to_string(dir.join(name)) {
