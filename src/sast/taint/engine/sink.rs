@@ -175,17 +175,10 @@ impl<'a, 't> Cx<'a, 't> {
             shown,
             self.line(sink.start_byte())
         );
-        let mut steps = vec![(
-            t.range.0,
-            t.range.1,
-            format!("{} from `{}`", t.what, t.label),
-        )];
-        steps.extend(t.steps.iter().cloned());
-        steps.push((
-            sink.start_byte(),
-            sink.end_byte(),
+        let steps = t.path_to(
+            (sink.start_byte(), sink.end_byte()),
             format!("reaches {kind} in {shown}"),
-        ));
+        );
         let severity_override = match (t.severity, spec.severity) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

@@ -86,17 +86,10 @@ impl<'a, 't> Cx<'a, 't> {
                 t.label,
                 self.line(t.range.0),
             );
-            let mut steps = vec![(
-                t.range.0,
-                t.range.1,
-                format!("{} from `{}`", t.what, t.label),
-            )];
-            steps.extend(t.steps.iter().cloned());
-            steps.push((
-                call.start_byte(),
-                call.end_byte(),
+            let steps = t.path_to(
+                (call.start_byte(), call.end_byte()),
                 format!("rendered into `{name}` as `{var}`"),
-            ));
+            );
             hits.push(TaintHit {
                 rule_id: rule.id.clone(),
                 sink_start_byte: call.start_byte(),

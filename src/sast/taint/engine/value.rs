@@ -21,6 +21,22 @@ pub(super) struct Taint {
     pub(super) san: Rc<Vec<SanId>>,
 }
 
+impl Taint {
+    /// The code flow of a finding: the source, the steps the value took, and `last` (the sink, a call
+    /// into another module, a template render) at `at`.
+    pub(super) fn path_to(&self, at: (usize, usize), last: String) -> Vec<(usize, usize, String)> {
+        let mut steps = Vec::with_capacity(self.steps.len() + 2);
+        steps.push((
+            self.range.0,
+            self.range.1,
+            format!("{} from `{}`", self.what, self.label),
+        ));
+        steps.extend(self.steps.iter().cloned());
+        steps.push((at.0, at.1, last));
+        steps
+    }
+}
+
 pub(super) type T = Option<Rc<Taint>>;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -167,17 +167,10 @@ impl<'a, 't> Cx<'a, 't> {
             r.callee,
             self.line(call.start_byte())
         );
-        let mut steps = vec![(
-            t.range.0,
-            t.range.1,
-            format!("{} from `{}`", t.what, t.label),
-        )];
-        steps.extend(t.steps.iter().cloned());
-        steps.push((
-            call.start_byte(),
-            call.end_byte(),
+        let steps = t.path_to(
+            (call.start_byte(), call.end_byte()),
             format!("passed to `{shown}()` ({})", found.module.path),
-        ));
+        );
         let severity_override = match (t.severity, r.severity) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
