@@ -232,20 +232,17 @@ pub(super) fn describe_range(r: &osv::Range) -> Vec<String> {
                     format!(">= {v}")
                 });
             }
-            Event::Fixed(v) => {
+            Event::Fixed(v) | Event::LastAffected(v) => {
+                let op = if matches!(e, Event::Fixed(_)) {
+                    "<"
+                } else {
+                    "<="
+                };
                 let lo = cur.take().unwrap_or_else(|| "all versions".into());
                 out.push(if lo == "all versions" {
-                    format!("< {v}")
+                    format!("{op} {v}")
                 } else {
-                    format!("{lo}, < {v}")
-                });
-            }
-            Event::LastAffected(v) => {
-                let lo = cur.take().unwrap_or_else(|| "all versions".into());
-                out.push(if lo == "all versions" {
-                    format!("<= {v}")
-                } else {
-                    format!("{lo}, <= {v}")
+                    format!("{lo}, {op} {v}")
                 });
             }
             Event::Limit(_) => {}
