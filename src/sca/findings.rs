@@ -403,3 +403,40 @@ pub(super) fn merge_rule(r: &mut RuleMeta, g: &Group<'_>) {
         r.security_severity = Some(r.security_severity.map_or(s, |x| x.max(s)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::describe_range;
+    use crate::sca::osv::{Event, Range};
+    use crate::sca::version::RangeKind;
+
+    #[test]
+    fn ranges_read_as_people_write_them() {
+        let r = |events: Vec<Event>| {
+            describe_range(&Range {
+                kind: RangeKind::Ecosystem,
+                events,
+            })
+        };
+        let s = |v: &str| v.to_string();
+        assert_eq!(
+            r(vec![Event::Introduced(s("0")), Event::Fixed(s("1.5"))]),
+            vec!["< 1.5"]
+        );
+        assert_eq!(
+            r(vec![
+                Event::Introduced(s("1.0")),
+                Event::LastAffected(s("1.4"))
+            ]),
+            vec![">= 1.0, <= 1.4"]
+        );
+        assert_eq!(
+            r(vec![
+                Event::Introduced(s("1.0")),
+                Event::Fixed(s("1.2")),
+                Event::Introduced(s("2.0")),
+            ]),
+            vec![">= 1.0, < 1.2", ">= 2.0"]
+        );
+    }
+}
