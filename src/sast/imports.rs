@@ -6,7 +6,7 @@
 //! `try: import cPickle as pickle / except ImportError: import pickle` idiom needs.
 
 use crate::sast::field;
-use std::collections::HashMap;
+use ahash::AHashMap as HashMap;
 use tree_sitter::{Node, Tree};
 
 /// The imports of one module.

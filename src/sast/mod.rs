@@ -296,7 +296,9 @@ impl SastJob {
         templates: Option<&templates::Templates>,
         known: Known,
     ) -> (Vec<Finding>, Vec<Notification>) {
-        let index = LineIndex::new(source);
+        // line starts, indexed on the first finding (most files have none)
+        let lines = std::cell::OnceCell::new();
+        let index = || lines.get_or_init(|| LineIndex::new(source));
         let bytes = source.as_bytes();
         let imports = known
             .imports
@@ -320,7 +322,7 @@ impl SastJob {
             if let Some(name) = &m.name {
                 msg = msg.replace("{name}", name);
             }
-            let mut f = self.finding(rule, &index, rel, m.node.start_byte(), m.node.end_byte());
+            let mut f = self.finding(rule, index(), rel, m.node.start_byte(), m.node.end_byte());
             f.message = msg;
             if let Some(s) = m.severity {
                 f.severity = s;
@@ -364,11 +366,20 @@ impl SastJob {
                             normalize(source_text.unwrap_or("")),
                             enclosing_function(tree, hit.sink_start_byte, bytes)
                         );
-                        findings.extend(t.findings(self, rule, &hit, rel, &index, &fp, &mut notes));
+                        findings.extend(t.findings(
+                            self,
+                            rule,
+                            &hit,
+                            rel,
+                            index(),
+                            &fp,
+                            &mut notes,
+                        ));
                     }
                     continue;
                 }
-                let mut f = self.finding(rule, &index, rel, hit.sink_start_byte, hit.sink_end_byte);
+                let mut f =
+                    self.finding(rule, index(), rel, hit.sink_start_byte, hit.sink_end_byte);
                 f.message = hit.message.clone();
                 if let Some(s) = hit.severity_override {
                     f.severity = s;
@@ -392,7 +403,7 @@ impl SastJob {
                     .steps
                     .iter()
                     .map(|(s, e, label)| FlowStep {
-                        location: location(&index, rel, *s, *e),
+                        location: location(index(), rel, *s, *e),
                         message: label.clone(),
                     })
                     .collect();

@@ -31,9 +31,9 @@ use syntax::*;
 
 use crate::finding::Severity;
 use crate::sast::imports::Imports;
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use regex::{Regex, RegexSet};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 use tree_sitter::{Language, Node, Query, QueryCursor, StreamingIterator, Tree};
 
 /// One string or a list of strings.
