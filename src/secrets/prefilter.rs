@@ -154,9 +154,9 @@ impl Prefilter {
                 }
                 hits.rule[r] = true;
                 if windowed[r] {
-                    // Occurrences close together share a window.
+                    // Occurrences on one line share a window.
                     let at = &mut hits.at[r];
-                    if at.last().is_none_or(|&l| pos >= l + 64) {
+                    if at.last().is_none_or(|&l| !same_line(bytes, l, pos)) {
                         at.push(pos);
                     }
                 }
@@ -177,6 +177,12 @@ impl Prefilter {
         seen.logins = generic::earliest_end(logins);
         hits
     }
+}
+
+/// Are byte offsets `a` and `b` on one line (looked at only when they are close: far apart, `false`)?
+fn same_line(bytes: &[u8], a: usize, b: usize) -> bool {
+    let (lo, hi) = (a.min(b), a.max(b));
+    hi - lo < 64 && !bytes[lo..hi].contains(&b'\n')
 }
 
 impl Keywords {
