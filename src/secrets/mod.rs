@@ -58,8 +58,6 @@ pub struct SecretsJob {
     /// scanned: as a DFA for large scans (fastest to run), as an NFA for small ones (fastest to build).
     prefilter_dfa: std::sync::OnceLock<Prefilter>,
     prefilter_nfa: std::sync::OnceLock<Prefilter>,
-    /// Per rule: a regex rule, whose keywords' positions the keyword pass collects (for windows).
-    windowed: Vec<bool>,
     /// Per rule: its regex has nothing that could cross lines, so it only runs around its keywords.
     in_lines: Vec<bool>,
     /// Per rule whose regex could cross lines: it still runs on windows ([`window::fits_windows`]),
@@ -133,10 +131,6 @@ impl SecretsJob {
                 ))
             })?);
         }
-        let windowed = rules
-            .iter()
-            .map(|r| matches!(r.matcher, Matcher::Regex(_)))
-            .collect();
         let in_lines = rules
             .iter()
             .map(|r| match &r.matcher {
@@ -166,7 +160,6 @@ impl SecretsJob {
             rules,
             prefilter_dfa: std::sync::OnceLock::new(),
             prefilter_nfa: std::sync::OnceLock::new(),
-            windowed,
             exclude,
             allow_values,
             stopwords: config.stopwords.iter().map(|s| s.to_lowercase()).collect(),
@@ -212,7 +205,24 @@ impl SecretsJob {
 
     /// Which rules have a keyword in `bytes` (and are enabled), and where (for windowed rules).
     fn rules_hit(&self, pre: &Prefilter, bytes: &[u8], enabled: &[bool]) -> Hits {
-        pre.hits(bytes, enabled, &self.windowed)
+        pre.hits(bytes, enabled, |i| self.window_lines(i).is_some())
+    }
+
+    /// Rule `i` runs on windows of this many lines before and after its keywords' lines: a regex with
+    /// nothing that could cross lines sees [`window::WINDOW_LINES`] on either side (as it always did); one
+    /// that [`window::fits_windows`] proves to stay on its keyword's line, the line before it (whose
+    /// newline a match may start with) and the keyword's line. `None`: the rule runs on whole texts.
+    fn window_lines(&self, i: usize) -> Option<(usize, usize)> {
+        let rule = &self.rules[i];
+        let Matcher::Regex(lazy) = &rule.matcher else {
+            return None;
+        };
+        if self.in_lines[i] {
+            return Some((window::WINDOW_LINES, window::WINDOW_LINES));
+        }
+        self.fits_windows[i]
+            .get_or_init(|| window::fits_windows(lazy.pattern(), &rule.keywords))
+            .then_some((1, 0))
     }
 
     /// Run the regex rules marked in `hits` over `text`: around their keywords (a few lines either side)
@@ -236,12 +246,13 @@ impl SecretsJob {
             let Ok((re, group)) = lazy.get() else {
                 continue;
             };
-            let windows = if !hits.at[i].is_empty()
-                && (self.in_lines[i]
-                    || *self.fits_windows[i]
-                        .get_or_init(|| window::fits_windows(lazy.pattern(), &rule.keywords)))
-            {
-                window::windows_around(text, &hits.at[i])
+            let lines = if hits.at[i].is_empty() {
+                None
+            } else {
+                self.window_lines(i)
+            };
+            let windows = if let Some((before, after)) = lines {
+                window::windows_around(text, &hits.at[i], before, after)
             } else {
                 // Over the whole text: not at all when a literal that every match contains is missing.
                 let need =
@@ -252,6 +263,10 @@ impl SecretsJob {
                 vec![(0, bytes.len())]
             };
             for (ws, we) in windows {
+                // Most windows hold no match: find that out without the captures' allocations.
+                if !re.is_match(&bytes[ws..we]) {
+                    continue;
+                }
                 for caps in re.captures_iter(&bytes[ws..we]) {
                     let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
                         continue;

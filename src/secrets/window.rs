@@ -257,8 +257,14 @@ fn newline_after(text: &str, at: usize) -> Option<usize> {
     }
 }
 
-/// Merged byte ranges of whole lines: each position's line plus [`WINDOW_LINES`] lines on either side.
-pub(crate) fn windows_around(text: &str, positions: &[usize]) -> Vec<(usize, usize)> {
+/// Merged byte ranges of whole lines: each position's line plus `before` lines before it and `after`
+/// lines after it.
+pub(crate) fn windows_around(
+    text: &str,
+    positions: &[usize],
+    before: usize,
+    after: usize,
+) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut out: Vec<(usize, usize)> = Vec::new();
     for &pos in positions {
@@ -266,7 +272,7 @@ pub(crate) fn windows_around(text: &str, positions: &[usize]) -> Vec<(usize, usi
             continue;
         }
         let mut start = pos;
-        for _ in 0..=WINDOW_LINES {
+        for _ in 0..=before {
             start = newline_before(text, start).unwrap_or(0);
             if start == 0 {
                 break;
@@ -276,7 +282,7 @@ pub(crate) fn windows_around(text: &str, positions: &[usize]) -> Vec<(usize, usi
             start += 1;
         }
         let mut end = pos;
-        for _ in 0..=WINDOW_LINES {
+        for _ in 0..=after {
             end = match newline_after(text, end) {
                 Some(i) => end + i + 1,
                 None => bytes.len(),
@@ -420,7 +426,9 @@ mod tests {
                     .collect();
                 at.sort_unstable();
                 let whole = found(t, &[(0, t.len())]);
-                assert_eq!(found(t, &windows_around(t, &at)), whole, "{}", r.id);
+                assert_eq!(found(t, &windows_around(t, &at, 1, 0)), whole, "{}", r.id);
+                let wide = windows_around(t, &at, WINDOW_LINES, WINDOW_LINES);
+                assert_eq!(found(t, &wide), whole, "{}", r.id);
                 checked += whole.len();
             }
         }
