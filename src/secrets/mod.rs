@@ -263,8 +263,10 @@ impl SecretsJob {
                 vec![(0, bytes.len())]
             };
             for (ws, we) in windows {
-                // Most windows hold no match: find that out without the captures' allocations.
-                if !re.is_match(&bytes[ws..we]) {
+                // Most windows hold no match: find that out without the captures' allocations. Not
+                // with `is_match`: where a regex searches from an inner literal and that search could
+                // turn quadratic, `is_match` falls back to the PikeVM, `shortest_match` to the lazy DFA.
+                if re.shortest_match(&bytes[ws..we]).is_none() {
                     continue;
                 }
                 for caps in re.captures_iter(&bytes[ws..we]) {
