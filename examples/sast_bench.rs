@@ -14,6 +14,7 @@ use tollgate::engine::{Job, ScanContext, SourceFile};
 use tollgate::sast::{is_python_file, new_parser, Config, SastJob};
 
 fn main() {
+    tollgate::alloc::init();
     let mut args = std::env::args().skip(1);
     let mut root = None;
     let mut findings_out = None;

@@ -1,3 +1,4 @@
 fn main() {
+    tollgate::alloc::init();
     std::process::exit(tollgate::cli::main());
 }

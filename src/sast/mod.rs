@@ -174,7 +174,16 @@ impl SastJob {
         enabled: &[bool],
     ) -> (Vec<Finding>, Vec<Notification>) {
         match parse_checked(parser, rel, source) {
-            Ok((tree, notes)) => self.scan_tree(&tree, notes, rel, source, enabled, None, None),
+            Ok((tree, notes)) => self.scan_tree(
+                &tree,
+                notes,
+                rel,
+                source,
+                enabled,
+                None,
+                None,
+                Known::default(),
+            ),
             Err(notes) => (Vec::new(), notes),
         }
     }
@@ -252,6 +261,16 @@ fn parse_checked(
     }
 }
 
+/// What the caller of [`SastJob::scan_tree`] already knows about the file, so it is not worked out twice.
+#[derive(Default)]
+struct Known {
+    /// The file's imports, when phase 1 collected them.
+    imports: Option<imports::Imports>,
+    /// The prefilter found none of the names any enabled pattern rule needs: the file was parsed for its
+    /// taint sources only, and the pattern rules are not run on it (they could not match).
+    no_pattern_can_match: bool,
+}
+
 impl SastJob {
     /// The taint rules that run with this selection, in rule order.
     fn active_taint_rules(&self, enabled: &[bool]) -> Vec<(String, taint::TaintRule)> {
@@ -264,7 +283,7 @@ impl SastJob {
 
     /// Scan one parsed file (`notes`: what parsing said). With `xmod`, calls into the other modules of the
     /// tree are followed through their summaries (the compiled taint rules come with it). With `templates`,
-    /// the templates a view renders are looked into.
+    /// the templates a view renders are looked into. `known`: what the caller already worked out.
     #[allow(clippy::too_many_arguments)]
     fn scan_tree(
         &self,
@@ -275,15 +294,19 @@ impl SastJob {
         enabled: &[bool],
         xmod: Option<(&taint::CompiledRules, &taint::project::XMod)>,
         templates: Option<&templates::Templates>,
+        known: Known,
     ) -> (Vec<Finding>, Vec<Notification>) {
         let index = LineIndex::new(source);
         let bytes = source.as_bytes();
-        let imports = imports::Imports::from_tree(tree, bytes);
+        let imports = known
+            .imports
+            .unwrap_or_else(|| imports::Imports::from_tree(tree, bytes));
         let mut findings = Vec::new();
         // (index in `findings`, inside a function that reads web input) of findings of rules deferred to
         // a taint rule that runs
         let mut deferred: Vec<(usize, bool)> = Vec::new();
         let matches = match self.engine() {
+            Ok(_) if known.no_pattern_can_match => Vec::new(),
             Ok(engine) => engine.run(tree, bytes, &imports, rel, enabled),
             Err(_) => Vec::new(),
         };

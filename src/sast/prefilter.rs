@@ -112,7 +112,11 @@ impl Prefilter {
                 not_paths,
             });
         }
-        match AhoCorasick::new(needles.iter().map(|n| &n.text)) {
+        // a DFA: every Python file is run through it, and it walks ~2x faster than the default NFA
+        let ac = AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(needles.iter().map(|n| &n.text));
+        match ac {
             Ok(ac) => Prefilter {
                 ac: Some(ac),
                 needles,

@@ -6,7 +6,7 @@ use super::scan::{file_info, FileInfo, Output};
 use super::taint::project::ModuleIndex;
 use super::taint::summary::module_name;
 use super::taint::CompiledRules;
-use super::{new_parser, parse_checked, SastJob};
+use super::{imports::Imports, new_parser, parse_checked, SastJob};
 use crate::finding::JobKind;
 use crate::model::{ScanContext, SourceFile};
 use crate::sast::field;
@@ -195,7 +195,10 @@ impl SastJob {
                 let info: FileInfo =
                     ctx.cache
                         .get_or(key, || match parse_checked(parser, rel, &text) {
-                            Ok((tree, _)) => file_info(compiled, &tree, &text, rel),
+                            Ok((tree, _)) => {
+                                let imports = Imports::from_tree(&tree, text.as_bytes());
+                                file_info(compiled, &tree, &imports, &text, rel)
+                            }
                             Err(_) => FileInfo::default(),
                         });
                 (j, info.returners)

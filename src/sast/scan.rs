@@ -9,6 +9,7 @@ use super::taint::project::{ModuleIndex, Project, XMod, MAX_HOPS};
 use super::taint::summary::{absolute, module_name, ModuleSummary};
 use super::taint::CompiledRules;
 use super::templates::Templates;
+use super::Known;
 use super::{imports::Imports, new_parser, parse_checked, SastJob};
 use crate::finding::{Finding, JobKind, Notification};
 use crate::model::{ScanContext, SourceFile};
@@ -152,6 +153,7 @@ impl SastJob {
                 let info = infos[i].clone().unwrap_or_default();
                 let r = self.second(
                     parser, files[i], k, &info, ctx, enabled, &compiled, &project, templates,
+                    &prefilter,
                 );
                 ctx.progress.inc(1);
                 (i, r)
@@ -333,8 +335,9 @@ impl SastJob {
         };
         // no name a pattern rule needs and no source: nothing to find here (a file over the size limit
         // goes on, to be reported as such)
+        let patterns = prefilter.passes(&file.rel, &text);
         if text.len() <= super::limits::MAX_PARSE_BYTES
-            && !prefilter.passes(&file.rel, &text)
+            && !patterns
             && !compiled.is_some_and(|c| c.might_have_sources(&text))
         {
             return First {
@@ -365,8 +368,9 @@ impl SastJob {
             }
             k.finish()
         };
-        // the parse, when something below needs it (at most once)
+        // the parse, when something below needs it (at most once), and its imports
         let mut parsed: Option<Parsed> = None;
+        let mut imports: Option<Imports> = None;
         let cached: Option<FileInfo> = if cache.is_enabled() {
             cache.get(&key("facts"))
         } else {
@@ -377,7 +381,10 @@ impl SastJob {
             None => {
                 let p = parsed.insert(parse_checked(parser, rel, &text));
                 let info = match (p, compiled) {
-                    (Ok((tree, _)), Some(c)) => file_info(c, tree, &text, rel),
+                    (Ok((tree, _)), Some(c)) => {
+                        let i = imports.insert(Imports::from_tree(tree, text.as_bytes()));
+                        file_info(c, tree, i, &text, rel)
+                    }
                     _ => FileInfo::default(),
                 };
                 if cache.is_enabled() {
@@ -404,7 +411,11 @@ impl SastJob {
         let output = cache.get_or(file_key, || {
             match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
                 Ok((tree, notes)) => {
-                    self.scan_tree(&tree, notes, rel, &text, enabled, None, templates)
+                    let known = Known {
+                        imports,
+                        no_pattern_can_match: !patterns,
+                    };
+                    self.scan_tree(&tree, notes, rel, &text, enabled, None, templates, known)
                 }
                 Err(notes) => (Vec::new(), notes),
             }
@@ -430,6 +441,7 @@ impl SastJob {
         compiled: &CompiledRules,
         project: &Project,
         templates: Option<&Templates>,
+        prefilter: &Prefilter,
     ) -> Output {
         let (text, parsed) = match kept {
             Some((t, p)) => (t, Some(p)),
@@ -466,6 +478,10 @@ impl SastJob {
                     enabled,
                     xmod.as_ref().map(|x| (compiled, x)),
                     templates,
+                    Known {
+                        imports: None,
+                        no_pattern_can_match: !prefilter.passes(rel, &text),
+                    },
                 ),
                 Err(notes) => (Vec::new(), notes),
             }
@@ -477,14 +493,14 @@ impl SastJob {
 pub(super) fn file_info(
     c: &CompiledRules,
     tree: &tree_sitter::Tree,
+    imports: &Imports,
     text: &str,
     rel: &str,
 ) -> FileInfo {
-    let imports = Imports::from_tree(tree, text.as_bytes());
     let (module, package) = module_name(rel).unwrap_or_default();
-    let imported = imported(&imports, &module, package);
+    let imported = imported(imports, &module, package);
     let mut uses: BTreeSet<String> = imported.iter().cloned().collect();
-    uses.extend(used_names(text, &imports, &module, package));
+    uses.extend(used_names(text, imports, &module, package));
     let sources = c.might_have_input(text);
     let local_sources = !sources && LOCAL_NEEDLES.iter().any(|n| text.contains(n));
     FileInfo {

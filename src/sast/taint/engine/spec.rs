@@ -226,7 +226,11 @@ impl Compiled {
         let mut segments: Vec<String> = needles.iter().flatten().cloned().collect();
         segments.sort();
         segments.dedup();
-        c.segment_ac = aho_corasick::AhoCorasick::new(&segments).ok();
+        // a DFA, as the prefilter's: every Python file is run through it
+        c.segment_ac = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&segments)
+            .ok();
         c.segments = segments;
         c.needles = needles;
         for (ri, (id, rule)) in rules.iter().enumerate() {
