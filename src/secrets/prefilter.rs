@@ -113,8 +113,9 @@ impl Prefilter {
         }
     }
 
-    /// Which rules have a keyword in `bytes` (and are enabled), and where (for `windowed` rules).
-    pub fn hits(&self, bytes: &[u8], enabled: &[bool], windowed: &[bool]) -> Hits {
+    /// Which rules have a keyword in `bytes` (and are enabled), and where (for rules `windowed` says
+    /// run on windows; asked once per rule and file).
+    pub fn hits(&self, bytes: &[u8], enabled: &[bool], windowed: impl Fn(usize) -> bool) -> Hits {
         let n = enabled.len();
         let mut hits = Hits {
             rule: vec![false; n],
@@ -133,6 +134,7 @@ impl Prefilter {
         seen.gates = vec![false; generic::GATES.len()];
         let (mut commands, mut calls, mut labels) = (Vec::new(), Vec::new(), Vec::new());
         let mut logins = Vec::new();
+        let mut wants_at = vec![false; n];
         for (pos, end, p) in keywords.matches(bytes) {
             for role in &self.roles[p] {
                 match *role {
@@ -152,11 +154,14 @@ impl Prefilter {
                 if !enabled[r] {
                     continue;
                 }
-                hits.rule[r] = true;
-                if windowed[r] {
-                    // Occurrences close together share a window.
+                if !hits.rule[r] {
+                    hits.rule[r] = true;
+                    wants_at[r] = windowed(r);
+                }
+                if wants_at[r] {
+                    // Occurrences on one line share a window.
                     let at = &mut hits.at[r];
-                    if at.last().is_none_or(|&l| pos >= l + 64) {
+                    if at.last().is_none_or(|&l| !same_line(bytes, l, pos)) {
                         at.push(pos);
                     }
                 }
@@ -177,6 +182,12 @@ impl Prefilter {
         seen.logins = generic::earliest_end(logins);
         hits
     }
+}
+
+/// Are byte offsets `a` and `b` on one line (looked at only when they are close: far apart, `false`)?
+fn same_line(bytes: &[u8], a: usize, b: usize) -> bool {
+    let (lo, hi) = (a.min(b), a.max(b));
+    hi - lo < 64 && !bytes[lo..hi].contains(&b'\n')
 }
 
 impl Keywords {
@@ -326,13 +337,12 @@ mod tests {
         let pre = Prefilter::new(&rules, true);
         let nfa = Prefilter::new(&rules, false);
         let enabled = vec![true; rules.len()];
-        let windowed = vec![false; rules.len()];
         let texts = texts();
         assert!(texts.len() > 500);
         for (rel, text) in &texts {
-            let mut shared = pre.hits(text.as_bytes(), &enabled, &windowed).seen;
+            let mut shared = pre.hits(text.as_bytes(), &enabled, |_| false).seen;
             assert_eq!(
-                nfa.hits(text.as_bytes(), &enabled, &windowed).seen,
+                nfa.hits(text.as_bytes(), &enabled, |_| false).seen,
                 shared,
                 "{rel}"
             );

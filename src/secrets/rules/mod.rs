@@ -157,6 +157,11 @@ impl LazyGlobs {
         self.globs.is_empty()
     }
 
+    /// The globs, as loaded.
+    pub fn globs(&self) -> &[Glob] {
+        &self.globs
+    }
+
     /// Does any glob match `rel`? (A set over the size limits matches nothing.)
     pub fn is_match(&self, rel: &str) -> bool {
         if self.globs.is_empty() {
