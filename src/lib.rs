@@ -9,6 +9,7 @@
 //! - [`report`] (one writer per output format) and [`gate`] (pass or fail): they read the model only;
 //! - the two faces: [`cli`] (`tollgate scan`, ...) and [`server`] (`tollgate serve`, the HTTP API).
 
+pub mod ac;
 pub mod alloc;
 pub mod cli;
 pub mod config;

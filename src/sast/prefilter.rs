@@ -17,7 +17,6 @@
 //! literal as written (escapes are kept, not decoded); assignment patterns match the target's source text.
 
 use super::pattern::{Cond, PatternSpec};
-use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
@@ -62,7 +61,7 @@ struct Compiled {
 
 /// The needles of the enabled pattern rules and the clauses over them, or nothing (every file passes).
 pub struct Prefilter {
-    ac: Option<AhoCorasick>,
+    ac: Option<aho_corasick::dfa::DFA>,
     needles: Vec<Needle>,
     clauses: Vec<Compiled>,
 }
@@ -112,10 +111,8 @@ impl Prefilter {
                 not_paths,
             });
         }
-        // a DFA: every Python file is run through it, and it walks ~2x faster than the default NFA
-        let ac = AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(needles.iter().map(|n| &n.text));
+        // a DFA walked in stretches (`crate::ac`): every Python file goes through it
+        let ac = aho_corasick::dfa::DFA::new(needles.iter().map(|n| &n.text));
         match ac {
             Ok(ac) => Prefilter {
                 ac: Some(ac),
@@ -149,9 +146,8 @@ impl Prefilter {
         let ident = |i: usize| bytes.get(i).is_some_and(|&b| crate::text::is_ident_byte(b));
         let mut found = vec![false; self.needles.len()];
         let mut any = false;
-        for m in ac.find_overlapping_iter(text) {
-            let i = m.pattern().as_usize();
-            if self.needles[i].word && ((m.start() > 0 && ident(m.start() - 1)) || ident(m.end())) {
+        for (start, end, i) in crate::ac::dfa_matches(ac, bytes) {
+            if self.needles[i].word && ((start > 0 && ident(start - 1)) || ident(end)) {
                 continue;
             }
             found[i] = true;

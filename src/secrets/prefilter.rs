@@ -8,7 +8,7 @@
 use super::generic::{self, Role, Seen};
 use super::rules::Rule;
 use aho_corasick::automaton::Automaton;
-use aho_corasick::{dfa, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Anchored, MatchKind};
+use aho_corasick::{dfa, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
 /// The keyword automaton: a DFA walked by [`Keywords::matches`] itself (several stretches of a file at
@@ -199,99 +199,8 @@ impl Keywords {
                 .find_overlapping_iter(bytes)
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
                 .collect(),
-            Keywords::Dfa(d) => dfa_matches(d, bytes),
+            Keywords::Dfa(d) => crate::ac::dfa_matches(d, bytes),
         }
-    }
-}
-
-/// Stretches of a file walked at once: a DFA walk is one dependent table load per byte, so walking
-/// several stretches in step keeps the core busy while each load waits (~2.5x faster than one walk).
-const STREAMS: usize = 4;
-
-/// Files below this size are walked in one stretch.
-const STREAM_MIN_BYTES: usize = 2048;
-
-/// [`Keywords::matches`] for the DFA: the text is cut into [`STREAMS`] stretches walked in step. Each
-/// stretch after the first starts `max_pattern_len - 1` bytes early (so its DFA state is the right one
-/// by the time it reaches its own bytes) and keeps only the matches that end inside its own bytes; the
-/// stretches' matches, concatenated, are the whole text's in the same order.
-#[allow(clippy::needless_range_loop)] // the streams are indexed in step, by design
-fn dfa_matches(d: &dfa::DFA, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
-    let n = bytes.len();
-    let lead = d.max_pattern_len().saturating_sub(1);
-    let chunk = n / STREAMS;
-    let mut out = Vec::new();
-    let Ok(start) = d.start_state(Anchored::No) else {
-        return out;
-    };
-    if n < STREAM_MIN_BYTES || chunk <= 2 * lead {
-        walk(d, start, bytes, 0, 0, &mut out);
-        return out;
-    }
-    // Stream k reads from from[k] and reports the matches that end in (own[k], stop[k]].
-    let own: [usize; STREAMS] = std::array::from_fn(|k| k * chunk);
-    let from: [usize; STREAMS] = std::array::from_fn(|k| own[k].saturating_sub(lead));
-    let stop: [usize; STREAMS] =
-        std::array::from_fn(|k| if k + 1 == STREAMS { n } else { own[k] + chunk });
-    // Every stream has at least `chunk` bytes; all walk the first `chunk` in step.
-    let text: [&[u8]; STREAMS] = std::array::from_fn(|k| &bytes[from[k]..from[k] + chunk]);
-    let mut found: [Vec<(usize, usize, usize)>; STREAMS] = Default::default();
-    let mut sid = [start; STREAMS];
-    for j in 0..chunk {
-        // The states stay in registers; matches (rare) are handled out of line.
-        let mut special = false;
-        for k in 0..STREAMS {
-            sid[k] = d.next_state(Anchored::No, sid[k], text[k][j]);
-            special |= d.is_special(sid[k]);
-        }
-        if special {
-            for k in 0..STREAMS {
-                let at = from[k] + j;
-                if d.is_special(sid[k]) && at >= own[k] {
-                    report(d, sid[k], at + 1, &mut found[k]);
-                }
-            }
-        }
-    }
-    for k in 0..STREAMS {
-        let at = from[k] + chunk;
-        walk(d, sid[k], &bytes[at..stop[k]], at, own[k], &mut found[k]);
-        out.append(&mut found[k]);
-    }
-    out
-}
-
-/// Walk `bytes` (at offset `base` of the text) from state `sid`, reporting matches that end after `own`.
-fn walk(
-    d: &dfa::DFA,
-    mut sid: aho_corasick::automaton::StateID,
-    bytes: &[u8],
-    base: usize,
-    own: usize,
-    out: &mut Vec<(usize, usize, usize)>,
-) {
-    for (i, &b) in bytes.iter().enumerate() {
-        sid = d.next_state(Anchored::No, sid, b);
-        if d.is_special(sid) && base + i >= own {
-            report(d, sid, base + i + 1, out);
-        }
-    }
-}
-
-/// The matches of state `sid` reached at `end`, in the automaton's order.
-#[inline(never)]
-fn report(
-    d: &dfa::DFA,
-    sid: aho_corasick::automaton::StateID,
-    end: usize,
-    out: &mut Vec<(usize, usize, usize)>,
-) {
-    if !d.is_match(sid) {
-        return;
-    }
-    for i in 0..d.match_len(sid) {
-        let p = d.match_pattern(sid, i);
-        out.push((end.saturating_sub(d.pattern_len(p)), end, p.as_usize()));
     }
 }
 
@@ -390,17 +299,17 @@ mod tests {
         assert!(b.len() > 100_000);
         let want = one(b);
         assert!(want.len() > 1000);
-        assert_eq!(dfa_matches(d, b), want);
+        assert_eq!(crate::ac::dfa_matches(d, b), want);
         // Every length around the stretch sizes, and every offset of a keyword-dense text.
         let dense = "passwordtokenapi_keysecret://curl -u ".repeat(200);
         for len in (0..dense.len())
             .step_by(7)
-            .chain(STREAM_MIN_BYTES - 9..STREAM_MIN_BYTES + 9)
+            .chain(crate::ac::STREAM_MIN_BYTES - 9..crate::ac::STREAM_MIN_BYTES + 9)
         {
             let t = &dense.as_bytes()[..len.min(dense.len())];
-            assert_eq!(dfa_matches(d, t), one(t), "{len}");
+            assert_eq!(crate::ac::dfa_matches(d, t), one(t), "{len}");
             let t = &b[len..len + 5000];
-            assert_eq!(dfa_matches(d, t), one(t), "{len}");
+            assert_eq!(crate::ac::dfa_matches(d, t), one(t), "{len}");
         }
         // A keyword longer than a stretch: one walk.
         let long = "k".repeat(3000);
@@ -414,7 +323,7 @@ mod tests {
             .find_overlapping_iter(&t.to_ascii_lowercase())
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
             .collect();
-        assert_eq!(dfa_matches(&d, t.as_bytes()), want);
+        assert_eq!(crate::ac::dfa_matches(&d, t.as_bytes()), want);
     }
 
     #[test]

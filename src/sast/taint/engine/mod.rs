@@ -90,9 +90,9 @@ pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
         (start > 0 && at(start - 1)) || at(end)
     };
     let mut found = vec![false; c.segments.len()];
-    for m in ac.find_overlapping_iter(source) {
-        if !joined(m.start(), m.end()) {
-            found[m.pattern().as_usize()] = true;
+    for (start, end, i) in crate::ac::dfa_matches(ac, b) {
+        if !joined(start, end) {
+            found[i] = true;
         }
     }
     let has = |s: &String| c.segments.binary_search(s).is_ok_and(|i| found[i]);

@@ -121,7 +121,7 @@ pub struct Compiled {
     pub(super) needles: Vec<Vec<String>>,
     /// Every segment of `needles`, and one automaton over them (a file is searched once for all).
     pub(super) segments: Vec<String>,
-    pub(super) segment_ac: Option<aho_corasick::AhoCorasick>,
+    pub(super) segment_ac: Option<aho_corasick::dfa::DFA>,
 }
 
 pub(super) const GUARD_IDS: [&str; 7] = [
@@ -226,11 +226,8 @@ impl Compiled {
         let mut segments: Vec<String> = needles.iter().flatten().cloned().collect();
         segments.sort();
         segments.dedup();
-        // a DFA, as the prefilter's: every Python file is run through it
-        c.segment_ac = aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&segments)
-            .ok();
+        // a DFA walked in stretches, as the prefilter's: every Python file goes through it
+        c.segment_ac = aho_corasick::dfa::DFA::new(&segments).ok();
         c.segments = segments;
         c.needles = needles;
         for (ri, (id, rule)) in rules.iter().enumerate() {
