@@ -12,13 +12,13 @@ fn main() {
         .iter()
         .filter_map(|r| r.file.pattern.as_ref())
         .collect();
-    let all = Prefilter::new(specs.iter().map(|s| Some(*s)));
+    let all = Prefilter::new(specs.iter().map(|s| Some(*s)), 0);
     let each: Vec<(String, Prefilter)> = rules
         .iter()
         .filter_map(|r| {
             Some((
                 r.file.id.clone(),
-                Prefilter::new([Some(r.file.pattern.as_ref()?)]),
+                Prefilter::new([Some(r.file.pattern.as_ref()?)], 0),
             ))
         })
         .collect();

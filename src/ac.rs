@@ -96,3 +96,76 @@ fn report(
         out.push((end.saturating_sub(d.pattern_len(p)), end, p.as_usize()));
     }
 }
+
+/// Scans smaller than this (bytes of text in all) use `aho_corasick`'s own pick of automaton, which builds
+/// in well under a millisecond; larger ones a DFA walked by [`dfa_matches`], which takes a few
+/// milliseconds to build and walks ~2-3x faster.
+pub const DFA_MIN_BYTES: u64 = 1 << 20;
+
+/// A set of patterns matched overlapping: a DFA walked in stretches, or whatever `aho_corasick` picks.
+pub enum Matcher {
+    Dfa(Box<dfa::DFA>),
+    Any(aho_corasick::AhoCorasick),
+}
+
+impl Matcher {
+    /// The matcher for a scan of `scan_bytes` bytes of text ([`DFA_MIN_BYTES`]).
+    pub fn new<I, P>(patterns: I, scan_bytes: u64) -> Option<Matcher>
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<[u8]>,
+    {
+        if scan_bytes >= DFA_MIN_BYTES {
+            dfa::DFA::new(patterns)
+                .ok()
+                .map(|d| Matcher::Dfa(Box::new(d)))
+        } else {
+            aho_corasick::AhoCorasick::new(patterns)
+                .ok()
+                .map(Matcher::Any)
+        }
+    }
+
+    /// Every match `(start, end, pattern)`, overlapping ones included, in `find_overlapping_iter`'s order.
+    pub fn matches(&self, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
+        match self {
+            Matcher::Dfa(d) => dfa_matches(d, bytes),
+            Matcher::Any(ac) => ac
+                .find_overlapping_iter(bytes)
+                .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both kinds of matcher report the same matches in the same order, across the stretch borders.
+    #[test]
+    fn dfa_and_nfa_matchers_agree() {
+        let words = [
+            "os",
+            "system",
+            "subprocess",
+            "popen",
+            "eval",
+            "exec",
+            "pickle",
+            "loads",
+        ];
+        let text = "import os, subprocess\nos.system(x); subprocess.Popen(y)\neval(exec(pickle.loads(z)))\n"
+            .repeat(300);
+        let dfa = Matcher::new(words, DFA_MIN_BYTES).unwrap();
+        let nfa = Matcher::new(words, 0).unwrap();
+        assert!(matches!(dfa, Matcher::Dfa(_)) && matches!(nfa, Matcher::Any(_)));
+        for len in [0, 5, 100, 2047, 2048, 2049, 9999, text.len()] {
+            let t = &text.as_bytes()[..len.min(text.len())];
+            let want = nfa.matches(t);
+            assert_eq!(dfa.matches(t), want, "{len}");
+            // `os` inside `Popen` and in `os.system` both count: overlapping, every occurrence
+            assert_eq!(want.len() > 0, len >= 9, "{len}");
+        }
+    }
+}

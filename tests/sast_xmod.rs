@@ -276,6 +276,7 @@ fn helpers_the_prefilter_skips_are_still_summarized() {
             .iter()
             .filter(|r| r.taint.is_none())
             .map(|r| r.file.pattern.as_ref()),
+        0,
     );
     assert!(prefilter.is_on());
     let helpers = std::fs::read_to_string(dir.path().join("app/helpers.py")).unwrap();

@@ -61,15 +61,19 @@ struct Compiled {
 
 /// The needles of the enabled pattern rules and the clauses over them, or nothing (every file passes).
 pub struct Prefilter {
-    ac: Option<aho_corasick::dfa::DFA>,
+    ac: Option<crate::ac::Matcher>,
     needles: Vec<Needle>,
     clauses: Vec<Compiled>,
 }
 
 impl Prefilter {
     /// From the pattern specs of the enabled rules. `None` in the list (a rule whose pattern is unknown)
-    /// turns the prefilter off, as does a spec whose names cannot be derived.
-    pub fn new<'a>(specs: impl IntoIterator<Item = Option<&'a PatternSpec>>) -> Self {
+    /// turns the prefilter off, as does a spec whose names cannot be derived. `scan_bytes`: how much text
+    /// it will see (a DFA from [`crate::ac::DFA_MIN_BYTES`]).
+    pub fn new<'a>(
+        specs: impl IntoIterator<Item = Option<&'a PatternSpec>>,
+        scan_bytes: u64,
+    ) -> Self {
         let mut all: Vec<Clause> = Vec::new();
         for s in specs {
             match s.and_then(clauses) {
@@ -111,15 +115,13 @@ impl Prefilter {
                 not_paths,
             });
         }
-        // a DFA walked in stretches (`crate::ac`): every Python file goes through it
-        let ac = aho_corasick::dfa::DFA::new(needles.iter().map(|n| &n.text));
-        match ac {
-            Ok(ac) => Prefilter {
+        match crate::ac::Matcher::new(needles.iter().map(|n| &n.text), scan_bytes) {
+            Some(ac) => Prefilter {
                 ac: Some(ac),
                 needles,
                 clauses,
             },
-            Err(_) => Prefilter::off(),
+            None => Prefilter::off(),
         }
     }
 
@@ -146,7 +148,7 @@ impl Prefilter {
         let ident = |i: usize| bytes.get(i).is_some_and(|&b| crate::text::is_ident_byte(b));
         let mut found = vec![false; self.needles.len()];
         let mut any = false;
-        for (start, end, i) in crate::ac::dfa_matches(ac, bytes) {
+        for (start, end, i) in ac.matches(bytes) {
             if self.needles[i].word && ((start > 0 && ident(start - 1)) || ident(end)) {
                 continue;
             }
@@ -424,13 +426,13 @@ mod tests {
         .unwrap();
         assert!(any.contains(&"eval".to_string()) && any.contains(&"template".to_string()));
         // every segment is needed
-        let p = Prefilter::new([Some(&spec("call: [requests.get]\n"))]);
+        let p = Prefilter::new([Some(&spec("call: [requests.get]\n"))], 0);
         assert!(p.passes("x.py", "import requests\nrequests.get(u)\n"));
         assert!(p.passes("x.py", "from requests import get\nget(u)\n"));
         assert!(!p.passes("x.py", "d.get(k)\n"));
         assert!(!p.passes("x.py", "import requests\n"));
         // whole words: `exec` is not in `execute`, `os.exec*` is a prefix
-        let p = Prefilter::new([Some(&spec("call: [exec, 'os.exec*']\n"))]);
+        let p = Prefilter::new([Some(&spec("call: [exec, 'os.exec*']\n"))], 0);
         assert!(p.passes("x.py", "exec(code)\n"));
         assert!(p.passes("x.py", "import os\nos.execvp(a, b)\n"));
         assert!(!p.passes("x.py", "cursor.execute(q)\n"));
@@ -440,16 +442,16 @@ mod tests {
     #[test]
     fn path_conditions_of_where_are_kept() {
         let s = spec("node: assert_statement\nwhere:\n  - text-matches: user\n  - not: {path: '(^|/)tests?/'}\n");
-        let p = Prefilter::new([Some(&s)]);
+        let p = Prefilter::new([Some(&s)], 0);
         assert!(p.passes("app/views.py", "assert user.ok\n"));
         assert!(!p.passes("app/tests/test_views.py", "assert user.ok\n"));
         let s = spec("call: [eval]\nwhere:\n  - path: '^src/'\n");
-        let p = Prefilter::new([Some(&s)]);
+        let p = Prefilter::new([Some(&s)], 0);
         assert!(p.passes("src/a.py", "eval(x)\n"));
         assert!(!p.passes("lib/a.py", "eval(x)\n"));
         // inside `any`, a path condition is not required
         let s = spec("call: [eval]\nwhere:\n  - any:\n      - path: '^src/'\n      - {arg: 0, is: non-literal}\n");
-        assert!(Prefilter::new([Some(&s)]).passes("lib/a.py", "eval(x)\n"));
+        assert!(Prefilter::new([Some(&s)], 0).passes("lib/a.py", "eval(x)\n"));
     }
 
     #[test]
@@ -462,7 +464,7 @@ mod tests {
                 c(&[&["get"], &["flask", "django"]]),
             ])
         );
-        let p = Prefilter::new([Some(&s)]);
+        let p = Prefilter::new([Some(&s)], 0);
         assert!(p.passes("x.py", "from django.http import X\nr.set_cookie(k, v)\n"));
         assert!(!p.passes("x.py", "r.set_cookie(k, v)\n"));
         assert!(!p.passes("x.py", "import flask\n"));
@@ -474,7 +476,7 @@ mod tests {
         // a raw query with a required import is still filtered by the module
         let s = spec("query: '(call) @match'\nwhere:\n  - imports: [yaml]\n");
         assert_eq!(clauses(&s), Some(vec![c(&[&["yaml"]])]));
-        let p = Prefilter::new([Some(&s)]);
+        let p = Prefilter::new([Some(&s)], 0);
         assert!(p.passes("x.py", "import yaml\n"));
         assert!(!p.passes("x.py", "import json\n"));
     }
@@ -487,10 +489,10 @@ mod tests {
         assert_eq!(needles(&spec("call: ['*']\n")), None);
         let on = spec("call: eval\n");
         let off = spec("query: '(call) @match'\n");
-        assert!(Prefilter::new([Some(&on)]).is_on());
-        assert!(!Prefilter::new([Some(&on), Some(&off)]).is_on());
-        assert!(!Prefilter::new([Some(&on), None]).is_on());
-        let p = Prefilter::new([Some(&on)]);
+        assert!(Prefilter::new([Some(&on)], 0).is_on());
+        assert!(!Prefilter::new([Some(&on), Some(&off)], 0).is_on());
+        assert!(!Prefilter::new([Some(&on), None], 0).is_on());
+        let p = Prefilter::new([Some(&on)], 0);
         assert!(p.passes("x.py", "x = eval(y)"));
         assert!(!p.passes("x.py", "x = y"));
     }

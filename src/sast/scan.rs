@@ -71,8 +71,12 @@ impl SastJob {
         enabled: &[bool],
         templates: Option<&Templates>,
     ) -> Vec<Output> {
+        if files.is_empty() {
+            return Vec::new();
+        }
+        let scan_bytes: u64 = files.iter().map(|f| f.size).sum();
         let active = self.active_taint_rules(enabled);
-        let compiled = (!active.is_empty()).then(|| CompiledRules::new(&active));
+        let compiled = (!active.is_empty()).then(|| CompiledRules::for_scan(&active, scan_bytes));
         let index = ModuleIndex::new(files.iter().map(|f| f.rel.as_str()));
         let prefilter = if self.prefilter {
             Prefilter::new(
@@ -84,6 +88,7 @@ impl SastJob {
                         super::rules::RuleKind::Pattern => Some(r.file.pattern.as_ref()),
                         super::rules::RuleKind::Taint => None,
                     }),
+                scan_bytes,
             )
         } else {
             Prefilter::off()

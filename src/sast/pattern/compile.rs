@@ -238,6 +238,8 @@ pub(super) struct KindIds {
     pub(super) function_definition: u16,
     pub(super) class_definition: u16,
     pub(super) module: u16,
+    /// The kinds of a string literal's parts (quotes, text, escapes, an f-string's fields).
+    pub(super) string_parts: Vec<u16>,
 }
 
 impl KindIds {
@@ -254,6 +256,20 @@ impl KindIds {
             function_definition: id("function_definition"),
             class_definition: id("class_definition"),
             module: id("module"),
+            string_parts: [
+                "string_start",
+                "string_content",
+                "string_end",
+                "escape_sequence",
+                "escape_interpolation",
+                "interpolation",
+                "format_specifier",
+                "format_expression",
+                "type_conversion",
+            ]
+            .into_iter()
+            .map(|k| id(k))
+            .collect(),
         }
     }
 }

@@ -124,6 +124,13 @@ impl Engine {
         let on = |alt: usize| enabled.get(self.alts[alt].rule).copied().unwrap_or(false);
 
         let name_filter = NameFilter::new(&self.names, imports, &self.ids, &self.language);
+        // A string literal without fields (`'...'`, not `f'...'` or `t'...'`) holds only quotes, text and
+        // escapes: unless a `node:` pattern looks for one of those, its children are not walked.
+        let string_parts_matter = self
+            .ids
+            .string_parts
+            .iter()
+            .any(|&id| self.kinds.get(id as usize).is_some_and(|a| !a.is_empty()));
         let mut cursor = tree.walk();
         // Ancestors of the cursor's node (tree-sitter's `Node::parent` walks down from the root).
         let mut parents: Vec<Node<'t>> = Vec::with_capacity(64);
@@ -309,7 +316,10 @@ impl Engine {
                     }
                 }
             }
-            if cursor.goto_first_child() {
+            let leaf = node.kind_id() == self.ids.string
+                && !string_parts_matter
+                && !has_fields(node, source);
+            if !leaf && cursor.goto_first_child() {
                 parents.push(node);
                 continue;
             }
@@ -718,4 +728,13 @@ fn self_reference<'t>(d: Node<'t>, name: &str, source: &[u8]) -> Option<Node<'t>
         }
     }
     found
+}
+
+/// Can this string literal hold fields (an f-string or a template string: a prefix with `f` or `t`)?
+fn has_fields(string: Node, source: &[u8]) -> bool {
+    source[string.start_byte()..]
+        .iter()
+        .take_while(|b| !matches!(b, b'\'' | b'"'))
+        .take(4)
+        .any(|b| matches!(b, b'f' | b'F' | b't' | b'T'))
 }

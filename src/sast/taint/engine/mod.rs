@@ -90,7 +90,7 @@ pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
         (start > 0 && at(start - 1)) || at(end)
     };
     let mut found = vec![false; c.segments.len()];
-    for (start, end, i) in crate::ac::dfa_matches(ac, b) {
+    for (start, end, i) in ac.matches(b) {
         if !joined(start, end) {
             found[i] = true;
         }

@@ -121,7 +121,7 @@ pub struct Compiled {
     pub(super) needles: Vec<Vec<String>>,
     /// Every segment of `needles`, and one automaton over them (a file is searched once for all).
     pub(super) segments: Vec<String>,
-    pub(super) segment_ac: Option<aho_corasick::dfa::DFA>,
+    pub(super) segment_ac: Option<crate::ac::Matcher>,
 }
 
 pub(super) const GUARD_IDS: [&str; 7] = [
@@ -136,6 +136,11 @@ pub(super) const GUARD_IDS: [&str; 7] = [
 
 impl Compiled {
     pub fn new(rules: &[(String, TaintRule)]) -> Self {
+        Compiled::for_scan(rules, 0)
+    }
+
+    /// [`Compiled::new`] for a scan of `scan_bytes` bytes of Python (it picks the source-name automaton).
+    pub fn for_scan(rules: &[(String, TaintRule)], scan_bytes: u64) -> Self {
         let com = common();
         let mut c = Compiled {
             rules: Vec::new(),
@@ -226,8 +231,7 @@ impl Compiled {
         let mut segments: Vec<String> = needles.iter().flatten().cloned().collect();
         segments.sort();
         segments.dedup();
-        // a DFA walked in stretches, as the prefilter's: every Python file goes through it
-        c.segment_ac = aho_corasick::dfa::DFA::new(&segments).ok();
+        c.segment_ac = crate::ac::Matcher::new(&segments, scan_bytes);
         c.segments = segments;
         c.needles = needles;
         for (ri, (id, rule)) in rules.iter().enumerate() {
