@@ -268,7 +268,7 @@ impl KindIds {
                 "type_conversion",
             ]
             .into_iter()
-            .map(|k| id(k))
+            .map(id)
             .collect(),
         }
     }
