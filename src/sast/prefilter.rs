@@ -26,6 +26,9 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 pub struct Needle {
     pub text: String,
     pub word: bool,
+    /// A bare name (`compile`, a builtin a call or name pattern names without a module): an occurrence
+    /// right after a `.` is an attribute (`re.compile`) and does not count.
+    pub bare: bool,
 }
 
 impl Needle {
@@ -33,12 +36,14 @@ impl Needle {
         Needle {
             text: s.to_string(),
             word: true,
+            bare: false,
         }
     }
     fn piece(s: &str) -> Needle {
         Needle {
             text: s.to_string(),
             word: false,
+            bare: false,
         }
     }
 }
@@ -149,7 +154,10 @@ impl Prefilter {
         let mut found = vec![false; self.needles.len()];
         let mut any = false;
         for (start, end, i) in ac.matches(bytes) {
-            if self.needles[i].word && ((start > 0 && ident(start - 1)) || ident(end)) {
+            let n = &self.needles[i];
+            if (n.word && ((start > 0 && ident(start - 1)) || ident(end)))
+                || (n.bare && start > 0 && bytes[start - 1] == b'.')
+            {
                 continue;
             }
             found[i] = true;
@@ -177,11 +185,22 @@ pub fn clauses(spec: &PatternSpec) -> Option<Vec<Clause>> {
             ..Clause::default()
         })
     };
-    for names in [&spec.call, &spec.name, &spec.import].into_iter().flatten() {
+    for (names, code) in [
+        (&spec.call, true),
+        (&spec.name, true),
+        (&spec.import, false),
+    ] {
+        let Some(names) = names else { continue };
         matchers += 1;
         for q in names.list() {
             match name_groups(&q) {
-                Some(c) => push(c),
+                Some(mut c) => {
+                    // a call or name pattern on a bare name matches only the bare identifier
+                    if code && !q.contains(['.', '*']) {
+                        c.iter_mut().flatten().for_each(|n| n.bare = true);
+                    }
+                    push(c)
+                }
                 None => derivable = false,
             }
         }
@@ -195,7 +214,23 @@ pub fn clauses(spec: &PatternSpec) -> Option<Vec<Clause>> {
             }
         }
     }
-    for re in [&spec.assign, &spec.string].into_iter().flatten() {
+    if let Some(re) = &spec.string {
+        // a literal whose whole text the regex spells out (`^(0\.0\.0\.0|::)$`) stands in the source
+        // between its quotes: `'::'` or `"::"`, not a `::` anywhere (reST, slices)
+        if let Some(lits) = whole_literals(re) {
+            matchers += 1;
+            push(vec![lits
+                .iter()
+                .flat_map(|l| [format!("'{l}'"), format!("\"{l}\"")])
+                .map(|q| Needle::piece(&q))
+                .collect()]);
+        }
+    }
+    let string = spec
+        .string
+        .as_ref()
+        .filter(|re| whole_literals(re).is_none());
+    for re in [spec.assign.as_ref(), string].into_iter().flatten() {
         matchers += 1;
         match regex_needles(re) {
             Some(lits) => push(vec![lits.iter().map(|l| Needle::piece(l)).collect()]),
@@ -350,6 +385,30 @@ fn node_needle(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// The strings a regex anchored at both ends matches, when it matches only a few exact ones (`^(a|b)$`).
+fn whole_literals(re: &str) -> Option<Vec<String>> {
+    let hir = regex_syntax::parse(re).ok()?;
+    let props = hir.properties();
+    let anchored = props
+        .look_set_prefix()
+        .contains(regex_syntax::hir::Look::Start)
+        && props
+            .look_set_suffix()
+            .contains(regex_syntax::hir::Look::End);
+    if !anchored {
+        return None;
+    }
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let lits = seq.literals()?;
+    lits.iter()
+        .map(|l| {
+            let s = std::str::from_utf8(l.as_bytes()).ok()?;
+            (l.is_exact() && !s.is_empty()).then(|| s.to_string())
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+}
+
 /// Literals every match of a regex starts (or else ends) with.
 fn regex_needles(re: &str) -> Option<Vec<String>> {
     let hir = regex_syntax::parse(re).ok()?;
@@ -390,6 +449,39 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_name_after_a_dot_is_an_attribute() {
+        let p = Prefilter::new([Some(&spec("call: [compile, builtins.compile]\n"))], 0);
+        assert!(!p.passes("a.py", "import re\nR = re.compile(p)\n"));
+        assert!(p.passes("a.py", "code = compile(src, 'f', 'exec')\n"));
+        assert!(p.passes(
+            "a.py",
+            "import builtins\nbuiltins.compile(src, 'f', 'exec')\n"
+        ));
+        assert!(p.passes("a.py", "x = [compile(s) for s in y]\n"));
+    }
+
+    #[test]
+    fn a_whole_string_literal_is_looked_for_between_quotes() {
+        let p = Prefilter::new([Some(&spec("string: '^(0\\.0\\.0\\.0|::)$'\n"))], 0);
+        assert!(p.passes("a.py", "app.run(host='0.0.0.0')\n"));
+        assert!(p.passes("a.py", "sock.bind((\"::\", 80))\n"));
+        assert!(p.passes("a.py", "HOST = r'::'\n"));
+        assert!(p.passes("a.py", "HOST = '''::'''\n"));
+        // `::` in a slice or a reST directive is not such a literal
+        assert!(!p.passes("a.py", "x = y[::2]\n\"\"\"Example::\n\n    code\n\"\"\"\n"));
+        // not anchored at both ends: a piece anywhere, as before
+        let p = Prefilter::new([Some(&spec("string: '^/tmp'\n"))], 0);
+        assert!(p.passes("a.py", "p = '/tmp/x'\n"));
+        assert_eq!(whole_literals("^/tmp"), None);
+        assert_eq!(
+            whole_literals("^(a|b)$"),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(whole_literals("(a|b)"), None);
+        assert_eq!(whole_literals("^a+$"), None);
+    }
+
+    #[test]
     fn clauses_from_every_matcher() {
         assert_eq!(
             clauses(&spec(
@@ -412,7 +504,12 @@ mod tests {
         assert_eq!(
             clauses(&spec("string: '^(0\\.0\\.0\\.0|::)$'\n")),
             Some(vec![Clause {
-                groups: vec![vec![Needle::piece("0.0.0.0"), Needle::piece("::")]],
+                groups: vec![vec![
+                    Needle::piece("'0.0.0.0'"),
+                    Needle::piece("\"0.0.0.0\""),
+                    Needle::piece("'::'"),
+                    Needle::piece("\"::\""),
+                ]],
                 ..Clause::default()
             }])
         );
