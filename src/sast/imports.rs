@@ -32,9 +32,11 @@ impl Imports {
                 "future_import_statement" => {}
                 kind if descends(kind) => {
                     let mut cursor = node.walk();
-                    // Push in reverse so that the stack pops children in source order.
-                    let children: Vec<Node> = node.children(&mut cursor).collect();
-                    stack.extend(children.into_iter().rev());
+                    // Reversed so that the stack pops children in source order (only named children:
+                    // statements, clauses and blocks are named).
+                    let at = stack.len();
+                    stack.extend(node.named_children(&mut cursor));
+                    stack[at..].reverse();
                 }
                 _ => {}
             }
