@@ -10,17 +10,7 @@ use regex_syntax::hir::{Hir, HirKind};
 /// pattern does not parse). Parsed as `rules::compile_regex` compiles it; only ASCII runs of literals are
 /// kept, which mean the same bytes with or without Unicode mode.
 pub(crate) fn required_literals(pattern: &str) -> Vec<AhoCorasick> {
-    let parse = |unicode: bool| {
-        regex_syntax::ParserBuilder::new()
-            .unicode(unicode)
-            .utf8(false)
-            .multi_line(true)
-            .crlf(true)
-            .build()
-            .parse(pattern)
-            .ok()
-    };
-    let Some(hir) = parse(false).or_else(|| parse(true)) else {
+    let Ok(hir) = super::rules::parse_hir(pattern) else {
         return Vec::new();
     };
     let mut lits = required(&hir);

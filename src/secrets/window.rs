@@ -26,17 +26,7 @@ pub(crate) fn crosses_lines(pattern: &str) -> bool {
 /// where `^`, `$` and word boundaries see what they see in the whole text. Conservative: `false` when
 /// unsure (text anchors `\A`/`\z`, an alternative without a known keyword, too many literals).
 pub(crate) fn fits_windows(pattern: &str, keywords: &[String]) -> bool {
-    let parse = |unicode: bool| {
-        regex_syntax::ParserBuilder::new()
-            .unicode(unicode)
-            .utf8(false)
-            .multi_line(true)
-            .crlf(true)
-            .build()
-            .parse(pattern)
-            .ok()
-    };
-    let Some(hir) = parse(false).or_else(|| parse(true)) else {
+    let Ok(hir) = super::rules::parse_hir(pattern) else {
         return false;
     };
     if keywords.is_empty() || has_text_anchor(&hir) {

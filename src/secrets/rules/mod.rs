@@ -384,6 +384,12 @@ pub(crate) fn compile_regex(pattern: &str) -> std::result::Result<regex::bytes::
 
 /// Parse a pattern as [`compile_regex`] would, without compiling it.
 fn check_syntax(pattern: &str) -> std::result::Result<(), String> {
+    parse_hir(pattern).map(|_| ())
+}
+
+/// A pattern's syntax tree, parsed as [`compile_regex`] compiles it (bytes, multi-line, CRLF-aware; without
+/// Unicode mode when it parses that way, else with it).
+pub(crate) fn parse_hir(pattern: &str) -> std::result::Result<regex_syntax::hir::Hir, String> {
     let parse = |unicode: bool| {
         regex_syntax::ParserBuilder::new()
             .unicode(unicode)
@@ -392,13 +398,9 @@ fn check_syntax(pattern: &str) -> std::result::Result<(), String> {
             .crlf(true)
             .build()
             .parse(pattern)
-            .map(|_| ())
             .map_err(|e| e.to_string())
     };
-    match parse(false) {
-        Ok(()) => Ok(()),
-        Err(_) => parse(true),
-    }
+    parse(false).or_else(|_| parse(true))
 }
 
 #[cfg(test)]
