@@ -247,6 +247,14 @@ struct Precompiled {
     rule: Option<RuleFile>,
 }
 
+/// The built-in rule files (path inside `rules/python`, text), the YAML ones only.
+fn builtin_yaml() -> impl Iterator<Item = (&'static Path, &'static str)> {
+    BUILTIN_RULES
+        .files()
+        .filter(|f| is_yaml(f.path()))
+        .map(|f| (f.path(), f.contents_utf8().unwrap_or("")))
+}
+
 /// The built-in rules, sorted by id: from the build step's JSON (no YAML parse, patterns compiled once by
 /// the job's engine); a file the step could not take, or whose JSON does not fit [`RuleFile`], is parsed
 /// from its YAML, which reports the problem with its line.
@@ -258,12 +266,7 @@ pub fn builtin_rules() -> Result<Vec<LoadedRule>> {
             .filter_map(|p| Some((p.file, p.rule?)))
             .collect();
     let mut out = Vec::new();
-    for f in BUILTIN_RULES.files() {
-        let p = f.path();
-        if !is_yaml(p) {
-            continue;
-        }
-        let text = f.contents_utf8().unwrap_or("");
+    for (p, text) in builtin_yaml() {
         let stem = p.file_stem().and_then(|s| s.to_str());
         let origin = Path::new("rules/python").join(p);
         let name = p.to_str().unwrap_or("");
@@ -289,12 +292,7 @@ pub fn precompiled_rule_count() -> usize {
 /// build step's JSON gives the same rules).
 pub fn builtin_rules_from_yaml() -> Result<Vec<LoadedRule>> {
     let mut out = Vec::new();
-    for f in BUILTIN_RULES.files() {
-        let p = f.path();
-        if !is_yaml(p) {
-            continue;
-        }
-        let text = f.contents_utf8().unwrap_or("");
+    for (p, text) in builtin_yaml() {
         let stem = p.file_stem().and_then(|s| s.to_str());
         out.push(parse_rule(text, &Path::new("rules/python").join(p), stem)?);
     }
