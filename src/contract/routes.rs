@@ -130,39 +130,79 @@ impl Facts {
 
 const VERBS: &[&str] = &["get", "post", "put", "delete", "patch"];
 
-/// Collect the routes of a set of Python files (`(path, text)`).
+/// Whether a file's text names a framework at all (a file that does not cannot declare routes, and is
+/// neither kept nor parsed).
+pub fn may_declare(text: &str) -> bool {
+    [
+        "Flask",
+        "Blueprint",
+        "FastAPI",
+        "APIRouter",
+        ".route(",
+        "_router(",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+/// Collect the routes of a set of Python files (`(path, text)`), parsed in parallel. A file over the
+/// parse size limit, or one tree-sitter gives up on, makes the result incomplete.
 pub fn collect(files: &[(String, String)]) -> Routes {
-    let mut parser = tree_sitter::Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return Routes::default();
-    }
+    use rayon::prelude::*;
+    let per_file: Vec<Result<Facts, String>> = files
+        .par_iter()
+        .map_init(
+            || {
+                let mut p = tree_sitter::Parser::new();
+                p.set_language(&tree_sitter_python::LANGUAGE.into())
+                    .ok()
+                    .map(|_| p)
+            },
+            |parser, (rel, text)| file_facts(parser.as_mut(), rel, text),
+        )
+        .collect();
     let mut facts = Facts::default();
-    for (rel, text) in files {
-        // a file that never names a framework cannot declare routes: skip the parse
-        if ![
-            "Flask",
-            "Blueprint",
-            "FastAPI",
-            "APIRouter",
-            ".route(",
-            "_router(",
-        ]
-        .iter()
-        .any(|w| text.contains(w))
-        {
-            continue;
-        }
-        if let Some(tree) = parser.parse(text, None) {
-            facts.consts.clear();
-            facts.imports.clear();
-            names(tree.root_node(), text.as_bytes(), &mut facts, 0);
-            walk(tree.root_node(), text.as_bytes(), rel, &mut facts, 0);
+    let mut unread = Vec::new();
+    for f in per_file {
+        match f {
+            Ok(f) => {
+                facts.owners.extend(f.owners);
+                facts.includes.extend(f.includes);
+                facts.decls.extend(f.decls);
+            }
+            Err(why) => unread.push(why),
         }
     }
-    resolve(&facts)
+    let mut out = resolve(&facts);
+    out.incomplete.extend(unread);
+    out
+}
+
+/// The apps, routers, includes and route declarations of one file.
+fn file_facts(
+    parser: Option<&mut tree_sitter::Parser>,
+    rel: &str,
+    text: &str,
+) -> Result<Facts, String> {
+    let mut facts = Facts::default();
+    if !may_declare(text) {
+        return Ok(facts);
+    }
+    if text.len() > crate::sast::limits::MAX_PARSE_BYTES {
+        return Err(format!(
+            "{rel}: not read for routes: {} bytes is over the parse limit of {} bytes",
+            text.len(),
+            crate::sast::limits::MAX_PARSE_BYTES
+        ));
+    }
+    let tree = parser
+        .and_then(|p| p.parse(text, None))
+        .ok_or_else(|| format!("{rel}: not read for routes: the Python parser gave up"))?;
+    names(tree.root_node(), text.as_bytes(), &mut facts, 0);
+    walk(tree.root_node(), text.as_bytes(), rel, &mut facts, 0);
+    facts.consts.clear();
+    facts.imports.clear();
+    Ok(facts)
 }
 
 /// The string constants and imported names of a file (read before its routes).
