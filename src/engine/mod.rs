@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod cache_store;
 mod diff;
+mod file_index;
 mod run;
 pub mod suppress;
 pub mod walk;
@@ -28,6 +29,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// How long before a scan a file must have last changed for the file index to vouch for it later (git's
+/// racy-file rule; 2 s covers the coarsest timestamps in use, FAT's).
+pub const FILE_INDEX_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Default `--max-file-size`: 2 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 
@@ -51,6 +56,10 @@ pub struct ScanOptions {
     pub cache: Option<std::sync::Arc<dyn crate::model::CacheStore>>,
     /// Put every rule of the jobs into the result (`--all-rules`), not only those its findings use.
     pub all_rules: bool,
+    /// With a cache: keep a file index in it (the CLI does; see `file_index.rs`), so files whose metadata
+    /// did not change are not read again. A file changed less than this margin before a scan is not
+    /// vouched for by the next one.
+    pub file_index: Option<std::time::Duration>,
 }
 
 impl ScanOptions {
@@ -68,6 +77,7 @@ impl ScanOptions {
             shard: None,
             cache: None,
             all_rules: false,
+            file_index: None,
         }
     }
 }
@@ -153,8 +163,15 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
 
+    let started = std::time::SystemTime::now();
+    let index = match (&opts.cache, opts.file_index) {
+        (Some(store), Some(_)) if meta.is_dir() => Some(std::sync::Arc::new(
+            file_index::FileIndex::load(store.as_ref(), &opts.path),
+        )),
+        _ => None,
+    };
     // A single file is scanned with its directory as root, so paths stay relative.
-    let (root, walked) = if meta.is_file() {
+    let (root, mut walked) = if meta.is_file() {
         let root = opts
             .path
             .parent()
@@ -187,6 +204,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
                 excludes: opts.excludes.clone(),
                 max_file_size: opts.max_file_size,
                 threads,
+                index: index.clone(),
             },
         )?;
         (opts.path.clone(), w)
@@ -203,6 +221,8 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         ctx.cache =
             crate::model::ResultCache::new(store.clone(), &[sel.as_bytes(), &build_stamp()]);
     }
+    let unchanged = walked.known.len();
+    ctx.set_known_contents(std::mem::take(&mut walked.known));
     check_cancel(&opts.cancel)?;
 
     // --shard: this shard's files for the jobs that look at files one by one.
@@ -248,6 +268,15 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     });
     opts.progress.finish();
     check_cancel(&opts.cancel)?;
+    if let (Some(index), Some(store), Some(margin)) = (&index, &opts.cache, opts.file_index) {
+        index.save(
+            store.as_ref(),
+            &walked.stats,
+            &ctx.known_contents(),
+            started,
+            margin,
+        );
+    }
     let mut outputs = outputs.into_inner().unwrap();
     outputs.sort_by_key(|(k, _)| *k);
 
@@ -273,6 +302,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             .map(|(r, n)| (r.as_str().to_string(), *n))
             .collect(),
         files_per_job: BTreeMap::new(),
+        unchanged,
     };
     let mut failed_jobs = Vec::new();
     // Describing every rule costs start-up time (the contract job has 1,800): only those in use, unless

@@ -146,22 +146,23 @@ pub fn for_files(
     root: &Path,
     wanted: &BTreeMap<String, BTreeSet<u32>>,
 ) -> BTreeMap<String, BTreeMap<u32, String>> {
-    let mut out = BTreeMap::new();
-    for (rel, lines) in wanted {
-        if rel.is_empty() || rel.split('/').any(|c| c == "..") || Path::new(rel).is_absolute() {
-            continue;
-        }
-        let path = root.join(rel);
-        if !path.is_file() {
-            continue;
-        }
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        out.insert(rel.clone(), hashes_of_lines(&text, lines));
-    }
-    out
+    use rayon::prelude::*;
+    let wanted: Vec<(&String, &BTreeSet<u32>)> = wanted.iter().collect();
+    wanted
+        .par_iter()
+        .filter_map(|(rel, lines)| {
+            if rel.is_empty() || rel.split('/').any(|c| c == "..") || Path::new(rel).is_absolute() {
+                return None;
+            }
+            let path = root.join(rel);
+            if !path.is_file() {
+                return None;
+            }
+            let bytes = std::fs::read(&path).ok()?;
+            let text = String::from_utf8_lossy(&bytes);
+            Some(((*rel).clone(), hashes_of_lines(&text, lines)))
+        })
+        .collect()
 }
 
 #[cfg(test)]
