@@ -533,6 +533,7 @@ pub fn scan(
             jobs: vec![JobKind::Secrets],
             failed_jobs: Vec::new(),
             baseline,
+            lines: None,
         },
     ))
 }

@@ -638,6 +638,37 @@ mod tests {
         )
     }
 
+    #[test]
+    fn files_parse_in_parallel_in_order_and_an_oversized_one_makes_the_result_incomplete() {
+        let app = "from flask import Flask\napp = Flask(__name__)\n";
+        let view =
+            |n: usize| format!("from app import app\n@app.get('/r{n}')\ndef r{n}():\n    pass\n");
+        let mut files = vec![("app.py".to_string(), app.to_string())];
+        files.extend((0..40).map(|n| (format!("v{n:02}.py"), view(n))));
+        let found = collect(&files);
+        assert!(found.incomplete.is_empty(), "{:?}", found.incomplete);
+        let paths: Vec<&str> = found.routes.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths.len(), 40);
+        assert_eq!(found.routes[0].file, "v00.py");
+        assert_eq!(found.routes[39].file, "v39.py");
+        // a file too large to parse is not silently left out
+        let big = format!(
+            "{app}{}",
+            "x = 1\n".repeat(crate::sast::limits::MAX_PARSE_BYTES / 6 + 1)
+        );
+        files.push(("big.py".to_string(), big));
+        let found = collect(&files);
+        assert_eq!(found.routes.len(), 40);
+        assert!(
+            found
+                .incomplete
+                .iter()
+                .any(|w| w.contains("big.py") && w.contains("parse limit")),
+            "{:?}",
+            found.incomplete
+        );
+    }
+
     fn list(r: &Routes) -> Vec<(String, String, u32)> {
         r.routes
             .iter()

@@ -5,7 +5,10 @@
 //! that a file is clean.
 
 use crate::model::{CacheKey, CacheStore};
-use std::collections::{HashMap, HashSet};
+/// Keys are BLAKE3 digests of inputs a pull request's author controls: a keyed hasher (not SipHash's
+/// cost, not an unkeyed one a crafted tree could flood).
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -107,17 +110,17 @@ impl DiskCache {
     pub(crate) fn open_with_key(dir: &Path, mac_key: [u8; 32]) -> DiskCache {
         let file = dir.join(env!("CARGO_PKG_VERSION")).join("results.bin");
         let (old, load_problem) = match std::fs::metadata(&file) {
-            Err(_) => (HashMap::new(), None),
+            Err(_) => (HashMap::default(), None),
             Ok(m) if m.len() > MAX_FILE => (
-                HashMap::new(),
+                HashMap::default(),
                 Some(format!("{}: larger than {MAX_FILE} bytes", file.display())),
             ),
             Ok(_) => match std::fs::read(&file) {
                 Ok(bytes) => match decode(&bytes, &mac_key) {
                     Ok(m) => (m, None),
-                    Err(e) => (HashMap::new(), Some(format!("{}: {e}", file.display()))),
+                    Err(e) => (HashMap::default(), Some(format!("{}: {e}", file.display()))),
                 },
-                Err(e) => (HashMap::new(), Some(format!("{}: {e}", file.display()))),
+                Err(e) => (HashMap::default(), Some(format!("{}: {e}", file.display()))),
             },
         };
         DiskCache {
@@ -125,9 +128,9 @@ impl DiskCache {
             file,
             mac_key,
             old,
-            used: Mutex::new(HashSet::new()),
-            new: Mutex::new(HashMap::new()),
-            side: Mutex::new(HashMap::new()),
+            used: Mutex::new(HashSet::default()),
+            new: Mutex::new(HashMap::default()),
+            side: Mutex::new(HashMap::default()),
             today: today(),
             load_problem,
         }
@@ -335,7 +338,7 @@ fn decode(bytes: &[u8], mac_key: &[u8; 32]) -> Result<Entries, String> {
     if count > (body.len() / 40) as u64 {
         return Err("entry count larger than the file".into());
     }
-    let mut map = HashMap::with_capacity(count as usize);
+    let mut map = HashMap::with_capacity_and_hasher(count as usize, Default::default());
     for _ in 0..count {
         let key: CacheKey = take(&mut pos, 32)?.try_into().unwrap();
         let day = u32::from_le_bytes(take(&mut pos, 4)?.try_into().unwrap());

@@ -5,11 +5,12 @@ pub mod baseline;
 pub mod cache_store;
 mod diff;
 mod file_index;
+mod lines;
 mod run;
 pub mod suppress;
 pub mod walk;
 
-use crate::model::{linehash, shard};
+use crate::model::shard;
 pub use crate::model::{
     Job, JobOutput, RuleSelection, ScanContext, ScanResult, ScanStats, SourceFile,
 };
@@ -268,14 +269,9 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     });
     opts.progress.finish();
     check_cancel(&opts.cancel)?;
+    let known = ctx.known_contents();
     if let (Some(index), Some(store), Some(margin)) = (&index, &opts.cache, opts.file_index) {
-        index.save(
-            store.as_ref(),
-            &walked.stats,
-            &ctx.known_contents(),
-            started,
-            margin,
-        );
+        index.save(store.as_ref(), &walked.stats, &known, started, margin);
     }
     let mut outputs = outputs.into_inner().unwrap();
     outputs.sort_by_key(|(k, _)| *k);
@@ -358,6 +354,10 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             jobs: jobs.iter().map(|j| j.kind()).collect(),
             failed_jobs,
             baseline: opts.baseline.as_ref(),
+            lines: Some(lines::Known {
+                cache: &ctx.cache,
+                contents: &known,
+            }),
         },
     ))
 }
@@ -370,6 +370,9 @@ pub struct Finish<'a> {
     pub jobs: Vec<JobKind>,
     pub failed_jobs: Vec<JobKind>,
     pub baseline: Option<&'a baseline::Baseline>,
+    /// The scan's cache and the digests it knows (suppressions and line hashes of unchanged files then
+    /// come from the cache).
+    pub lines: Option<lines::Known<'a>>,
 }
 
 /// Turn raw job results into a report-ready [`ScanResult`]: sort and dedupe, fingerprint, apply inline
@@ -394,8 +397,9 @@ pub fn finish(
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     fingerprint(&mut findings);
-    suppress::apply(files_root, &mut findings);
-    line_hashes(files_root, &mut findings);
+    // read while the files are still there (an in-memory scan's scratch directory is gone by the time a
+    // report is written)
+    lines::apply(files_root, &mut findings, extra.lines.as_ref());
     if let Some(b) = extra.baseline {
         for f in &mut findings {
             f.baseline_state = Some(if b.contains(&f.fingerprint) {
@@ -416,25 +420,6 @@ pub fn finish(
         properties: extra.properties,
         jobs: extra.jobs,
         failed_jobs: extra.failed_jobs,
-    }
-}
-
-/// GitHub's `primaryLocationLineHash` of each finding's start line, computed here while the files are
-/// still there (an in-memory scan's scratch directory is gone by the time a report is written).
-fn line_hashes(files_root: &Path, findings: &mut [Finding]) {
-    let mut wanted: BTreeMap<String, std::collections::BTreeSet<u32>> = BTreeMap::new();
-    for f in findings.iter() {
-        wanted
-            .entry(f.location.path.clone())
-            .or_default()
-            .insert(f.location.start_line.max(1));
-    }
-    let hashes = linehash::for_files(files_root, &wanted);
-    for f in findings.iter_mut() {
-        f.line_hash = hashes
-            .get(&f.location.path)
-            .and_then(|m| m.get(&f.location.start_line.max(1)))
-            .cloned();
     }
 }
 

@@ -131,6 +131,14 @@ impl ResultCache {
             .str(unit)
     }
 
+    /// Start a key for the engine's own per-file work (e.g. `"lines"`: suppressions and line hashes).
+    pub fn engine_key(&self, unit: &str) -> KeyBuilder {
+        KeyBuilder(blake3::Hasher::new())
+            .part(&self.salt)
+            .str("engine")
+            .str(unit)
+    }
+
     /// The cached value under `key`, if any and if it still decodes as a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<T> {
         let bytes = self.store.as_ref()?.get(key)?;
