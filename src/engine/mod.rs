@@ -302,16 +302,21 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     };
     let mut failed_jobs = Vec::new();
     // Describing every rule costs start-up time (the contract job has 1,800): only those in use, unless
-    // the caller wants them all.
-    let used: std::collections::BTreeSet<&str> = outputs
-        .iter()
-        .flat_map(|(_, o)| o.findings.iter().map(|f| f.rule_id.as_str()))
-        .collect();
+    // the caller wants them all; a job without findings is not asked.
+    let mut used: BTreeMap<JobKind, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for (kind, o) in &outputs {
+        for f in &o.findings {
+            used.entry(*kind).or_default().insert(f.rule_id.as_str());
+        }
+    }
     for job in &jobs {
         let described = if opts.all_rules {
             job.rules()
         } else {
-            job.rules_for(&used)
+            match used.get(&job.kind()) {
+                Some(ids) => job.rules_for(ids),
+                None => Vec::new(),
+            }
         };
         for r in described {
             rules.entry(r.id.clone()).or_insert(r);
