@@ -130,8 +130,9 @@ impl Facts {
 
 const VERBS: &[&str] = &["get", "post", "put", "delete", "patch"];
 
-/// Whether a file's text names a framework at all (a file that does not cannot declare routes, and is
-/// neither kept nor parsed).
+/// Whether a file's text may declare routes: it names a framework, registers routes or blueprints, or
+/// has a decorator like `@app.get(` (a module of views importing the app from another); the others are
+/// neither kept nor parsed.
 pub fn may_declare(text: &str) -> bool {
     [
         "Flask",
@@ -140,9 +141,18 @@ pub fn may_declare(text: &str) -> bool {
         "APIRouter",
         ".route(",
         "_router(",
+        "add_url_rule",
+        "register_blueprint",
     ]
     .iter()
     .any(|w| text.contains(w))
+        || text.lines().any(|l| {
+            l.trim_start().starts_with('@')
+                && VERBS
+                    .iter()
+                    .chain(&["api_route"])
+                    .any(|v| l.contains(&format!(".{v}(")))
+        })
 }
 
 /// Collect the routes of a set of Python files (`(path, text)`), parsed in parallel. A file over the
