@@ -1,8 +1,9 @@
 //! An Aho-Corasick DFA walked over a text in several stretches at once (shared by the secrets job's keyword
 //! pass and the SAST job's name prefilter): `find_overlapping_iter` walks one byte after another, each step
-//! a table load that depends on the one before; walking four stretches in step overlaps those loads.
+//! a table load that depends on the one before; walking four stretches in step overlaps those loads. The
+//! walk uses [`Dense`], a copy of `aho_corasick`'s DFA in a smaller table.
 
-use aho_corasick::automaton::Automaton;
+use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, Anchored};
 
 /// Stretches of a file walked at once: a DFA walk is one dependent table load per byte, so walking
@@ -12,89 +13,214 @@ const STREAMS: usize = 4;
 /// Files below this size are walked in one stretch.
 pub(crate) const STREAM_MIN_BYTES: usize = 2048;
 
-/// Every match `(start, end, pattern)` of the DFA in `bytes`, overlapping ones included, in the order
-/// `find_overlapping_iter` reports them (by end; at one end, in the automaton's order). The text is cut
-/// into [`STREAMS`] stretches walked in step. Each stretch after the first starts `max_pattern_len - 1` bytes early (so its DFA state is the right one
-/// by the time it reaches its own bytes) and keeps only the matches that end inside its own bytes; the
-/// stretches' matches, concatenated, are the whole text's in the same order.
-#[allow(clippy::needless_range_loop)] // the streams are indexed in step, by design
-pub fn dfa_matches(d: &dfa::DFA, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
-    let n = bytes.len();
-    let lead = d.max_pattern_len().saturating_sub(1);
-    let chunk = n / STREAMS;
-    let mut out = Vec::new();
-    let Ok(start) = d.start_state(Anchored::No) else {
-        return out;
-    };
-    if n < STREAM_MIN_BYTES || chunk <= 2 * lead {
-        walk(d, start, bytes, 0, 0, &mut out);
-        return out;
-    }
-    // Stream k reads from from[k] and reports the matches that end in (own[k], stop[k]].
-    let own: [usize; STREAMS] = std::array::from_fn(|k| k * chunk);
-    let from: [usize; STREAMS] = std::array::from_fn(|k| own[k].saturating_sub(lead));
-    let stop: [usize; STREAMS] =
-        std::array::from_fn(|k| if k + 1 == STREAMS { n } else { own[k] + chunk });
-    // Every stream has at least `chunk` bytes; all walk the first `chunk` in step.
-    let text: [&[u8]; STREAMS] = std::array::from_fn(|k| &bytes[from[k]..from[k] + chunk]);
-    let mut found: [Vec<(usize, usize, usize)>; STREAMS] = Default::default();
-    let mut sid = [start; STREAMS];
-    for j in 0..chunk {
-        // The states stay in registers; matches (rare) are handled out of line.
-        let mut special = false;
-        for k in 0..STREAMS {
-            sid[k] = d.next_state(Anchored::No, sid[k], text[k][j]);
-            special |= d.is_special(sid[k]);
+/// An unanchored Aho-Corasick DFA with the matches of `aho_corasick`'s [`dfa::DFA`] it is made from, in a
+/// smaller table: the bytes that lead every state to the same place form one class (with ~650 mostly
+/// lower-case keywords matched ASCII case-insensitively, ~110 classes rather than a power of two), states
+/// are numbered in breadth-first order (the shallow states, where a walk over text spends most of its
+/// steps, share cache lines), match states last (one comparison says "maybe a match"), and a step is one
+/// class load and one table load. `aho_corasick`'s own table for the secrets keywords is ~3.5 MB, this
+/// one ~1.5 MB; the walk is ~1.3x faster.
+pub struct Dense {
+    /// Class of each byte (below `stride`).
+    classes: [u8; 256],
+    /// Number of classes: a state's row length.
+    stride: usize,
+    /// `trans[s + class]` is the next state of state `s`; states are row offsets (index × `stride`).
+    trans: Box<[u32]>,
+    /// States from this one on hold matches.
+    first_match: u32,
+    start: u32,
+    /// For the k-th match state, its matches are `matches[match_at[k]..match_at[k + 1]]`.
+    match_at: Box<[u32]>,
+    /// (pattern length, pattern), in the order the source DFA reports them.
+    matches: Box<[(u32, u32)]>,
+    max_pattern_len: usize,
+}
+
+/// Largest [`Dense`] made (states × 256 while building): beyond it the source DFA is far past any size this
+/// crate builds, and [`Dense::new`] declines.
+const DENSE_MAX_STATES: usize = 1 << 16;
+
+impl Dense {
+    /// The dense copy of `d`'s unanchored automaton (`None` if `d` has no unanchored start or is huge).
+    pub fn new(d: &dfa::DFA) -> Option<Dense> {
+        let start = d.start_state(Anchored::No).ok()?;
+        // Breadth-first over every state reachable from the start, keeping each state's 256 successors.
+        let mut index: Vec<u32> = Vec::new();
+        let mut states: Vec<StateID> = Vec::new();
+        let mut next: Vec<u32> = Vec::new();
+        let mut number = |sid: StateID, states: &mut Vec<StateID>| -> u32 {
+            let at = sid.as_usize();
+            if index.len() <= at {
+                index.resize(at + 1, u32::MAX);
+            }
+            if index[at] == u32::MAX {
+                index[at] = states.len() as u32;
+                states.push(sid);
+            }
+            index[at]
+        };
+        number(start, &mut states);
+        let mut i = 0;
+        while i < states.len() {
+            if states.len() > DENSE_MAX_STATES {
+                return None;
+            }
+            let s = states[i];
+            for b in 0..=255u8 {
+                let t = number(d.next_state(Anchored::No, s, b), &mut states);
+                next.push(t);
+            }
+            i += 1;
         }
-        if special {
+        let n = states.len();
+        let next = &next;
+        let column = |b: usize| (0..n).map(move |s| next[s * 256 + b]);
+        // Byte classes: bytes whose columns are equal. Grouped by a hash of the column, then checked.
+        let mut hash = [0u64; 256];
+        for (b, h) in hash.iter_mut().enumerate() {
+            for t in column(b) {
+                *h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(u64::from(t) + 1);
+            }
+        }
+        let mut classes = [0u8; 256];
+        let mut reps: Vec<usize> = Vec::new();
+        for b in 0..256 {
+            let same = reps
+                .iter()
+                .position(|&r| hash[r] == hash[b] && column(r).eq(column(b)));
+            classes[b] = match same {
+                Some(c) => c as u8,
+                None => {
+                    reps.push(b);
+                    (reps.len() - 1) as u8
+                }
+            };
+        }
+        let stride = reps.len();
+        // Non-match states in breadth-first order, then the match states.
+        let is_match: Vec<bool> = states.iter().map(|&s| d.is_match(s)).collect();
+        let order: Vec<usize> = (0..n)
+            .filter(|&s| !is_match[s])
+            .chain((0..n).filter(|&s| is_match[s]))
+            .collect();
+        let mut new_id = vec![0u32; n];
+        for (k, &s) in order.iter().enumerate() {
+            new_id[s] = u32::try_from(k * stride).ok()?;
+        }
+        let mut trans = Vec::with_capacity(n * stride);
+        let (mut match_at, mut matches) = (vec![0u32], Vec::new());
+        for &s in &order {
+            trans.extend(reps.iter().map(|&b| new_id[next[s * 256 + b] as usize]));
+            if is_match[s] {
+                let sid = states[s];
+                for k in 0..d.match_len(sid) {
+                    let p = d.match_pattern(sid, k);
+                    matches.push((d.pattern_len(p) as u32, p.as_u32()));
+                }
+                match_at.push(matches.len() as u32);
+            }
+        }
+        let first_match = (n - (match_at.len() - 1)) * stride;
+        Some(Dense {
+            classes,
+            stride,
+            trans: trans.into_boxed_slice(),
+            first_match: u32::try_from(first_match).ok()?,
+            start: new_id[0],
+            match_at: match_at.into_boxed_slice(),
+            matches: matches.into_boxed_slice(),
+            max_pattern_len: d.max_pattern_len(),
+        })
+    }
+
+    #[inline(always)]
+    fn next(&self, sid: u32, byte: u8) -> u32 {
+        self.trans[sid as usize + usize::from(self.classes[usize::from(byte)])]
+    }
+
+    /// Every match `(start, end, pattern)` in `bytes`, overlapping ones included, in the order
+    /// `find_overlapping_iter` of the source automaton reports them (by end; at one end, in the
+    /// automaton's order). The text is cut into [`STREAMS`] stretches walked in step. Each stretch after
+    /// the first starts `max_pattern_len - 1` bytes early (so its state is the right one by the time it
+    /// reaches its own bytes) and keeps only the matches that end inside its own bytes; the stretches'
+    /// matches, concatenated, are the whole text's in the same order.
+    #[allow(clippy::needless_range_loop)] // the streams are indexed in step, by design
+    pub fn matches(&self, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
+        let n = bytes.len();
+        let lead = self.max_pattern_len.saturating_sub(1);
+        let chunk = n / STREAMS;
+        let mut out = Vec::new();
+        if n < STREAM_MIN_BYTES || chunk <= 2 * lead {
+            self.walk(self.start, bytes, 0, 0, &mut out);
+            return out;
+        }
+        // Stream k reads from from[k] and reports the matches that end in (own[k], stop[k]].
+        let own: [usize; STREAMS] = std::array::from_fn(|k| k * chunk);
+        let from: [usize; STREAMS] = std::array::from_fn(|k| own[k].saturating_sub(lead));
+        let stop: [usize; STREAMS] =
+            std::array::from_fn(|k| if k + 1 == STREAMS { n } else { own[k] + chunk });
+        // Every stream has at least `chunk` bytes; all walk the first `chunk` in step.
+        let text: [&[u8]; STREAMS] = std::array::from_fn(|k| &bytes[from[k]..from[k] + chunk]);
+        let mut found: [Vec<(usize, usize, usize)>; STREAMS] = Default::default();
+        let mut sid = [self.start; STREAMS];
+        for j in 0..chunk {
+            // The states stay in registers; matches (rare) are handled out of line.
+            let mut special = false;
             for k in 0..STREAMS {
-                let at = from[k] + j;
-                if d.is_special(sid[k]) && at >= own[k] {
-                    report(d, sid[k], at + 1, &mut found[k]);
+                sid[k] = self.next(sid[k], text[k][j]);
+                special |= sid[k] >= self.first_match;
+            }
+            if special {
+                for k in 0..STREAMS {
+                    let at = from[k] + j;
+                    if sid[k] >= self.first_match && at >= own[k] {
+                        self.report(sid[k], at + 1, &mut found[k]);
+                    }
                 }
             }
         }
+        for k in 0..STREAMS {
+            let at = from[k] + chunk;
+            self.walk(sid[k], &bytes[at..stop[k]], at, own[k], &mut found[k]);
+            out.append(&mut found[k]);
+        }
+        out
     }
-    for k in 0..STREAMS {
-        let at = from[k] + chunk;
-        walk(d, sid[k], &bytes[at..stop[k]], at, own[k], &mut found[k]);
-        out.append(&mut found[k]);
-    }
-    out
-}
 
-/// Walk `bytes` (at offset `base` of the text) from state `sid`, reporting matches that end after `own`.
-fn walk(
-    d: &dfa::DFA,
-    mut sid: aho_corasick::automaton::StateID,
-    bytes: &[u8],
-    base: usize,
-    own: usize,
-    out: &mut Vec<(usize, usize, usize)>,
-) {
-    for (i, &b) in bytes.iter().enumerate() {
-        sid = d.next_state(Anchored::No, sid, b);
-        if d.is_special(sid) && base + i >= own {
-            report(d, sid, base + i + 1, out);
+    /// Walk `bytes` (at offset `base` of the text) from state `sid`, reporting matches that end after `own`.
+    fn walk(
+        &self,
+        mut sid: u32,
+        bytes: &[u8],
+        base: usize,
+        own: usize,
+        out: &mut Vec<(usize, usize, usize)>,
+    ) {
+        for (i, &b) in bytes.iter().enumerate() {
+            sid = self.next(sid, b);
+            if sid >= self.first_match && base + i >= own {
+                self.report(sid, base + i + 1, out);
+            }
         }
     }
+
+    /// The matches of match state `sid` reached at `end`, in the source automaton's order.
+    #[inline(never)]
+    fn report(&self, sid: u32, end: usize, out: &mut Vec<(usize, usize, usize)>) {
+        let k = (sid - self.first_match) as usize / self.stride;
+        let list = &self.matches[self.match_at[k] as usize..self.match_at[k + 1] as usize];
+        out.extend(
+            list.iter()
+                .map(|&(len, p)| (end.saturating_sub(len as usize), end, p as usize)),
+        );
+    }
 }
 
-/// The matches of state `sid` reached at `end`, in the automaton's order.
-#[inline(never)]
-fn report(
-    d: &dfa::DFA,
-    sid: aho_corasick::automaton::StateID,
-    end: usize,
-    out: &mut Vec<(usize, usize, usize)>,
-) {
-    if !d.is_match(sid) {
-        return;
-    }
-    for i in 0..d.match_len(sid) {
-        let p = d.match_pattern(sid, i);
-        out.push((end.saturating_sub(d.pattern_len(p)), end, p.as_usize()));
-    }
+/// Every match `(start, end, pattern)` of `d` in `bytes`, in `find_overlapping_iter`'s order
+/// ([`Dense::matches`]).
+pub fn dfa_matches(d: &Dense, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
+    d.matches(bytes)
 }
 
 /// Scans smaller than this (bytes of text in all) use `aho_corasick`'s own pick of automaton, which builds
@@ -104,7 +230,7 @@ pub const DFA_MIN_BYTES: u64 = 1 << 20;
 
 /// A set of patterns matched overlapping: a DFA walked in stretches, or whatever `aho_corasick` picks.
 pub enum Matcher {
-    Dfa(Box<dfa::DFA>),
+    Dfa(Box<Dense>),
     Any(aho_corasick::AhoCorasick),
 }
 
@@ -118,6 +244,7 @@ impl Matcher {
         if scan_bytes >= DFA_MIN_BYTES {
             dfa::DFA::new(patterns)
                 .ok()
+                .and_then(|d| Dense::new(&d))
                 .map(|d| Matcher::Dfa(Box::new(d)))
         } else {
             aho_corasick::AhoCorasick::new(patterns)
@@ -129,7 +256,7 @@ impl Matcher {
     /// Every match `(start, end, pattern)`, overlapping ones included, in `find_overlapping_iter`'s order.
     pub fn matches(&self, bytes: &[u8]) -> Vec<(usize, usize, usize)> {
         match self {
-            Matcher::Dfa(d) => dfa_matches(d, bytes),
+            Matcher::Dfa(d) => d.matches(bytes),
             Matcher::Any(ac) => ac
                 .find_overlapping_iter(bytes)
                 .map(|m| (m.start(), m.end(), m.pattern().as_usize()))

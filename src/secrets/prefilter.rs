@@ -14,7 +14,7 @@ use std::collections::HashMap;
 /// The keyword automaton: a DFA walked by [`Keywords::matches`] itself (several stretches of a file at
 /// once), or any automaton `aho_corasick` picks (the NFA for small scans, or when the DFA is too large).
 enum Keywords {
-    Dfa(Box<dfa::DFA>),
+    Dfa(Box<crate::ac::Dense>),
     Any(AhoCorasick),
 }
 
@@ -95,6 +95,7 @@ impl Prefilter {
                 .build(&patterns)
                 .ok()
                 .filter(|d| d.min_pattern_len() > 0)
+                .and_then(|d| crate::ac::Dense::new(&d))
                 .map(|d| Keywords::Dfa(Box::new(d)))
         } else {
             None
@@ -317,6 +318,7 @@ mod tests {
             .ascii_case_insensitive(true)
             .build([long.as_str(), "kk"])
             .unwrap();
+        let d = crate::ac::Dense::new(&d).unwrap();
         let ac = AhoCorasick::new([long.as_str(), "kk"]).unwrap();
         let t = "K".repeat(9000);
         let want: Vec<_> = ac
