@@ -80,7 +80,9 @@ impl Dense {
         let mut hash = [0u64; 256];
         for (b, h) in hash.iter_mut().enumerate() {
             for t in column(b) {
-                *h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(u64::from(t) + 1);
+                *h = h
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .wrapping_add(u64::from(t) + 1);
             }
         }
         let mut classes = [0u8; 256];
@@ -293,6 +295,55 @@ mod tests {
             assert_eq!(dfa.matches(t), want, "{len}");
             // `os` inside `Popen` and in `os.system` both count: overlapping, every occurrence
             assert_eq!(!want.is_empty(), len >= 9, "{len}");
+        }
+    }
+
+    /// The dense copy reports what the automaton it copies reports, on random texts over a small
+    /// alphabet (dense in matches, overlapping ones, every stretch border), case-sensitive or not, with
+    /// bytes outside ASCII in both the patterns and the text.
+    #[test]
+    fn the_dense_copy_reports_what_the_automaton_reports() {
+        let words: [&[u8]; 9] = [
+            b"ab",
+            b"abc",
+            b"bca",
+            b"Cab",
+            b"aaaa",
+            b"b\xffa",
+            b"\xc3\xa9c",
+            b"ca",
+            b"abcabcabca",
+        ];
+        let alphabet = b"abcABC\xff\xc3\xa9 \n";
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut text = Vec::new();
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+        }
+        for ci in [false, true] {
+            let d = dfa::Builder::new()
+                .ascii_case_insensitive(ci)
+                .build(words)
+                .unwrap();
+            let dense = Dense::new(&d).unwrap();
+            let ac = aho_corasick::AhoCorasickBuilder::new()
+                .ascii_case_insensitive(ci)
+                .build(words)
+                .unwrap();
+            // Bytes that no pattern tells apart share a class: fewer classes than distinct bytes.
+            assert!(dense.stride < 20, "{}", dense.stride);
+            for len in [0, 1, 3, 2047, 2048, 2049, 2050, 5000, 8191, 20_000] {
+                let t = &text[..len];
+                let want: Vec<_> = ac
+                    .find_overlapping_iter(t)
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                    .collect();
+                assert_eq!(dense.matches(t), want, "{ci} {len}");
+                assert_eq!(!want.is_empty(), len > 100, "{ci} {len}");
+            }
         }
     }
 }

@@ -328,6 +328,79 @@ mod tests {
         assert_eq!(crate::ac::dfa_matches(&d, t.as_bytes()), want);
     }
 
+    /// Every keyword and detector word, in every case mix, straddling or ending at each border of the
+    /// stretches the dense walk cuts a file into: the walk reports exactly the keyword positions one
+    /// overlapping pass of the NFA reports.
+    #[test]
+    fn keywords_at_stretch_borders_in_every_case_mix() {
+        let rules = crate::secrets::rules::load_builtin().unwrap();
+        let pre = Prefilter::new(&rules, true);
+        let Some(Keywords::Dfa(d)) = &pre.keywords else {
+            panic!("no DFA");
+        };
+        let nfa = Prefilter::new(&rules, false);
+        let Some(Keywords::Any(ac)) = &nfa.keywords else {
+            panic!("no NFA");
+        };
+        let mut words: Vec<String> = rules.iter().flat_map(|r| r.keywords.clone()).collect();
+        words.extend(
+            generic::finder_words()
+                .into_iter()
+                .map(|(w, _)| w.to_string()),
+        );
+        assert!(words.len() > 500);
+        let lead = words.iter().map(String::len).max().unwrap();
+        let mixes: [fn(usize, u8) -> u8; 5] = [
+            |_, b| b.to_ascii_lowercase(),
+            |_, b| b.to_ascii_uppercase(),
+            |i, b| {
+                if i == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            },
+            |i, b| {
+                if i % 2 == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            },
+            |i, b| {
+                if (i * 7 + 3) % 3 == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                }
+            },
+        ];
+        let filler = b"x = f(y) # some text, with 0123 and :/=@ ;\n";
+        let chunk = 700;
+        let mut checked = 0;
+        for w in &words {
+            let len = w.len();
+            for mix in &mixes {
+                let word: Vec<u8> = w.bytes().enumerate().map(|(i, b)| mix(i, b)).collect();
+                for shifts in [[0, len / 2, len - 1], [1, lead - 1, len]] {
+                    let mut t: Vec<u8> = filler.iter().copied().cycle().take(4 * chunk).collect();
+                    for (k, shift) in shifts.into_iter().enumerate() {
+                        let at = (k + 1) * chunk - shift;
+                        t[at..at + len].copy_from_slice(&word);
+                    }
+                    let want: Vec<_> = ac
+                        .find_overlapping_iter(&t)
+                        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                        .collect();
+                    assert!(want.len() >= 3, "{w}");
+                    assert_eq!(d.matches(&t), want, "{w} {shifts:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 5000);
+    }
+
     #[test]
     fn leftmost_longest_matches_the_automaton() {
         let words = ["pass", "passwd", "chpasswd", "wd", "sql", "sqlplus"];
