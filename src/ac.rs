@@ -74,12 +74,11 @@ impl Dense {
             i += 1;
         }
         let n = states.len();
-        let next = &next;
-        let column = |b: usize| (0..n).map(move |s| next[s * 256 + b]);
-        // Byte classes: bytes whose columns are equal. Grouped by a hash of the column, then checked.
+        // Byte classes: bytes whose columns are equal. Grouped by a hash of the column (computed row by
+        // row, in memory order), then checked against the group's first byte the same way.
         let mut hash = [0u64; 256];
-        for (b, h) in hash.iter_mut().enumerate() {
-            for t in column(b) {
+        for row in next.chunks_exact(256) {
+            for (h, &t) in hash.iter_mut().zip(row) {
                 *h = h
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                     .wrapping_add(u64::from(t) + 1);
@@ -88,16 +87,21 @@ impl Dense {
         let mut classes = [0u8; 256];
         let mut reps: Vec<usize> = Vec::new();
         for b in 0..256 {
-            let same = reps
-                .iter()
-                .position(|&r| hash[r] == hash[b] && column(r).eq(column(b)));
-            classes[b] = match same {
+            classes[b] = match reps.iter().position(|&r| hash[r] == hash[b]) {
                 Some(c) => c as u8,
                 None => {
                     reps.push(b);
                     (reps.len() - 1) as u8
                 }
             };
+        }
+        let collides = next
+            .chunks_exact(256)
+            .any(|row| (0..256).any(|b| row[b] != row[reps[usize::from(classes[b])]]));
+        if collides {
+            // Two different columns with one hash (never seen): every byte its own class.
+            reps = (0..256).collect();
+            classes = std::array::from_fn(|b| b as u8);
         }
         let stride = reps.len();
         // Non-match states in breadth-first order, then the match states.
