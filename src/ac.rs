@@ -11,8 +11,9 @@ use aho_corasick::{Anchored, MatchKind};
 /// several stretches in step keeps the core busy while each load waits (~2.5x faster than one walk).
 const STREAMS: usize = 4;
 
-/// Files below this size are walked in one stretch.
-pub(crate) const STREAM_MIN_BYTES: usize = 2048;
+/// Files below this size are walked in one stretch (from ~512 bytes on, four stretches are faster even
+/// with their overlap: ~1.6x on the sdists' files of 0.5-2 KiB).
+pub(crate) const STREAM_MIN_BYTES: usize = 512;
 
 /// An unanchored Aho-Corasick DFA with the matches of the `aho_corasick` NFA it is made from, in a smaller
 /// table than `aho_corasick`'s own DFA: the bytes that lead every state to the same place form one class (with ~650 mostly
@@ -214,7 +215,10 @@ impl Dense {
         for k in 0..STREAMS {
             let at = from[k] + chunk;
             self.walk(sid[k], &bytes[at..stop[k]], at, own[k], &mut found[k]);
-            out.append(&mut found[k]);
+        }
+        out.reserve_exact(found.iter().map(Vec::len).sum());
+        for f in &found {
+            out.extend_from_slice(f);
         }
         out
     }
@@ -318,7 +322,7 @@ mod tests {
         let dfa = Matcher::new(words, DFA_MIN_BYTES).unwrap();
         let nfa = Matcher::new(words, 0).unwrap();
         assert!(matches!(dfa, Matcher::Dfa(_)) && matches!(nfa, Matcher::Any(_)));
-        for len in [0, 5, 100, 2047, 2048, 2049, 9999, text.len()] {
+        for len in [0, 5, 100, 511, 512, 513, 2047, 2048, 2049, 9999, text.len()] {
             let t = &text.as_bytes()[..len.min(text.len())];
             let want = nfa.matches(t);
             assert_eq!(dfa.matches(t), want, "{len}");
@@ -364,7 +368,7 @@ mod tests {
                 .unwrap();
             // Bytes that no pattern tells apart share a class: fewer classes than distinct bytes.
             assert!(dense.stride < 20, "{}", dense.stride);
-            for len in [0, 1, 3, 2047, 2048, 2049, 2050, 5000, 8191, 20_000] {
+            for len in [0, 1, 3, 300, 511, 512, 513, 514, 2049, 5000, 8191, 20_000] {
                 let t = &text[..len];
                 let want: Vec<_> = ac
                     .find_overlapping_iter(t)
