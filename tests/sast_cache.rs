@@ -57,7 +57,9 @@ fn cached_scans_equal_uncached_ones_and_edits_reach_the_files_that_depend_on_the
     assert!(!store.is_empty());
     assert_eq!(store.hits(), 0);
     let entries = store.len();
+    let puts = store.puts();
     assert_eq!(scan(&job, dir, Some(&store)), cold);
+    assert_eq!(store.puts(), puts, "a warm scan computes nothing");
     assert!(
         store.hits() >= entries / 2,
         "{} hits, {entries} entries",

@@ -518,6 +518,7 @@ pub fn scan(
         files: files_scanned,
         skipped,
         files_per_job: [(JobKind::Secrets, files_scanned)].into_iter().collect(),
+        unchanged: 0,
     };
     // Suppressions were read from each commit's scratch files above; nothing left to read.
     Ok(engine::finish(
@@ -532,6 +533,7 @@ pub fn scan(
             jobs: vec![JobKind::Secrets],
             failed_jobs: Vec::new(),
             baseline,
+            lines: None,
         },
     ))
 }

@@ -290,6 +290,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             shard: args.shard,
             cache: store(),
             all_rules: args.all_rules,
+            // as Ruff does: a file whose metadata did not change is not read again
+            file_index: Some(engine::FILE_INDEX_MARGIN),
         })?,
     };
     super::cache::persist(cache.as_deref());

@@ -89,18 +89,25 @@ pub fn check(files: &[SourceFile], ctx: &ScanContext) -> (Vec<Finding>, Vec<Noti
                 })
         })
         .collect();
-    let py: Vec<(String, String)> = files
-        .iter()
-        .filter(|f| f.extension() == "py" && !is_test(&f.rel))
-        .filter_map(|f| ctx.read_text(f).ok().map(|t| (f.rel.clone(), t)))
-        .collect();
+    // no document: nothing to compare the routes with, so the Python is not even read
+    if docs.is_empty() {
+        return (Vec::new(), notes);
+    }
+    let py: Vec<(String, String)> = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .filter(|f| f.extension() == "py" && !is_test(&f.rel))
+            .filter_map(|f| ctx.read_text(f).ok().map(|t| (f.rel.clone(), t)))
+            .filter(|(_, t)| routes::may_declare(t))
+            .collect()
+    };
     let found = routes::collect(&py);
     if found.routes.is_empty() && found.incomplete.is_empty() {
         return (Vec::new(), notes);
     }
     let doc = match docs.as_slice() {
         [one] => *one,
-        [] => return (Vec::new(), notes),
         many => {
             notes.push(Notification::new(
                 NoteLevel::Note,

@@ -130,39 +130,79 @@ impl Facts {
 
 const VERBS: &[&str] = &["get", "post", "put", "delete", "patch"];
 
-/// Collect the routes of a set of Python files (`(path, text)`).
+/// Whether a file's text names a framework at all (a file that does not cannot declare routes, and is
+/// neither kept nor parsed).
+pub fn may_declare(text: &str) -> bool {
+    [
+        "Flask",
+        "Blueprint",
+        "FastAPI",
+        "APIRouter",
+        ".route(",
+        "_router(",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
+}
+
+/// Collect the routes of a set of Python files (`(path, text)`), parsed in parallel. A file over the
+/// parse size limit, or one tree-sitter gives up on, makes the result incomplete.
 pub fn collect(files: &[(String, String)]) -> Routes {
-    let mut parser = tree_sitter::Parser::new();
-    if parser
-        .set_language(&tree_sitter_python::LANGUAGE.into())
-        .is_err()
-    {
-        return Routes::default();
-    }
+    use rayon::prelude::*;
+    let per_file: Vec<Result<Facts, String>> = files
+        .par_iter()
+        .map_init(
+            || {
+                let mut p = tree_sitter::Parser::new();
+                p.set_language(&tree_sitter_python::LANGUAGE.into())
+                    .ok()
+                    .map(|_| p)
+            },
+            |parser, (rel, text)| file_facts(parser.as_mut(), rel, text),
+        )
+        .collect();
     let mut facts = Facts::default();
-    for (rel, text) in files {
-        // a file that never names a framework cannot declare routes: skip the parse
-        if ![
-            "Flask",
-            "Blueprint",
-            "FastAPI",
-            "APIRouter",
-            ".route(",
-            "_router(",
-        ]
-        .iter()
-        .any(|w| text.contains(w))
-        {
-            continue;
-        }
-        if let Some(tree) = parser.parse(text, None) {
-            facts.consts.clear();
-            facts.imports.clear();
-            names(tree.root_node(), text.as_bytes(), &mut facts, 0);
-            walk(tree.root_node(), text.as_bytes(), rel, &mut facts, 0);
+    let mut unread = Vec::new();
+    for f in per_file {
+        match f {
+            Ok(f) => {
+                facts.owners.extend(f.owners);
+                facts.includes.extend(f.includes);
+                facts.decls.extend(f.decls);
+            }
+            Err(why) => unread.push(why),
         }
     }
-    resolve(&facts)
+    let mut out = resolve(&facts);
+    out.incomplete.extend(unread);
+    out
+}
+
+/// The apps, routers, includes and route declarations of one file.
+fn file_facts(
+    parser: Option<&mut tree_sitter::Parser>,
+    rel: &str,
+    text: &str,
+) -> Result<Facts, String> {
+    let mut facts = Facts::default();
+    if !may_declare(text) {
+        return Ok(facts);
+    }
+    if text.len() > crate::sast::limits::MAX_PARSE_BYTES {
+        return Err(format!(
+            "{rel}: not read for routes: {} bytes is over the parse limit of {} bytes",
+            text.len(),
+            crate::sast::limits::MAX_PARSE_BYTES
+        ));
+    }
+    let tree = parser
+        .and_then(|p| p.parse(text, None))
+        .ok_or_else(|| format!("{rel}: not read for routes: the Python parser gave up"))?;
+    names(tree.root_node(), text.as_bytes(), &mut facts, 0);
+    walk(tree.root_node(), text.as_bytes(), rel, &mut facts, 0);
+    facts.consts.clear();
+    facts.imports.clear();
+    Ok(facts)
 }
 
 /// The string constants and imported names of a file (read before its routes).
@@ -596,6 +636,37 @@ mod tests {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect::<Vec<_>>(),
         )
+    }
+
+    #[test]
+    fn files_parse_in_parallel_in_order_and_an_oversized_one_makes_the_result_incomplete() {
+        let app = "from flask import Flask\napp = Flask(__name__)\n";
+        let view =
+            |n: usize| format!("from app import app\n@app.get('/r{n}')\ndef r{n}():\n    pass\n");
+        let mut files = vec![("app.py".to_string(), app.to_string())];
+        files.extend((0..40).map(|n| (format!("v{n:02}.py"), view(n))));
+        let found = collect(&files);
+        assert!(found.incomplete.is_empty(), "{:?}", found.incomplete);
+        let paths: Vec<&str> = found.routes.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths.len(), 40);
+        assert_eq!(found.routes[0].file, "v00.py");
+        assert_eq!(found.routes[39].file, "v39.py");
+        // a file too large to parse is not silently left out
+        let big = format!(
+            "{app}{}",
+            "x = 1\n".repeat(crate::sast::limits::MAX_PARSE_BYTES / 6 + 1)
+        );
+        files.push(("big.py".to_string(), big));
+        let found = collect(&files);
+        assert_eq!(found.routes.len(), 40);
+        assert!(
+            found
+                .incomplete
+                .iter()
+                .any(|w| w.contains("big.py") && w.contains("parse limit")),
+            "{:?}",
+            found.incomplete
+        );
     }
 
     fn list(r: &Routes) -> Vec<(String, String, u32)> {

@@ -5,7 +5,10 @@
 //! that a file is clean.
 
 use crate::model::{CacheKey, CacheStore};
-use std::collections::{HashMap, HashSet};
+/// Keys are BLAKE3 digests of inputs a pull request's author controls: a keyed hasher (not SipHash's
+/// cost, not an unkeyed one a crafted tree could flood).
+type HashMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, ahash::RandomState>;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -19,6 +22,7 @@ const KEEP_DAYS: u32 = 7;
 /// The cache file keeps at most this many bytes of values; the least recently used go first.
 const MAX_BYTES: usize = 256 * 1024 * 1024;
 const MAGIC: &[u8; 8] = b"TGCACHE1";
+const SIDE_MAGIC: &[u8; 8] = b"TGSIDE01";
 
 const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by tollgate.\n# For information about cache directory tags see https://bford.info/cachedir/\n";
 
@@ -30,6 +34,8 @@ pub struct DiskCache {
     old: HashMap<CacheKey, (u32, Vec<u8>)>,
     used: Mutex<HashSet<CacheKey>>,
     new: Mutex<HashMap<CacheKey, Vec<u8>>>,
+    /// Side values put during this scan (each a file of its own, written by [`DiskCache::persist`]).
+    side: Mutex<HashMap<CacheKey, Vec<u8>>>,
     today: u32,
     /// Why the existing file was not used (tampered, truncated, another key), for the caller to say.
     pub load_problem: Option<String>,
@@ -104,17 +110,17 @@ impl DiskCache {
     pub(crate) fn open_with_key(dir: &Path, mac_key: [u8; 32]) -> DiskCache {
         let file = dir.join(env!("CARGO_PKG_VERSION")).join("results.bin");
         let (old, load_problem) = match std::fs::metadata(&file) {
-            Err(_) => (HashMap::new(), None),
+            Err(_) => (HashMap::default(), None),
             Ok(m) if m.len() > MAX_FILE => (
-                HashMap::new(),
+                HashMap::default(),
                 Some(format!("{}: larger than {MAX_FILE} bytes", file.display())),
             ),
             Ok(_) => match std::fs::read(&file) {
                 Ok(bytes) => match decode(&bytes, &mac_key) {
                     Ok(m) => (m, None),
-                    Err(e) => (HashMap::new(), Some(format!("{}: {e}", file.display()))),
+                    Err(e) => (HashMap::default(), Some(format!("{}: {e}", file.display()))),
                 },
-                Err(e) => (HashMap::new(), Some(format!("{}: {e}", file.display()))),
+                Err(e) => (HashMap::default(), Some(format!("{}: {e}", file.display()))),
             },
         };
         DiskCache {
@@ -122,8 +128,9 @@ impl DiskCache {
             file,
             mac_key,
             old,
-            used: Mutex::new(HashSet::new()),
-            new: Mutex::new(HashMap::new()),
+            used: Mutex::new(HashSet::default()),
+            new: Mutex::new(HashMap::default()),
+            side: Mutex::new(HashMap::default()),
             today: today(),
             load_problem,
         }
@@ -137,6 +144,10 @@ impl DiskCache {
     /// Write the cache back when this scan added entries or used ones not yet marked as used today:
     /// entries used now, plus others used within the last week, newest first up to the size cap.
     pub fn persist(&self) -> Result<(), String> {
+        let side = std::mem::take(&mut *self.side.lock().unwrap());
+        for (key, value) in &side {
+            self.write_side(key, value)?;
+        }
         let new = std::mem::take(&mut *self.new.lock().unwrap());
         let used = std::mem::take(&mut *self.used.lock().unwrap());
         let stale_marks = used
@@ -176,6 +187,54 @@ impl DiskCache {
             let _ = std::fs::remove_file(&tmp);
             format!("{}: {e}", self.file.display())
         })
+    }
+}
+
+impl DiskCache {
+    /// The file of a side value: `side-<first 16 hex digits of its key>.bin` beside the results.
+    fn side_file(&self, key: &CacheKey) -> PathBuf {
+        let hex: String = key[..8].iter().map(|b| format!("{b:02x}")).collect();
+        self.file.with_file_name(format!("side-{hex}.bin"))
+    }
+
+    /// A side value's file: magic, key, value, and a MAC over all three.
+    fn write_side(&self, key: &CacheKey, value: &[u8]) -> Result<(), String> {
+        let mut bytes = Vec::with_capacity(value.len() + 72);
+        bytes.extend_from_slice(SIDE_MAGIC);
+        bytes.extend_from_slice(key);
+        bytes.extend_from_slice(value);
+        let mac = blake3::keyed_hash(&self.mac_key, &bytes);
+        bytes.extend_from_slice(mac.as_bytes());
+        let path = self.side_file(key);
+        let parent = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        mark_dir(&self.dir);
+        let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            format!("{}: {e}", path.display())
+        })
+    }
+
+    fn read_side(&self, key: &CacheKey) -> Option<Vec<u8>> {
+        let path = self.side_file(key);
+        if std::fs::metadata(&path).ok()?.len() > MAX_FILE {
+            return None;
+        }
+        let bytes = std::fs::read(&path).ok()?;
+        let head = SIDE_MAGIC.len() + key.len();
+        if bytes.len() < head + 32 {
+            return None;
+        }
+        let (body, mac) = bytes.split_at(bytes.len() - 32);
+        if blake3::keyed_hash(&self.mac_key, body) != blake3::Hash::from_bytes(mac.try_into().ok()?)
+            || &body[..SIDE_MAGIC.len()] != SIDE_MAGIC
+            || &body[SIDE_MAGIC.len()..head] != key
+        {
+            return None;
+        }
+        Some(body[head..].to_vec())
     }
 }
 
@@ -225,6 +284,17 @@ impl CacheStore for DiskCache {
         }
         self.new.lock().unwrap().insert(key, value);
     }
+
+    fn get_side(&self, key: &CacheKey) -> Option<Vec<u8>> {
+        if let Some(v) = self.side.lock().unwrap().get(key) {
+            return Some(v.clone());
+        }
+        self.read_side(key)
+    }
+
+    fn put_side(&self, key: CacheKey, value: Vec<u8>) {
+        self.side.lock().unwrap().insert(key, value);
+    }
 }
 
 fn encode(entries: &[(&CacheKey, u32, &[u8])], mac_key: &[u8; 32]) -> Vec<u8> {
@@ -268,7 +338,7 @@ fn decode(bytes: &[u8], mac_key: &[u8; 32]) -> Result<Entries, String> {
     if count > (body.len() / 40) as u64 {
         return Err("entry count larger than the file".into());
     }
-    let mut map = HashMap::with_capacity(count as usize);
+    let mut map = HashMap::with_capacity_and_hasher(count as usize, Default::default());
     for _ in 0..count {
         let key: CacheKey = take(&mut pos, 32)?.try_into().unwrap();
         let day = u32::from_le_bytes(take(&mut pos, 4)?.try_into().unwrap());
@@ -350,6 +420,43 @@ mod tests {
         let mac = blake3::keyed_hash(&[7; 32], &lie);
         lie.extend_from_slice(mac.as_bytes());
         assert!(decode(&lie, &[7; 32]).unwrap_err().contains("count"));
+    }
+
+    #[test]
+    fn side_values_live_in_their_own_authenticated_files() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join(DEFAULT_DIR);
+        let c = DiskCache::open_with_key(&dir, [7; 32]);
+        c.put(key(1), b"result".to_vec());
+        c.persist().unwrap();
+        let results = std::fs::read(&c.file).unwrap();
+        c.put_side(key(9), b"index v1".to_vec());
+        assert_eq!(c.get_side(&key(9)).as_deref(), Some(&b"index v1"[..]));
+        c.persist().unwrap();
+        // the results file is not written again for a side value
+        assert_eq!(std::fs::read(&c.file).unwrap(), results);
+        let c = DiskCache::open_with_key(&dir, [7; 32]);
+        assert_eq!(c.get_side(&key(9)).as_deref(), Some(&b"index v1"[..]));
+        assert_eq!(c.get_side(&key(8)), None);
+        // another key, a flipped byte, a truncated file: not trusted
+        assert_eq!(
+            DiskCache::open_with_key(&dir, [8; 32]).get_side(&key(9)),
+            None
+        );
+        let path = c.side_file(&key(9));
+        let good = std::fs::read(&path).unwrap();
+        for bad in [
+            {
+                let mut b = good.clone();
+                b[20] ^= 1;
+                b
+            },
+            good[..good.len() - 1].to_vec(),
+            Vec::new(),
+        ] {
+            std::fs::write(&path, &bad).unwrap();
+            assert_eq!(c.read_side(&key(9)), None);
+        }
     }
 
     #[test]

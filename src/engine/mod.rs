@@ -4,11 +4,13 @@
 pub mod baseline;
 pub mod cache_store;
 mod diff;
+mod file_index;
+mod lines;
 mod run;
 pub mod suppress;
 pub mod walk;
 
-use crate::model::{linehash, shard};
+use crate::model::shard;
 pub use crate::model::{
     Job, JobOutput, RuleSelection, ScanContext, ScanResult, ScanStats, SourceFile,
 };
@@ -27,6 +29,10 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+
+/// How long before a scan a file must have last changed for the file index to vouch for it later (git's
+/// racy-file rule; 2 s covers the coarsest timestamps in use, FAT's).
+pub const FILE_INDEX_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Default `--max-file-size`: 2 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -51,6 +57,10 @@ pub struct ScanOptions {
     pub cache: Option<std::sync::Arc<dyn crate::model::CacheStore>>,
     /// Put every rule of the jobs into the result (`--all-rules`), not only those its findings use.
     pub all_rules: bool,
+    /// With a cache: keep a file index in it (the CLI does; see `file_index.rs`), so files whose metadata
+    /// did not change are not read again. A file changed less than this margin before a scan is not
+    /// vouched for by the next one.
+    pub file_index: Option<std::time::Duration>,
 }
 
 impl ScanOptions {
@@ -68,6 +78,7 @@ impl ScanOptions {
             shard: None,
             cache: None,
             all_rules: false,
+            file_index: None,
         }
     }
 }
@@ -153,8 +164,15 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
 
+    let started = std::time::SystemTime::now();
+    let index = match (&opts.cache, opts.file_index) {
+        (Some(store), Some(_)) if meta.is_dir() => Some(std::sync::Arc::new(
+            file_index::FileIndex::load(store.as_ref(), &opts.path),
+        )),
+        _ => None,
+    };
     // A single file is scanned with its directory as root, so paths stay relative.
-    let (root, walked) = if meta.is_file() {
+    let (root, mut walked) = if meta.is_file() {
         let root = opts
             .path
             .parent()
@@ -187,6 +205,7 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
                 excludes: opts.excludes.clone(),
                 max_file_size: opts.max_file_size,
                 threads,
+                index: index.clone(),
             },
         )?;
         (opts.path.clone(), w)
@@ -203,6 +222,8 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
         ctx.cache =
             crate::model::ResultCache::new(store.clone(), &[sel.as_bytes(), &build_stamp()]);
     }
+    let unchanged = walked.known.len();
+    ctx.set_known_contents(std::mem::take(&mut walked.known));
     check_cancel(&opts.cancel)?;
 
     // --shard: this shard's files for the jobs that look at files one by one.
@@ -248,6 +269,10 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
     });
     opts.progress.finish();
     check_cancel(&opts.cancel)?;
+    let known = ctx.known_contents();
+    if let (Some(index), Some(store), Some(margin)) = (&index, &opts.cache, opts.file_index) {
+        index.save(store.as_ref(), &walked.stats, &known, started, margin);
+    }
     let mut outputs = outputs.into_inner().unwrap();
     outputs.sort_by_key(|(k, _)| *k);
 
@@ -273,19 +298,25 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             .map(|(r, n)| (r.as_str().to_string(), *n))
             .collect(),
         files_per_job: BTreeMap::new(),
+        unchanged,
     };
     let mut failed_jobs = Vec::new();
     // Describing every rule costs start-up time (the contract job has 1,800): only those in use, unless
-    // the caller wants them all.
-    let used: std::collections::BTreeSet<&str> = outputs
-        .iter()
-        .flat_map(|(_, o)| o.findings.iter().map(|f| f.rule_id.as_str()))
-        .collect();
+    // the caller wants them all; a job without findings is not asked.
+    let mut used: BTreeMap<JobKind, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for (kind, o) in &outputs {
+        for f in &o.findings {
+            used.entry(*kind).or_default().insert(f.rule_id.as_str());
+        }
+    }
     for job in &jobs {
         let described = if opts.all_rules {
             job.rules()
         } else {
-            job.rules_for(&used)
+            match used.get(&job.kind()) {
+                Some(ids) => job.rules_for(ids),
+                None => Vec::new(),
+            }
         };
         for r in described {
             rules.entry(r.id.clone()).or_insert(r);
@@ -328,6 +359,10 @@ pub fn scan(jobs: &[Box<dyn Job>], opts: &ScanOptions) -> Result<ScanResult> {
             jobs: jobs.iter().map(|j| j.kind()).collect(),
             failed_jobs,
             baseline: opts.baseline.as_ref(),
+            lines: Some(lines::Known {
+                cache: &ctx.cache,
+                contents: &known,
+            }),
         },
     ))
 }
@@ -340,6 +375,9 @@ pub struct Finish<'a> {
     pub jobs: Vec<JobKind>,
     pub failed_jobs: Vec<JobKind>,
     pub baseline: Option<&'a baseline::Baseline>,
+    /// The scan's cache and the digests it knows (suppressions and line hashes of unchanged files then
+    /// come from the cache).
+    pub lines: Option<lines::Known<'a>>,
 }
 
 /// Turn raw job results into a report-ready [`ScanResult`]: sort and dedupe, fingerprint, apply inline
@@ -364,8 +402,9 @@ pub fn finish(
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     fingerprint(&mut findings);
-    suppress::apply(files_root, &mut findings);
-    line_hashes(files_root, &mut findings);
+    // read while the files are still there (an in-memory scan's scratch directory is gone by the time a
+    // report is written)
+    lines::apply(files_root, &mut findings, extra.lines.as_ref());
     if let Some(b) = extra.baseline {
         for f in &mut findings {
             f.baseline_state = Some(if b.contains(&f.fingerprint) {
@@ -386,25 +425,6 @@ pub fn finish(
         properties: extra.properties,
         jobs: extra.jobs,
         failed_jobs: extra.failed_jobs,
-    }
-}
-
-/// GitHub's `primaryLocationLineHash` of each finding's start line, computed here while the files are
-/// still there (an in-memory scan's scratch directory is gone by the time a report is written).
-fn line_hashes(files_root: &Path, findings: &mut [Finding]) {
-    let mut wanted: BTreeMap<String, std::collections::BTreeSet<u32>> = BTreeMap::new();
-    for f in findings.iter() {
-        wanted
-            .entry(f.location.path.clone())
-            .or_default()
-            .insert(f.location.start_line.max(1));
-    }
-    let hashes = linehash::for_files(files_root, &wanted);
-    for f in findings.iter_mut() {
-        f.line_hash = hashes
-            .get(&f.location.path)
-            .and_then(|m| m.get(&f.location.start_line.max(1)))
-            .cloned();
     }
 }
 

@@ -46,6 +46,9 @@ pub struct ScanRequest {
     pub cache: Option<Arc<dyn crate::model::CacheStore>>,
     /// Put every rule into the result, not only those the findings use (`--all-rules`).
     pub all_rules: bool,
+    /// Keep a file index in the cache ([`ScanOptions::file_index`]); only for a path input (uploaded
+    /// files are written to a fresh directory each time).
+    pub file_index: Option<std::time::Duration>,
 }
 
 impl ScanRequest {
@@ -61,6 +64,7 @@ impl ScanRequest {
             shard: None,
             cache: None,
             all_rules: false,
+            file_index: None,
         }
     }
 }
@@ -89,6 +93,7 @@ pub fn run(req: ScanRequest) -> Result<ScanResult> {
         shard: req.shard,
         cache: req.cache,
         all_rules: req.all_rules,
+        file_index: req.file_index,
     };
     match req.input {
         ScanInput::Path(p) => {
@@ -104,6 +109,7 @@ pub fn run(req: ScanRequest) -> Result<ScanResult> {
             // The bytes are on disk now; a large upload should not be held twice while it is scanned.
             drop(files);
             opts.path = scratch.path().to_path_buf();
+            opts.file_index = None;
             let mut result = scan(&jobs, &opts)?;
             result.root = PathBuf::from(".");
             Ok(result)

@@ -144,6 +144,20 @@ fn suppression_for(f: &Finding, idx: &LineIndex) -> Option<Suppression> {
     None
 }
 
+/// The suppression by comments of each of `findings`, all in the file whose text is `index`'s.
+pub(super) fn in_text(index: &LineIndex, findings: &[&Finding]) -> Vec<Option<Suppression>> {
+    findings
+        .iter()
+        .map(|f| {
+            if f.suppression.is_none() && f.location.start_line > 0 {
+                suppression_for(f, index)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Mark findings suppressed by comments in their files. Files are read once each.
 pub fn apply(root: &Path, findings: &mut [Finding]) {
     let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();

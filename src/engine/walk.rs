@@ -1,12 +1,13 @@
 //! Walk the scan root: honour `.gitignore`/`.ignore` and `--exclude`, skip binary and oversized files
 //! (counted and said), and flag files that are not valid UTF-8.
 
+use super::file_index::{FileIndex, Stat};
 use crate::error::{Error, Result};
 use crate::finding::{NoteLevel, Notification};
-use crate::model::SourceFile;
+use crate::model::{KnownContent, SourceFile};
 use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -34,12 +35,18 @@ pub struct WalkResult {
     pub files: Vec<SourceFile>,
     pub notifications: Vec<Notification>,
     pub skipped: BTreeMap<SkipReason, usize>,
+    /// With a file index: each file's metadata, and the contents the index vouches for.
+    pub stats: HashMap<String, Stat>,
+    pub known: HashMap<String, KnownContent>,
 }
 
 pub struct WalkOptions {
     pub excludes: Vec<String>,
     pub max_file_size: u64,
     pub threads: usize,
+    /// The file index of this root: a file it vouches for is not opened (its first bytes were checked
+    /// when it was read).
+    pub index: Option<std::sync::Arc<FileIndex>>,
 }
 
 pub use crate::model::rel_path;
@@ -72,6 +79,7 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Result<WalkResult> {
 
     let out = Mutex::new(WalkResult::default());
     let max = opts.max_file_size;
+    let index = opts.index.as_deref();
     builder.build_parallel().run(|| {
         let out = &out;
         Box::new(move |entry| {
@@ -97,9 +105,25 @@ pub fn walk(root: &Path, opts: &WalkOptions) -> Result<WalkResult> {
             }
             let path = entry.path().to_path_buf();
             let rel = rel_path(root, &path);
-            match classify(&path, max) {
+            let mut stat = None;
+            let mut known = None;
+            let vouched = |meta: &std::fs::Metadata| {
+                if let Some(index) = index {
+                    stat = Stat::of(meta);
+                    known = stat.and_then(|s| index.vouch(&rel, &s));
+                }
+                known.is_some()
+            };
+            match classify_with(&path, max, vouched) {
                 Ok(size) => {
-                    out.lock().unwrap().files.push(SourceFile {
+                    let mut o = out.lock().unwrap();
+                    if let Some(s) = stat {
+                        o.stats.insert(rel.clone(), s);
+                    }
+                    if let Some(k) = known {
+                        o.known.insert(rel.clone(), k);
+                    }
+                    o.files.push(SourceFile {
                         rel,
                         abs: path,
                         size,
@@ -178,6 +202,16 @@ fn is_lockfile(path: &Path) -> bool {
 /// means binary): the jobs read the file themselves, once. Invalid UTF-8 is noticed when they do
 /// ([`super::ScanContext::read_text`]).
 pub fn classify(path: &Path, max: u64) -> std::result::Result<u64, (SkipReason, String)> {
+    classify_with(path, max, |_| false)
+}
+
+/// [`classify`], but the file is not opened when `vouched` says its content is known (from the file
+/// index: it was not binary when it was read, and its metadata has not changed since).
+fn classify_with(
+    path: &Path,
+    max: u64,
+    vouched: impl FnOnce(&std::fs::Metadata) -> bool,
+) -> std::result::Result<u64, (SkipReason, String)> {
     let meta = std::fs::metadata(path)
         .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;
     let size = meta.len();
@@ -191,6 +225,9 @@ pub fn classify(path: &Path, max: u64) -> std::result::Result<u64, (SkipReason, 
             SkipReason::TooLarge,
             format!("skipped: {size} bytes is over the --max-file-size limit of {max} bytes"),
         ));
+    }
+    if vouched(&meta) {
+        return Ok(size);
     }
     let f = std::fs::File::open(path)
         .map_err(|e| (SkipReason::Unreadable, format!("cannot read file: {e}")))?;

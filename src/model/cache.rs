@@ -39,6 +39,15 @@ pub type CacheKey = [u8; 32];
 pub trait CacheStore: Send + Sync {
     fn get(&self, key: &CacheKey) -> Option<Vec<u8>>;
     fn put(&self, key: CacheKey, value: Vec<u8>);
+    /// A value kept apart from the results and replaced whole: the engine's file index, which changes
+    /// whenever files settle and would otherwise make the results be written again. A store without a
+    /// place for it keeps it with the results.
+    fn get_side(&self, key: &CacheKey) -> Option<Vec<u8>> {
+        self.get(key)
+    }
+    fn put_side(&self, key: CacheKey, value: Vec<u8>) {
+        self.put(key, value)
+    }
 }
 
 /// Builds a [`CacheKey`] from length-prefixed parts, so `("ab", "c")` and `("a", "bc")` never collide.
@@ -122,6 +131,14 @@ impl ResultCache {
             .str(unit)
     }
 
+    /// Start a key for the engine's own per-file work (e.g. `"lines"`: suppressions and line hashes).
+    pub fn engine_key(&self, unit: &str) -> KeyBuilder {
+        KeyBuilder(blake3::Hasher::new())
+            .part(&self.salt)
+            .str("engine")
+            .str(unit)
+    }
+
     /// The cached value under `key`, if any and if it still decodes as a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &CacheKey) -> Option<T> {
         let bytes = self.store.as_ref()?.get(key)?;
@@ -156,11 +173,35 @@ impl ResultCache {
     }
 }
 
+impl ResultCache {
+    /// The cached value for one file's content, or `compute(text)`'s: looked up under the digest the
+    /// scan knows (the file is not read on a hit), and kept under the digest of the text `compute` saw, so
+    /// a file that changed under the scan never files its results under its old content.
+    pub fn get_or_content<T: Serialize + DeserializeOwned>(
+        &self,
+        ctx: &super::ScanContext,
+        file: &super::SourceFile,
+        content: &mut super::Content,
+        key: impl Fn(&super::ContentDigest) -> CacheKey,
+        compute: impl FnOnce(&str) -> T,
+    ) -> Result<T, super::Notification> {
+        if self.store.is_some() {
+            if let Some(v) = self.get(&key(content.digest())) {
+                return Ok(v);
+            }
+        }
+        let v = compute(content.text(ctx, file)?);
+        self.put(key(content.digest()), &v);
+        Ok(v)
+    }
+}
+
 /// A store in memory: for tests, and for callers that want a cache for one process only.
 #[derive(Default)]
 pub struct MemoryStore {
     entries: Mutex<HashMap<CacheKey, Vec<u8>>>,
     hits: std::sync::atomic::AtomicUsize,
+    puts: std::sync::atomic::AtomicUsize,
 }
 
 impl MemoryStore {
@@ -176,6 +217,12 @@ impl MemoryStore {
     pub fn hits(&self) -> usize {
         self.hits.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// How many values were stored (a value stored again under the same key counts again: a warm scan
+    /// that stores anything computed something the cache should have answered).
+    pub fn puts(&self) -> usize {
+        self.puts.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 impl CacheStore for MemoryStore {
@@ -188,6 +235,7 @@ impl CacheStore for MemoryStore {
     }
 
     fn put(&self, key: CacheKey, value: Vec<u8>) {
+        self.puts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.entries.lock().unwrap().insert(key, value);
     }
 }

@@ -5,7 +5,7 @@
 use super::control::{CancelToken, Progress};
 use super::finding::{Finding, JobKind, Notification};
 use super::rule::{selector_matches, RuleMeta};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// One file of the scan: a regular, non-binary file within the size limit, not excluded.
@@ -155,6 +155,66 @@ pub struct ScanContext {
     pub shard: Option<super::shard::Shard>,
     /// Files read with invalid UTF-8 replaced (reported once by the engine).
     lossy: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// What is known of files' contents by path: the digests the engine's file index vouches for (those
+    /// files need not be read), and those computed during the scan ([`ScanContext::content`]).
+    digests: std::sync::Mutex<HashMap<String, KnownContent>>,
+}
+
+/// A BLAKE3 digest of a file's text (as the jobs see it: invalid UTF-8 replaced).
+pub type ContentDigest = [u8; 32];
+
+/// What is known of one file's content without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownContent {
+    pub digest: ContentDigest,
+    /// The file is not valid UTF-8 (reported as if it had been read).
+    pub lossy: bool,
+}
+
+/// A file's content as a cached job first needs it: its digest for the cache key, and its text when it
+/// had to be read to get the digest. [`Content::text`] reads it when a cache miss needs it.
+#[derive(Debug)]
+pub struct Content {
+    digest: ContentDigest,
+    text: Option<String>,
+}
+
+impl Content {
+    /// The digest to build cache keys from. After [`Content::text`] it is the digest of the text read,
+    /// so a result is always kept under the digest of the text it was computed from.
+    pub fn digest(&self) -> &ContentDigest {
+        &self.digest
+    }
+
+    /// The file's text, read now if it was not read for the digest.
+    pub fn text(&mut self, ctx: &ScanContext, file: &SourceFile) -> Result<&str, Notification> {
+        if self.text.is_none() {
+            let text = ctx.read_text(file)?;
+            self.digest = digest_text(&text);
+            self.text = Some(text);
+        }
+        Ok(self.text.as_deref().unwrap_or_default())
+    }
+
+    /// The digest and, when it was read for the digest, the text.
+    pub fn into_parts(self) -> (ContentDigest, Option<String>) {
+        (self.digest, self.text)
+    }
+
+    /// [`Content::text`], owned.
+    pub fn into_text(
+        mut self,
+        ctx: &ScanContext,
+        file: &SourceFile,
+    ) -> Result<String, Notification> {
+        self.text(ctx, file)?;
+        Ok(self.text.unwrap_or_default())
+    }
+}
+
+/// The digest of a file's text.
+pub fn digest_text(text: &str) -> ContentDigest {
+    *blake3::hash(text.as_bytes()).as_bytes()
 }
 
 impl ScanContext {
@@ -168,19 +228,63 @@ impl ScanContext {
             cache: super::cache::ResultCache::disabled(),
             shard: None,
             lossy: Default::default(),
+            digests: Default::default(),
         }
+    }
+
+    /// What the engine's file index vouches for (the file's metadata is unchanged since a scan that read
+    /// it): jobs then get the digest without reading the file.
+    pub fn set_known_contents(&mut self, known: HashMap<String, KnownContent>) {
+        *self.digests.get_mut().unwrap() = known;
+    }
+
+    /// Every digest known at the end of the scan (vouched for, or computed by a job), for the index.
+    pub fn known_contents(&self) -> HashMap<String, KnownContent> {
+        self.digests.lock().unwrap().clone()
+    }
+
+    /// A file's content for a job that caches per file: its digest (without reading the file when it is
+    /// already known this scan), and its text when it had to be read. Invalid UTF-8 is reported as by
+    /// [`ScanContext::read_text`], whether or not the file is read.
+    /// Without a cache the file is just read (no digest is needed).
+    pub fn content(&self, file: &SourceFile) -> Result<Content, Notification> {
+        if !self.cache.is_enabled() {
+            return Ok(Content {
+                digest: [0; 32],
+                text: Some(self.read_text(file)?),
+            });
+        }
+        let known = self.digests.lock().unwrap().get(&file.rel).copied();
+        if let Some(k) = known {
+            if self.cancel.is_cancelled() {
+                return Err(cancelled(file));
+            }
+            if k.lossy {
+                self.lossy.lock().unwrap().insert(file.rel.clone());
+            }
+            return Ok(Content {
+                digest: k.digest,
+                text: None,
+            });
+        }
+        let text = self.read_text(file)?;
+        let digest = digest_text(&text);
+        let lossy = self.lossy.lock().unwrap().contains(&file.rel);
+        self.digests
+            .lock()
+            .unwrap()
+            .insert(file.rel.clone(), KnownContent { digest, lossy });
+        Ok(Content {
+            digest,
+            text: Some(text),
+        })
     }
 
     /// Read a file of the scan as text: invalid UTF-8 is replaced and remembered, so the engine says so
     /// once, whichever jobs read the file.
     pub fn read_text(&self, file: &SourceFile) -> Result<String, Notification> {
         if self.cancel.is_cancelled() {
-            return Err(Notification::new(
-                super::finding::NoteLevel::Error,
-                "cancelled",
-                format!("{}: not scanned: the scan was cancelled", file.rel),
-            )
-            .at(file.rel.clone(), None));
+            return Err(cancelled(file));
         }
         let (text, lossy) = file.read_text_checked()?;
         if lossy {
@@ -202,6 +306,15 @@ impl ScanContext {
     pub fn rule_enabled(&self, id: &str, job: JobKind) -> bool {
         self.selection.enabled(id, job)
     }
+}
+
+fn cancelled(file: &SourceFile) -> Notification {
+    Notification::new(
+        super::finding::NoteLevel::Error,
+        "cancelled",
+        format!("{}: not scanned: the scan was cancelled", file.rel),
+    )
+    .at(file.rel.clone(), None)
 }
 
 /// What a job returns.

@@ -5,7 +5,6 @@
 //! the same hash so far in the file. An upload through the REST API without it creates duplicate alerts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 
 /// The `partialFingerprints` key GitHub reads.
 pub const KEY: &str = "primaryLocationLineHash";
@@ -19,7 +18,7 @@ const LF: u16 = b'\n' as u16;
 const CR: u16 = b'\r' as u16;
 
 /// The rolling state of [`fingerprints.ts`]'s `hash`, fed one UTF-16 unit at a time.
-struct Hasher<F: FnMut(u32, String)> {
+struct Hasher<F: FnMut(u32, u64, u32)> {
     window: [u16; BLOCK],
     /// The line that starts at each window slot, 0 for none (lines are 1-based).
     line_at: [u32; BLOCK],
@@ -29,11 +28,11 @@ struct Hasher<F: FnMut(u32, String)> {
     line: u32,
     line_start: bool,
     prev_cr: bool,
-    counts: HashMap<u64, u32>,
+    counts: HashMap<u64, u32, ahash::RandomState>,
     emit: F,
 }
 
-impl<F: FnMut(u32, String)> Hasher<F> {
+impl<F: FnMut(u32, u64, u32)> Hasher<F> {
     fn new(emit: F) -> Self {
         let mut first_mod: i64 = 1;
         for _ in 0..BLOCK {
@@ -48,7 +47,7 @@ impl<F: FnMut(u32, String)> Hasher<F> {
             line: 0,
             line_start: true,
             prev_cr: false,
-            counts: HashMap::new(),
+            counts: HashMap::default(),
             emit,
         }
     }
@@ -57,7 +56,7 @@ impl<F: FnMut(u32, String)> Hasher<F> {
         let value = self.hash as u64;
         let n = self.counts.entry(value).or_insert(0);
         *n += 1;
-        (self.emit)(self.line_at[self.index], format!("{value:x}:{n}"));
+        (self.emit)(self.line_at[self.index], value, *n);
         self.line_at[self.index] = 0;
     }
 
@@ -110,12 +109,16 @@ impl<F: FnMut(u32, String)> Hasher<F> {
 
 /// Call `emit(line, hash)` for every line of `text`, in line order. Like the action, a text that ends
 /// with a line break (or is empty) has one more line, the end of file.
-pub fn for_each(text: &str, emit: impl FnMut(u32, String)) {
-    let mut h = Hasher::new(emit);
+pub fn for_each(text: &str, mut emit: impl FnMut(u32, String)) {
+    let mut h = Hasher::new(|line, value, n| emit(line, format_hash(value, n)));
     for unit in text.encode_utf16() {
         h.push(unit);
     }
     h.finish();
+}
+
+fn format_hash(value: u64, n: u32) -> String {
+    format!("{value:x}:{n}")
 }
 
 /// The hash of every line of `text` (index 0 is line 1).
@@ -131,35 +134,25 @@ pub fn hashes_of_lines(text: &str, wanted: &BTreeSet<u32>) -> BTreeMap<u32, Stri
     if wanted.is_empty() {
         return out;
     }
-    for_each(text, |line, h| {
+    // a line's hash depends only on what precedes it and the 100 units after its start: stop once the
+    // last wanted line has its hash
+    let found = std::cell::Cell::new(0);
+    let mut h = Hasher::new(|line, value, n| {
         if wanted.contains(&line) {
-            out.insert(line, h);
+            out.insert(line, format_hash(value, n));
+            found.set(found.get() + 1);
         }
     });
-    out
-}
-
-/// Hashes of the wanted lines of each file (paths relative to `root`, `/`-separated). A file that cannot
-/// be read, or is not a regular file below `root`, gets none, as in the action. Invalid UTF-8 is replaced
-/// as Node's decoder does.
-pub fn for_files(
-    root: &Path,
-    wanted: &BTreeMap<String, BTreeSet<u32>>,
-) -> BTreeMap<String, BTreeMap<u32, String>> {
-    let mut out = BTreeMap::new();
-    for (rel, lines) in wanted {
-        if rel.is_empty() || rel.split('/').any(|c| c == "..") || Path::new(rel).is_absolute() {
-            continue;
+    for unit in text.encode_utf16() {
+        h.push(unit);
+        if found.get() == wanted.len() {
+            break;
         }
-        let path = root.join(rel);
-        if !path.is_file() {
-            continue;
-        }
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        out.insert(rel.clone(), hashes_of_lines(&text, lines));
+    }
+    if found.get() < wanted.len() {
+        h.finish();
+    } else {
+        drop(h);
     }
     out
 }
@@ -237,15 +230,25 @@ mod tests {
     }
 
     #[test]
-    fn files_outside_the_root_or_missing_get_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.py"), "a\r\nb\r\n\r\n  a\n").unwrap();
-        let mut wanted = BTreeMap::new();
-        wanted.insert("a.py".to_string(), [4].into_iter().collect());
-        wanted.insert("../a.py".to_string(), [1].into_iter().collect());
-        wanted.insert("missing.py".to_string(), [1].into_iter().collect());
-        let got = for_files(dir.path(), &wanted);
-        assert_eq!(got.len(), 1);
-        assert_eq!(got["a.py"][&4], "243cbaa4685aab12:1");
+    fn wanted_lines_hash_as_in_the_whole_file_though_the_walk_stops_early() {
+        let long = "x".repeat(250);
+        let texts = [
+            "a\r\nb\r\n\r\n  a\na\n".to_string(),
+            format!("{long}\n\n{long}\nshort\n{long}"),
+            "same\n".repeat(30) + "tail",
+            "é😀\tx\ry\n".repeat(40),
+            String::new(),
+        ];
+        for t in &texts {
+            let all = line_hashes(t);
+            let n = all.len() as u32;
+            for l in 1..=n {
+                let one = hashes_of_lines(t, &[l].into_iter().collect());
+                assert_eq!(one[&l], all[l as usize - 1], "line {l} of {t:?}");
+                let pair = hashes_of_lines(t, &[1, l].into_iter().collect());
+                assert_eq!(pair[&1], all[0]);
+                assert_eq!(pair[&l], all[l as usize - 1]);
+            }
+        }
     }
 }

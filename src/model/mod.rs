@@ -16,7 +16,10 @@ mod threshold;
 pub use cache::{CacheKey, CacheStore, KeyBuilder, ResultCache};
 pub use control::{CancelReason, CancelToken, Progress, ProgressEvent};
 pub use finding::{Finding, JobKind, Location, NoteLevel, Notification, Severity};
-pub use job::{rel_path, Job, JobOutput, RuleSelection, ScanContext, SourceFile};
+pub use job::{
+    digest_text, rel_path, Content, ContentDigest, Job, JobOutput, KnownContent, RuleSelection,
+    ScanContext, SourceFile,
+};
 pub use result::{rules_used, ScanResult, ScanStats};
 pub use rule::RuleMeta;
 pub use threshold::FailOn;

@@ -15,6 +15,10 @@ pub struct ScanStats {
     pub skipped: BTreeMap<String, usize>,
     /// Files each job looked at.
     pub files_per_job: BTreeMap<JobKind, usize>,
+    /// Files the file index vouched for (unchanged since an earlier scan: not read unless a job's cache
+    /// missed). Not in any report: a cached scan must give the same bytes as an uncached one.
+    #[serde(skip)]
+    pub unchanged: usize,
 }
 
 /// The outcome of a scan, before the gate.

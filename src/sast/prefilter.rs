@@ -55,6 +55,9 @@ pub struct Clause {
     pub groups: Vec<Vec<Needle>>,
     pub paths: Vec<String>,
     pub not_paths: Vec<String>,
+    /// Groups of literals one of which the file must contain, ignoring ASCII case: those every match of
+    /// a `text-matches` condition of the whole match must hold (`(?i)...|is_admin|...`).
+    pub folded: Vec<Vec<String>>,
 }
 
 /// A clause with its needles as ids and its path regexes compiled.
@@ -62,6 +65,7 @@ struct Compiled {
     groups: Vec<Vec<usize>>,
     paths: Vec<Regex>,
     not_paths: Vec<Regex>,
+    folded: Vec<aho_corasick::AhoCorasick>,
 }
 
 /// The needles of the enabled pattern rules and the clauses over them, or nothing (every file passes).
@@ -110,6 +114,19 @@ impl Prefilter {
             let (Some(paths), Some(not_paths)) = (compile(&c.paths), compile(&c.not_paths)) else {
                 return Prefilter::off();
             };
+            let folded: Option<Vec<aho_corasick::AhoCorasick>> = c
+                .folded
+                .iter()
+                .map(|g| {
+                    aho_corasick::AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .build(g)
+                        .ok()
+                })
+                .collect();
+            let Some(folded) = folded else {
+                return Prefilter::off();
+            };
             clauses.push(Compiled {
                 groups: c
                     .groups
@@ -118,6 +135,7 @@ impl Prefilter {
                     .collect(),
                 paths,
                 not_paths,
+                folded,
             });
         }
         match crate::ac::Matcher::new(needles.iter().map(|n| &n.text), scan_bytes) {
@@ -167,6 +185,7 @@ impl Prefilter {
             c.groups.iter().all(|g| g.iter().any(|&i| found[i]))
                 && c.paths.iter().all(|r| r.is_match(path))
                 && !c.not_paths.iter().any(|r| r.is_match(path))
+                && c.folded.iter().all(|ac| ac.is_match(bytes))
         })
     }
 }
@@ -175,7 +194,7 @@ impl Prefilter {
 pub fn clauses(spec: &PatternSpec) -> Option<Vec<Clause>> {
     // What `where` requires of every match (a module an import spells, the file's path) is added to every
     // clause below; a required module on its own is enough for a spec whose own names cannot be derived.
-    let (required, paths, not_paths) = required(&spec.conditions);
+    let (required, paths, not_paths, folded) = required(&spec.conditions);
     let mut out: Vec<Clause> = Vec::new();
     let mut matchers = 0;
     let mut derivable = true;
@@ -262,6 +281,7 @@ pub fn clauses(spec: &PatternSpec) -> Option<Vec<Clause>> {
     for c in &mut out {
         c.paths.extend(paths.iter().cloned());
         c.not_paths.extend(not_paths.iter().cloned());
+        c.folded.extend(folded.iter().cloned());
     }
     Some(out)
 }
@@ -279,11 +299,25 @@ pub fn needles(spec: &PatternSpec) -> Option<Vec<String>> {
 }
 
 /// What the top-level conditions of `where` (its conjuncts) require of every match: the modules of an
-/// `imports:` condition (as a group), the regexes of `path:` conditions, and those of `not: {path: ...}`.
-fn required(conds: &[Cond]) -> (Option<Vec<Needle>>, Vec<String>, Vec<String>) {
+/// `imports:` condition (as a group), the regexes of `path:` conditions, those of `not: {path: ...}`,
+/// and the literals of `text-matches:` conditions on the whole match ([`folded_literals`]).
+#[allow(clippy::type_complexity)]
+fn required(
+    conds: &[Cond],
+) -> (
+    Option<Vec<Needle>>,
+    Vec<String>,
+    Vec<String>,
+    Vec<Vec<String>>,
+) {
     let mut imports = None;
-    let (mut paths, mut not_paths) = (Vec::new(), Vec::new());
+    let (mut paths, mut not_paths, mut folded) = (Vec::new(), Vec::new(), Vec::new());
     for c in conds {
+        if let Some(re) =
+            only(c, |c| c.text_matches.is_some()).and_then(|c| c.text_matches.as_deref())
+        {
+            folded.extend(folded_literals(re));
+        }
         if let Some(mods) = only(c, |c| c.imports.is_some()).and_then(|c| c.imports.as_ref()) {
             let g: Option<Vec<Needle>> = mods.list().iter().map(|m| module_needle(m)).collect();
             if imports.is_none() {
@@ -299,7 +333,18 @@ fn required(conds: &[Cond]) -> (Option<Vec<Needle>>, Vec<String>, Vec<String>) {
             }
         }
     }
-    (imports, paths, not_paths)
+    (imports, paths, not_paths, folded)
+}
+
+/// Literals one of which every match of `re` holds, ignoring ASCII case (a leading `(?i)` is dropped
+/// first, so the literals are not spelled out in every case); `None` when there are none.
+fn folded_literals(re: &str) -> Option<Vec<String>> {
+    let bare = re.strip_prefix("(?i)").unwrap_or(re);
+    let mut lits = regex_needles(bare)?;
+    lits.iter_mut().for_each(|l| l.make_ascii_lowercase());
+    lits.sort();
+    lits.dedup();
+    Some(lits)
 }
 
 /// `c` if it has the field `has` tests and no other.
@@ -446,6 +491,31 @@ mod tests {
                 .collect(),
             ..Clause::default()
         }
+    }
+
+    #[test]
+    fn a_text_condition_on_the_whole_match_needs_one_of_its_literals_in_any_case() {
+        let p = Prefilter::new(
+            [Some(&spec(
+                "node: assert_statement\nwhere:\n  - text-matches: '(?i)(\\buser\\b|is_admin|access_?level)'\n",
+            ))],
+            0,
+        );
+        assert!(p.is_on());
+        assert!(!p.passes("a.py", "def area(w):\n    assert w >= 0\n"));
+        assert!(p.passes("a.py", "assert request.USER.pk\n"));
+        assert!(p.passes("a.py", "assert u.Is_Admin\n"));
+        assert!(p.passes("a.py", "assert AccessLevel > 2\n"));
+        // the literal alone is not enough: the rule's node must be there too
+        assert!(!p.passes("a.py", "user = is_admin()\n"));
+        // a condition under `arg:` or `not:` requires nothing of the file
+        let q = Prefilter::new(
+            [Some(&spec(
+                "call: [os.chmod]\nwhere:\n  - {arg: 1, text-matches: 'S_IWOTH'}\n  - not: {text-matches: 'ok'}\n",
+            ))],
+            0,
+        );
+        assert!(q.passes("a.py", "import os\nos.chmod(p, mode)\n"));
     }
 
     #[test]

@@ -174,34 +174,38 @@ impl SastJob {
             .par_iter()
             .map_init(new_parser, |parser, &j| {
                 let file = files[j];
-                let Ok(text) = ctx.read_text(file) else {
+                let Ok(mut content) = ctx.content(file) else {
                     return (j, Vec::new());
                 };
-                // (phase 1 records returners only for a file with a source, which it never skips)
-                if text.len() > super::limits::MAX_PARSE_BYTES
-                    || !compiled.might_have_sources(&text)
-                {
-                    return (j, Vec::new());
-                }
                 let rel = file.rel.as_str();
-                let key = || {
+                let key = |digest: &crate::model::ContentDigest| {
                     ctx.cache
-                        .key(JobKind::Sast, "facts")
+                        .key(JobKind::Sast, "returners")
                         .part(&self.settings)
                         .str(rel)
-                        .str(&text)
+                        .part(digest)
                         .finish()
                 };
-                let info: FileInfo =
-                    ctx.cache
-                        .get_or(key, || match parse_checked(parser, rel, &text) {
+                let found = ctx
+                    .cache
+                    .get_or_content(ctx, file, &mut content, key, |text| {
+                        // (phase 1 records returners only for a file with a source, which it never
+                        // skips)
+                        if text.len() > super::limits::MAX_PARSE_BYTES
+                            || !compiled.might_have_sources(text)
+                        {
+                            return Vec::new();
+                        }
+                        match parse_checked(parser, rel, text) {
                             Ok((tree, _)) => {
                                 let imports = Imports::from_tree(&tree, text.as_bytes());
-                                file_info(compiled, &tree, &imports, &text, rel)
+                                file_info(compiled, &tree, &imports, text, rel).returners
                             }
-                            Err(_) => FileInfo::default(),
-                        });
-                (j, info.returners)
+                            Err(_) => Vec::new(),
+                        }
+                    })
+                    .unwrap_or_default();
+                (j, found)
             })
             .filter(|(_, r)| !r.is_empty())
             .collect()

@@ -12,7 +12,7 @@ use super::templates::Templates;
 use super::Known;
 use super::{imports::Imports, new_parser, parse_checked, SastJob};
 use crate::finding::{Finding, JobKind, Notification};
-use crate::model::{ScanContext, SourceFile};
+use crate::model::{ContentDigest, ScanContext, SourceFile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
@@ -39,6 +39,13 @@ pub(super) struct FileInfo {
     /// a file calling one of them is analysed with the summaries even when it reads no input itself.
     #[serde(default)]
     pub(super) returners: Vec<String>,
+    /// A pattern rule's names occur in the text (the prefilter let it through for them, not only for a
+    /// source): the pattern engine runs on it.
+    #[serde(default)]
+    pub(super) patterns: bool,
+    /// The template names the text may render ([`super::templates::named_templates`]).
+    #[serde(default)]
+    pub(super) templates: Vec<String>,
 }
 
 pub(super) type Output = (Vec<Finding>, Vec<Notification>);
@@ -78,20 +85,26 @@ impl SastJob {
         let active = self.active_taint_rules(enabled);
         let compiled = (!active.is_empty()).then(|| CompiledRules::for_scan(&active, scan_bytes));
         let index = ModuleIndex::new(files.iter().map(|f| f.rel.as_str()));
-        let prefilter = if self.prefilter {
-            Prefilter::new(
-                self.rules
-                    .iter()
-                    .zip(enabled)
-                    .filter(|(_, on)| **on)
-                    .filter_map(|(r, _)| match r.file.kind {
-                        super::rules::RuleKind::Pattern => Some(r.file.pattern.as_ref()),
-                        super::rules::RuleKind::Taint => None,
-                    }),
-                scan_bytes,
-            )
-        } else {
-            Prefilter::off()
+        // built on the first file the cache does not answer for
+        let prefilter = std::sync::OnceLock::new();
+        let prefilter = || {
+            prefilter.get_or_init(|| {
+                if self.prefilter {
+                    Prefilter::new(
+                        self.rules
+                            .iter()
+                            .zip(enabled)
+                            .filter(|(_, on)| **on)
+                            .filter_map(|(r, _)| match r.file.kind {
+                                super::rules::RuleKind::Pattern => Some(r.file.pattern.as_ref()),
+                                super::rules::RuleKind::Taint => None,
+                            }),
+                        scan_bytes,
+                    )
+                } else {
+                    Prefilter::off()
+                }
+            })
         };
         let kept_bytes = AtomicUsize::new(0);
         let first: Vec<First> = files
@@ -158,7 +171,6 @@ impl SastJob {
                 let info = infos[i].clone().unwrap_or_default();
                 let r = self.second(
                     parser, files[i], k, &info, ctx, enabled, &compiled, &project, templates,
-                    &prefilter,
                 );
                 ctx.progress.inc(1);
                 (i, r)
@@ -269,31 +281,16 @@ impl SastJob {
         compiled: &CompiledRules,
         only: Option<&BTreeSet<String>>,
     ) -> Option<ModuleSummary> {
-        let text = ctx.read_text(file).ok()?;
         let rel = file.rel.as_str();
         let (module, package) = module_name(rel)?;
-        // none of the names asked for is a function or class defined here (a constant, a submodule, a
-        // name imported from elsewhere): nothing to parse, unless a package may re-export it
-        if let Some(names) = only {
-            let defined = |n: &str| {
-                let head = n.split('.').next().unwrap_or(n);
-                text.contains(&format!("def {head}(")) || text.contains(&format!("class {head}"))
-            };
-            if !package && !names.iter().any(|n| defined(n)) {
-                return Some(ModuleSummary {
-                    module,
-                    path: rel.to_string(),
-                    ..ModuleSummary::default()
-                });
-            }
-        }
-        let key = || {
+        let mut content = ctx.content(file).ok()?;
+        let key = |digest: &ContentDigest| {
             let mut k = ctx
                 .cache
                 .key(JobKind::Sast, "summary")
                 .part(&self.settings)
                 .str(rel)
-                .str(&text);
+                .part(digest);
             match only {
                 Some(names) => {
                     for n in names {
@@ -305,18 +302,40 @@ impl SastJob {
             k.finish()
         };
         ctx.cache
-            .get_or(key, || match parse_checked(parser, rel, &text) {
-                Ok((tree, _)) => {
-                    let imports = Imports::from_tree(&tree, text.as_bytes());
-                    compiled.summarize(&tree, &text, &imports, rel, only)
+            .get_or_content(ctx, file, &mut content, key, |text| {
+                // none of the names asked for is a function or class defined here (a constant, a
+                // submodule, a name imported from elsewhere): nothing to parse, unless a package may
+                // re-export it
+                if let Some(names) = only {
+                    let defined = |n: &str| {
+                        let head = n.split('.').next().unwrap_or(n);
+                        text.contains(&format!("def {head}("))
+                            || text.contains(&format!("class {head}"))
+                    };
+                    if !package && !names.iter().any(|n| defined(n)) {
+                        return Some(ModuleSummary {
+                            module: module.clone(),
+                            path: rel.to_string(),
+                            ..ModuleSummary::default()
+                        });
+                    }
                 }
-                Err(_) => None,
+                match parse_checked(parser, rel, text) {
+                    Ok((tree, _)) => {
+                        let imports = Imports::from_tree(&tree, text.as_bytes());
+                        compiled.summarize(&tree, text, &imports, rel, only)
+                    }
+                    Err(_) => None,
+                }
             })
+            .ok()
+            .flatten()
     }
 
-    /// Phase 1 for one file: its facts, and its findings unless it waits for phase 2.
+    /// Phase 1 for one file: its facts, and its findings unless it waits for phase 2. With the cache, a
+    /// file the scan knows by digest is read only when one of its entries is missing.
     #[allow(clippy::too_many_arguments)]
-    fn first(
+    fn first<'p>(
         &self,
         parser: &mut Parser,
         file: &SourceFile,
@@ -324,86 +343,85 @@ impl SastJob {
         enabled: &[bool],
         compiled: Option<&CompiledRules>,
         index: &ModuleIndex,
-        prefilter: &Prefilter,
+        prefilter: &dyn Fn() -> &'p Prefilter,
         templates: Option<&Templates>,
         kept_bytes: &AtomicUsize,
     ) -> First {
-        let text = match ctx.read_text(file) {
-            Ok(t) => t,
-            Err(note) => {
-                return First {
-                    info: Some(FileInfo::default()),
-                    output: Some((Vec::new(), vec![note])),
-                    kept: None,
-                }
-            }
+        let failed = |note| First {
+            info: Some(FileInfo::default()),
+            output: Some((Vec::new(), vec![note])),
+            kept: None,
         };
-        // no name a pattern rule needs and no source: nothing to find here (a file over the size limit
-        // goes on, to be reported as such)
-        let patterns = prefilter.passes(&file.rel, &text);
-        if text.len() <= super::limits::MAX_PARSE_BYTES
-            && !patterns
-            && !compiled.is_some_and(|c| c.might_have_sources(&text))
-        {
-            return First {
-                info: None,
-                output: Some((Vec::new(), Vec::new())),
-                kept: None,
-            };
-        }
+        let (mut digest, mut text) = match ctx.content(file) {
+            Ok(c) => c.into_parts(),
+            Err(note) => return failed(note),
+        };
         let rel = file.rel.as_str();
         let cache = &ctx.cache;
-        let key = |unit: &str| {
+        let key = |unit: &str, digest: &ContentDigest| {
             cache
                 .key(JobKind::Sast, unit)
                 .part(&self.settings)
                 .str(rel)
-                .str(&text)
+                .part(digest)
                 .finish()
-        };
-        // the results depend on the templates the file renders too
-        let file_key = || {
-            let mut k = cache
-                .key(JobKind::Sast, "file")
-                .part(&self.settings)
-                .str(rel)
-                .str(&text);
-            for (path, d) in templates.map(|t| t.deps(&text, rel)).unwrap_or_default() {
-                k = k.str(&path).part(&d);
-            }
-            k.finish()
         };
         // the parse, when something below needs it (at most once), and its imports
         let mut parsed: Option<Parsed> = None;
         let mut imports: Option<Imports> = None;
-        let cached: Option<FileInfo> = if cache.is_enabled() {
-            cache.get(&key("facts"))
+        // the facts, `None` when the prefilter skips the file
+        let cached: Option<Option<FileInfo>> = if cache.is_enabled() {
+            cache.get(&key("facts", &digest))
         } else {
             None
         };
         let info = match cached {
             Some(i) => i,
             None => {
-                let p = parsed.insert(parse_checked(parser, rel, &text));
-                let info = match (p, compiled) {
-                    (Ok((tree, _)), Some(c)) => {
-                        let i = imports.insert(Imports::from_tree(tree, text.as_bytes()));
-                        file_info(c, tree, i, &text, rel)
-                    }
-                    _ => FileInfo::default(),
+                let t = match load_text(ctx, file, &mut digest, &mut text) {
+                    Ok(t) => t,
+                    Err(note) => return failed(note),
+                };
+                // no name a pattern rule needs and no source: nothing to find here (a file over the
+                // size limit goes on, to be reported as such)
+                let patterns = prefilter().passes(rel, t);
+                let info = if t.len() <= super::limits::MAX_PARSE_BYTES
+                    && !patterns
+                    && !compiled.is_some_and(|c| c.might_have_sources(t))
+                {
+                    None
+                } else {
+                    let p = parsed.insert(parse_checked(parser, rel, t));
+                    let mut info = match (p, compiled) {
+                        (Ok((tree, _)), Some(c)) => {
+                            let i = imports.insert(Imports::from_tree(tree, t.as_bytes()));
+                            file_info(c, tree, i, t, rel)
+                        }
+                        _ => FileInfo::default(),
+                    };
+                    info.patterns = patterns;
+                    info.templates = super::templates::named_templates(t);
+                    Some(info)
                 };
                 if cache.is_enabled() {
-                    cache.put(key("facts"), &info);
+                    cache.put(key("facts", &digest), &info);
                 }
                 info
             }
+        };
+        let Some(info) = info else {
+            return First {
+                info: None,
+                output: Some((Vec::new(), Vec::new())),
+                kept: None,
+            };
         };
         let module = module_name(rel).map(|m| m.0).unwrap_or_default();
         let deferred = (info.sources || info.local_sources)
             && info.imports.iter().any(|q| index.covers(q, &module));
         if deferred {
             // keep the parse for phase 2 while the budget lasts
-            let kept = parsed.and_then(|p| {
+            let kept = parsed.zip(text).and_then(|(p, text)| {
                 let before = kept_bytes.fetch_add(text.len(), Ordering::Relaxed);
                 (before + text.len() <= MAX_KEPT_BYTES).then_some((text, p))
             });
@@ -413,18 +431,44 @@ impl SastJob {
                 kept,
             };
         }
-        let output = cache.get_or(file_key, || {
-            match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
+        // the results depend on the templates the file renders too
+        let template_deps = templates
+            .map(|t| t.deps_of(&info.templates, rel))
+            .unwrap_or_default();
+        let file_key = |digest: &ContentDigest| {
+            let mut k = cache
+                .key(JobKind::Sast, "file")
+                .part(&self.settings)
+                .str(rel)
+                .part(digest);
+            for (path, d) in &template_deps {
+                k = k.str(path).part(d);
+            }
+            k.finish()
+        };
+        if cache.is_enabled() {
+            if let Some(output) = cache.get(&file_key(&digest)) {
+                return First {
+                    info: Some(info),
+                    output: Some(output),
+                    kept: None,
+                };
+            }
+        }
+        let output = match load_text(ctx, file, &mut digest, &mut text) {
+            Err(note) => (Vec::new(), vec![note]),
+            Ok(t) => match parsed.unwrap_or_else(|| parse_checked(parser, rel, t)) {
                 Ok((tree, notes)) => {
                     let known = Known {
                         imports,
-                        no_pattern_can_match: !patterns,
+                        no_pattern_can_match: !info.patterns,
                     };
-                    self.scan_tree(&tree, notes, rel, &text, enabled, None, templates, known)
+                    self.scan_tree(&tree, notes, rel, t, enabled, None, templates, known)
                 }
                 Err(notes) => (Vec::new(), notes),
-            }
-        });
+            },
+        };
+        cache.put(file_key(&digest), &output);
         First {
             info: Some(info),
             output: Some(output),
@@ -446,52 +490,91 @@ impl SastJob {
         compiled: &CompiledRules,
         project: &Project,
         templates: Option<&Templates>,
-        prefilter: &Prefilter,
     ) -> Output {
-        let (text, parsed) = match kept {
-            Some((t, p)) => (t, Some(p)),
-            None => match ctx.read_text(file) {
-                Ok(t) => (t, None),
+        let (mut digest, mut text, parsed) = match kept {
+            Some((t, p)) => {
+                let d = if ctx.cache.is_enabled() {
+                    crate::model::digest_text(&t)
+                } else {
+                    [0; 32]
+                };
+                (d, Some(t), Some(p))
+            }
+            None => match ctx.content(file) {
+                Ok(c) => {
+                    let (d, t) = c.into_parts();
+                    (d, t, None)
+                }
                 Err(note) => return (Vec::new(), vec![note]),
             },
         };
         let rel = file.rel.as_str();
         let xmod = XMod::new(project, rel);
-        let key = || {
-            let module = xmod.as_ref().map(|x| x.module.as_str()).unwrap_or("");
+        let module = xmod.as_ref().map(|x| x.module.as_str()).unwrap_or("");
+        let deps = project.deps(&info.imports, module);
+        let template_deps = templates
+            .map(|t| t.deps_of(&info.templates, rel))
+            .unwrap_or_default();
+        let key = |digest: &ContentDigest| {
             let mut k = ctx
                 .cache
                 .key(JobKind::Sast, "file-with-imports")
                 .part(&self.settings)
                 .str(rel)
-                .str(&text);
-            for e in project.deps(&info.imports, module) {
+                .part(digest);
+            for e in &deps {
                 k = k.str(&e.summary.path).part(&e.digest);
             }
-            for (path, d) in templates.map(|t| t.deps(&text, rel)).unwrap_or_default() {
-                k = k.str(&path).part(&d);
+            for (path, d) in &template_deps {
+                k = k.str(path).part(d);
             }
             k.finish()
         };
-        ctx.cache.get_or(key, || {
-            match parsed.unwrap_or_else(|| parse_checked(parser, rel, &text)) {
+        if ctx.cache.is_enabled() {
+            if let Some(output) = ctx.cache.get(&key(&digest)) {
+                return output;
+            }
+        }
+        let output = match load_text(ctx, file, &mut digest, &mut text) {
+            Err(note) => (Vec::new(), vec![note]),
+            Ok(t) => match parsed.unwrap_or_else(|| parse_checked(parser, rel, t)) {
                 Ok((tree, notes)) => self.scan_tree(
                     &tree,
                     notes,
                     rel,
-                    &text,
+                    t,
                     enabled,
                     xmod.as_ref().map(|x| (compiled, x)),
                     templates,
                     Known {
                         imports: None,
-                        no_pattern_can_match: !prefilter.passes(rel, &text),
+                        no_pattern_can_match: !info.patterns,
                     },
                 ),
                 Err(notes) => (Vec::new(), notes),
-            }
-        })
+            },
+        };
+        ctx.cache.put(key(&digest), &output);
+        output
     }
+}
+
+/// The text of a file the scan knew by digest only: read now, and the digest made that of the text read
+/// (a result is kept under the digest of the text it was computed from).
+fn load_text<'t>(
+    ctx: &ScanContext,
+    file: &SourceFile,
+    digest: &mut ContentDigest,
+    text: &'t mut Option<String>,
+) -> Result<&'t str, Notification> {
+    if text.is_none() {
+        let t = ctx.read_text(file)?;
+        if ctx.cache.is_enabled() {
+            *digest = crate::model::digest_text(&t);
+        }
+        *text = Some(t);
+    }
+    Ok(text.as_deref().unwrap_or_default())
 }
 
 /// Phase 1's facts about one parsed file.
@@ -523,6 +606,8 @@ pub(super) fn file_info(
             .iter()
             .filter_map(|m| absolute(m, &module, package))
             .collect(),
+        patterns: false,
+        templates: Vec::new(),
     }
 }
 

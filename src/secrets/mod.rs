@@ -323,43 +323,47 @@ impl SecretsJob {
             .max_by_key(|&r| (self.rules[r].severity, std::cmp::Reverse(r)))
     }
 
-    /// [`Self::scan_file`] through the result cache: keyed by the settings digest, the path and the text
-    /// (the rule selection is in the cache's salt).
-    fn scan_file_cached(
-        &self,
+    /// [`Self::scan_file`] through the result cache: keyed by the settings digest, the path and the
+    /// digest of the text (the rule selection is in the cache's salt). A file whose digest the scan
+    /// already knows is not read on a hit.
+    fn scan_file_cached<'a>(
+        &'a self,
         ctx: &ScanContext,
-        rel: &str,
-        text: &str,
+        file: &SourceFile,
         enabled: &[bool],
-        pre: &Prefilter,
-    ) -> Vec<Finding> {
+        pre: impl FnOnce() -> &'a Prefilter,
+    ) -> Result<Vec<Finding>, Notification> {
         if !ctx.cache.is_enabled() {
-            return self.scan_file(rel, text, enabled, pre);
+            let text = ctx.read_text(file)?;
+            return Ok(self.scan_file(&file.rel, &text, enabled, pre()));
         }
-        let key = || {
+        let mut content = ctx.content(file)?;
+        let key = |digest: &crate::model::ContentDigest| {
             ctx.cache
                 .key(JobKind::Secrets, "file")
                 .part(&self.settings)
-                .str(rel)
-                .str(text)
+                .str(&file.rel)
+                .part(digest)
                 .finish()
         };
-        let cached: Vec<CachedFinding> = ctx.cache.get_or(key, || {
-            self.scan_file(rel, text, enabled, pre)
-                .into_iter()
-                .map(|mut f| CachedFinding {
-                    fingerprint_key: std::mem::take(&mut f.fingerprint_key),
-                    finding: f,
-                })
-                .collect()
-        });
-        cached
+        let cached: Vec<CachedFinding> =
+            ctx.cache
+                .get_or_content(ctx, file, &mut content, key, |text| {
+                    self.scan_file(&file.rel, text, enabled, pre())
+                        .into_iter()
+                        .map(|mut f| CachedFinding {
+                            fingerprint_key: std::mem::take(&mut f.fingerprint_key),
+                            finding: f,
+                        })
+                        .collect()
+                })?;
+        Ok(cached
             .into_iter()
             .map(|c| Finding {
                 fingerprint_key: c.fingerprint_key,
                 ..c.finding
             })
-            .collect()
+            .collect())
     }
 
     fn scan_file(&self, rel: &str, text: &str, enabled: &[bool], pre: &Prefilter) -> Vec<Finding> {
@@ -542,11 +546,8 @@ impl Job for SecretsJob {
         let results: Vec<(Vec<Finding>, Option<Notification>)> = files
             .par_iter()
             .map(|f| {
-                let r = match ctx.read_text(f) {
-                    Ok(text) => (
-                        self.scan_file_cached(ctx, &f.rel, &text, &enabled, self.prefilter(large)),
-                        None,
-                    ),
+                let r = match self.scan_file_cached(ctx, f, &enabled, || self.prefilter(large)) {
+                    Ok(findings) => (findings, None),
                     Err(n) => (Vec::new(), Some(n)),
                 };
                 ctx.progress.inc(1);

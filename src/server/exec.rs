@@ -275,6 +275,8 @@ pub fn execute(
         cache: cache
             .clone()
             .map(|c| c as Arc<dyn crate::model::CacheStore>),
+        // uploads are written to a fresh directory: no metadata to trust
+        file_index: None,
     });
     if let Some(c) = &cache {
         if result.is_ok() {

@@ -177,13 +177,17 @@ impl<'a> Templates<'a> {
     /// text names (string literals ending in a template extension, in a file that renders something), and
     /// what those include.
     pub fn deps(&self, text: &str, rel: &str) -> Vec<(String, CacheKey)> {
-        if self.files.is_empty() || !(text.contains("render") || text.contains("TemplateResponse"))
-        {
+        self.deps_of(&named_templates(text), rel)
+    }
+
+    /// [`Templates::deps`] from the names [`named_templates`] found in the file's text.
+    pub fn deps_of(&self, names: &[String], rel: &str) -> Vec<(String, CacheKey)> {
+        if self.files.is_empty() {
             return Vec::new();
         }
         let mut out: Vec<(String, CacheKey)> = Vec::new();
-        for name in names_in(text) {
-            for l in self.family(&name, rel) {
+        for name in names {
+            for l in self.family(name, rel) {
                 let (path, d) = match l {
                     Load::Ok(t) => (t.rel.clone(), t.digest),
                     Load::Skipped(n) => (
@@ -279,6 +283,15 @@ impl<'a> Templates<'a> {
 }
 
 /// String literals of a Python text that are template names (`"app/page.html"`), at most `MAX_NAMES`.
+/// The template names a Python file's text may render (none in a file that renders nothing): what
+/// [`Templates::deps_of`] needs, kept with the file's facts so an unchanged file need not be read again.
+pub fn named_templates(text: &str) -> Vec<String> {
+    if !(text.contains("render") || text.contains("TemplateResponse")) {
+        return Vec::new();
+    }
+    names_in(text)
+}
+
 fn names_in(text: &str) -> Vec<String> {
     let b = text.as_bytes();
     let mut out: Vec<String> = Vec::new();

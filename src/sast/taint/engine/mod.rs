@@ -102,22 +102,38 @@ pub fn might_have_sources(c: &Compiled, source: &str) -> bool {
 /// Can this file hold a web request, a route, a Lambda event or a task's arguments (the sources worth
 /// following into other modules; environment variables and `sys.argv` are not)?
 pub fn might_have_input(source: &str) -> bool {
-    if WEB_NEEDLES.iter().any(|n| source.contains(n)) {
+    if has_web_needle(source) {
         return true;
     }
     // route handlers: a decorator `@x.route(` / `@x.get(` ... on some line
     source.lines().any(|l| {
         let t = l.trim_start();
-        t.starts_with('@')
-            && (ROUTE_METHODS.iter().any(|m| t.contains(&format!(".{m}(")))
-                || TASK_DECORATORS.iter().any(|m| t.contains(m))
-                || BARE_ROUTES.iter().any(|m| t.starts_with(&format!("@{m}("))))
+        let Some(d) = t.strip_prefix('@') else {
+            return false;
+        };
+        let call = |name: &str, at: usize| d[at + name.len()..].starts_with('(');
+        ROUTE_METHODS.iter().any(|m| {
+            d.match_indices(m)
+                .any(|(i, _)| i > 0 && d.as_bytes()[i - 1] == b'.' && call(m, i))
+        }) || TASK_DECORATORS.iter().any(|m| t.contains(m))
+            || BARE_ROUTES.iter().any(|m| d.starts_with(m) && call(m, 0))
     }) || source.contains("(event, context)")
         || source.contains("dag_run")
 }
 
-/// Texts of request objects and parameters (`request`, `req: Request`, `ws: WebSocket`).
-pub(super) const WEB_NEEDLES: [&str; 3] = ["request", "Request", "WebSocket"];
+/// Texts of request objects and parameters (`request`, `req: Request`, `ws: WebSocket`): `Request` and
+/// `WebSocket` anywhere (`HttpRequest`, `RequestHandler`), `request` not followed by more of a name
+/// (`requests`, the HTTP client, and `request_id` are not a request object).
+fn has_web_needle(source: &str) -> bool {
+    source.contains("Request")
+        || source.contains("WebSocket")
+        || source.match_indices("request").any(|(i, n)| {
+            !source
+                .as_bytes()
+                .get(i + n.len())
+                .is_some_and(|&b| crate::text::is_ident_byte(b))
+        })
+}
 
 /// Decorators of task functions whose arguments come from a message queue (Celery): sources at `low`.
 const TASK_DECORATORS: [&str; 3] = [".task", "shared_task", "@task"];
@@ -565,6 +581,36 @@ mod tests {
         assert!(c.sources.contains_key("web"));
         assert!(c.sources.contains_key("env"));
         assert!(c.clean_calls.iter().any(|x| x == "int"));
+    }
+
+    #[test]
+    fn web_input_is_a_request_object_a_route_a_lambda_or_a_task() {
+        for yes in [
+            "from flask import request\n",
+            "def view(request):\n    pass\n",
+            "x = self.request.body\n",
+            "async def f(req: Request):\n",
+            "class H(tornado.web.RequestHandler):\n",
+            "def v(r: HttpRequest): pass\n",
+            "async def ws(w: WebSocket): pass\n",
+            "@app.get('/x')\ndef f(): pass\n",
+            "  @bp.route(\"/a\", methods=['POST'])\n",
+            "@get('/hello/<name>')\ndef f(name): pass\n",
+            "@shared_task\ndef f(x): pass\n",
+            "def handler(event, context):\n",
+        ] {
+            assert!(might_have_input(yes), "{yes:?}");
+        }
+        for no in [
+            "import requests\nrequests.get(url)\n",
+            "request_id = 3\nrequester = None\n",
+            "x = d.get('k')\n",
+            "@property\ndef get(self): pass\n",
+            "@cache.get_or_set('k')\n",
+            "@getter\n",
+        ] {
+            assert!(!might_have_input(no), "{no:?}");
+        }
     }
 
     #[test]
