@@ -8,13 +8,14 @@
 use super::generic::{self, Role, Seen};
 use super::rules::Rule;
 use aho_corasick::automaton::Automaton;
-use aho_corasick::{dfa, AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::nfa::noncontiguous;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
 /// The keyword automaton: a DFA walked by [`Keywords::matches`] itself (several stretches of a file at
 /// once), or any automaton `aho_corasick` picks (the NFA for small scans, or when the DFA is too large).
 enum Keywords {
-    Dfa(Box<dfa::DFA>),
+    Dfa(Box<crate::ac::Dense>),
     Any(AhoCorasick),
 }
 
@@ -88,13 +89,14 @@ impl Prefilter {
                 .build(&patterns)
         };
         let keywords = if dfa {
-            dfa::Builder::new()
+            noncontiguous::Builder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
                 .build(&patterns)
                 .ok()
                 .filter(|d| d.min_pattern_len() > 0)
+                .and_then(|d| crate::ac::Dense::new(&d))
                 .map(|d| Keywords::Dfa(Box::new(d)))
         } else {
             None
@@ -286,6 +288,8 @@ mod tests {
         let Some(Keywords::Any(ac)) = &nfa.keywords else {
             panic!("no NFA");
         };
+        // One state per trie node (both cases of a letter lead to one state): ~1.5 MB, not more.
+        assert!(d.memory_usage() < 2 << 20, "{}", d.memory_usage());
         let mut all = String::new();
         for (_, t) in texts() {
             all.push_str(&t);
@@ -313,10 +317,11 @@ mod tests {
         }
         // A keyword longer than a stretch: one walk.
         let long = "k".repeat(3000);
-        let d = dfa::Builder::new()
+        let d = noncontiguous::Builder::new()
             .ascii_case_insensitive(true)
             .build([long.as_str(), "kk"])
             .unwrap();
+        let d = crate::ac::Dense::new(&d).unwrap();
         let ac = AhoCorasick::new([long.as_str(), "kk"]).unwrap();
         let t = "K".repeat(9000);
         let want: Vec<_> = ac
@@ -324,6 +329,79 @@ mod tests {
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
             .collect();
         assert_eq!(crate::ac::dfa_matches(&d, t.as_bytes()), want);
+    }
+
+    /// Every keyword and detector word, in every case mix, straddling or ending at each border of the
+    /// stretches the dense walk cuts a file into: the walk reports exactly the keyword positions one
+    /// overlapping pass of the NFA reports.
+    #[test]
+    fn keywords_at_stretch_borders_in_every_case_mix() {
+        let rules = crate::secrets::rules::load_builtin().unwrap();
+        let pre = Prefilter::new(&rules, true);
+        let Some(Keywords::Dfa(d)) = &pre.keywords else {
+            panic!("no DFA");
+        };
+        let nfa = Prefilter::new(&rules, false);
+        let Some(Keywords::Any(ac)) = &nfa.keywords else {
+            panic!("no NFA");
+        };
+        let mut words: Vec<String> = rules.iter().flat_map(|r| r.keywords.clone()).collect();
+        words.extend(
+            generic::finder_words()
+                .into_iter()
+                .map(|(w, _)| w.to_string()),
+        );
+        assert!(words.len() > 500);
+        let lead = words.iter().map(String::len).max().unwrap();
+        let mixes: [fn(usize, u8) -> u8; 5] = [
+            |_, b| b.to_ascii_lowercase(),
+            |_, b| b.to_ascii_uppercase(),
+            |i, b| {
+                if i == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            },
+            |i, b| {
+                if i % 2 == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b.to_ascii_lowercase()
+                }
+            },
+            |i, b| {
+                if (i * 7 + 3) % 3 == 0 {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                }
+            },
+        ];
+        let filler = b"x = f(y) # some text, with 0123 and :/=@ ;\n";
+        let chunk = 700;
+        let mut checked = 0;
+        for w in &words {
+            let len = w.len();
+            for mix in &mixes {
+                let word: Vec<u8> = w.bytes().enumerate().map(|(i, b)| mix(i, b)).collect();
+                for shifts in [[0, len / 2, len - 1], [1, lead - 1, len]] {
+                    let mut t: Vec<u8> = filler.iter().copied().cycle().take(4 * chunk).collect();
+                    for (k, shift) in shifts.into_iter().enumerate() {
+                        let at = (k + 1) * chunk - shift;
+                        t[at..at + len].copy_from_slice(&word);
+                    }
+                    let want: Vec<_> = ac
+                        .find_overlapping_iter(&t)
+                        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                        .collect();
+                    assert!(want.len() >= 3, "{w}");
+                    assert_eq!(d.matches(&t), want, "{w} {shifts:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 5000);
     }
 
     #[test]

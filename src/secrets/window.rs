@@ -228,25 +228,6 @@ fn class_bytes(c: &Class) -> Option<Vec<u8>> {
     (out.len() <= 4).then_some(out)
 }
 
-/// The last `\n` before byte `at` (std's `str` search goes a word at a time; not at a character
-/// boundary, which the callers never pass, a byte at a time).
-fn newline_before(text: &str, at: usize) -> Option<usize> {
-    match text.get(..at) {
-        Some(t) => t.rfind('\n'),
-        None => text.as_bytes()[..at.min(text.len())]
-            .iter()
-            .rposition(|&b| b == b'\n'),
-    }
-}
-
-/// The offset from `at` of the first `\n` at or after byte `at` (see [`newline_before`]).
-fn newline_after(text: &str, at: usize) -> Option<usize> {
-    match text.get(at..) {
-        Some(t) => t.find('\n'),
-        None => text.as_bytes().get(at..)?.iter().position(|&b| b == b'\n'),
-    }
-}
-
 /// Merged byte ranges of whole lines: each position's line plus `before` lines before it and `after`
 /// lines after it.
 pub(crate) fn windows_around(
@@ -261,26 +242,17 @@ pub(crate) fn windows_around(
         if out.last().is_some_and(|&(_, e)| pos < e) {
             continue;
         }
-        let mut start = pos;
-        for _ in 0..=before {
-            start = newline_before(text, start).unwrap_or(0);
-            if start == 0 {
-                break;
-            }
-        }
-        if start > 0 {
-            start += 1;
-        }
-        let mut end = pos;
-        for _ in 0..=after {
-            end = match newline_after(text, end) {
-                Some(i) => end + i + 1,
-                None => bytes.len(),
-            };
-            if end == bytes.len() {
-                break;
-            }
-        }
+        // The line after the `before + 1`-th newline back (from the text's start if there are fewer,
+        // or if that newline is its first byte), to the `after + 1`-th newline on (or the end).
+        let start = match memchr::memrchr_iter(b'\n', &bytes[..pos.min(bytes.len())]).nth(before) {
+            Some(0) | None => 0,
+            Some(i) => i + 1,
+        };
+        let end = match memchr::memchr_iter(b'\n', bytes.get(pos..).unwrap_or_default()).nth(after)
+        {
+            Some(i) => pos + i + 1,
+            None => bytes.len(),
+        };
         match out.last_mut() {
             Some(last) if start <= last.1 => last.1 = last.1.max(end),
             _ => out.push((start, end)),
@@ -292,6 +264,83 @@ pub(crate) fn windows_around(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The windows as they were computed before the SIMD search (a `str` search per line), the reference.
+    fn windows_by_lines(
+        text: &str,
+        positions: &[usize],
+        before: usize,
+        after: usize,
+    ) -> Vec<(usize, usize)> {
+        let bytes = text.as_bytes();
+        let newline_before = |at: usize| bytes[..at].iter().rposition(|&b| b == b'\n');
+        let newline_after = |at: usize| bytes[at..].iter().position(|&b| b == b'\n');
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for &pos in positions {
+            if out.last().is_some_and(|&(_, e)| pos < e) {
+                continue;
+            }
+            let mut start = pos;
+            for _ in 0..=before {
+                start = newline_before(start).unwrap_or(0);
+                if start == 0 {
+                    break;
+                }
+            }
+            if start > 0 {
+                start += 1;
+            }
+            let mut end = pos;
+            for _ in 0..=after {
+                end = match newline_after(end) {
+                    Some(i) => end + i + 1,
+                    None => bytes.len(),
+                };
+                if end == bytes.len() {
+                    break;
+                }
+            }
+            match out.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => out.push((start, end)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn windows_are_the_lines_around_each_position() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n) as usize
+        };
+        let pieces = ["\n", "\r\n", "ab", "key=v", " ", "é", "\n\n", "x"];
+        for round in 0..300 {
+            let text: String = (0..rand(60))
+                .map(|_| pieces[rand(pieces.len() as u64)])
+                .collect();
+            let mut positions: Vec<usize> = (0..rand(8))
+                .map(|_| rand(text.len() as u64 + 1))
+                .filter(|&p| text.is_char_boundary(p))
+                .collect();
+            if round % 3 == 0 {
+                positions.insert(0, 0);
+            }
+            positions.sort_unstable();
+            for before in 0..4 {
+                for after in 0..4 {
+                    assert_eq!(
+                        windows_around(&text, &positions, before, after),
+                        windows_by_lines(&text, &positions, before, after),
+                        "{text:?} {positions:?} {before} {after}"
+                    );
+                }
+            }
+        }
+    }
 
     fn kw(words: &[&str]) -> Vec<String> {
         words.iter().map(|w| w.to_string()).collect()
