@@ -70,13 +70,13 @@ pub fn is_test_path(rel: &str) -> bool {
 /// The Python SAST job.
 pub struct SastJob {
     test_code: TestCode,
-    rules: Vec<LoadedRule>,
+    /// The rules and their taint rules: loaded when the job is built from `--rules` directories or given
+    /// rules, else (built-in rules only) on first use, so a tree without Python files never loads them.
+    loaded: std::sync::OnceLock<Loaded>,
     /// The pattern rules compiled, built when the first Python file is scanned (a tree without Python
     /// pays nothing for them). Every rule's pattern was checked when it was loaded, so building cannot fail
     /// but for a broken built-in rule, which the scan then reports as an error.
     engine: std::sync::OnceLock<Result<pattern::Engine, String>>,
-    /// `(index into rules, rule)` of the taint rules.
-    taint_rules: Vec<(usize, (String, taint::TaintRule))>,
     /// What every cached result of this job depends on besides its file: the configuration and the text of
     /// every rule loaded.
     settings: crate::model::cache::CacheKey,
@@ -84,10 +84,51 @@ pub struct SastJob {
     prefilter: bool,
 }
 
+/// A job's rules, sorted by id, and `(index into rules, rule)` of its taint rules.
+struct Loaded {
+    rules: Vec<LoadedRule>,
+    taint_rules: Vec<(usize, (String, taint::TaintRule))>,
+    /// The built-in rules could not be loaded (a broken build: a test loads them all).
+    error: Option<String>,
+}
+
+impl Loaded {
+    fn new(rules: Vec<LoadedRule>) -> Self {
+        let taint_rules = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.taint.clone().map(|t| (i, (r.file.id.clone(), t))))
+            .collect();
+        Loaded {
+            rules,
+            taint_rules,
+            error: None,
+        }
+    }
+}
+
 impl SastJob {
     /// Load the built-in rules and `DIR/python/*.yaml` of each extra rule directory. A rule of a later
-    /// directory replaces a rule with the same id.
+    /// directory replaces a rule with the same id. With the built-in rules only, they are loaded on first
+    /// use (the settings digest hashes their embedded text instead).
     pub fn new(config: &Config, extra_rule_dirs: &[PathBuf]) -> crate::error::Result<Self> {
+        if !config.no_builtin_rules && extra_rule_dirs.is_empty() {
+            let mut parts: Vec<(&str, &std::path::Path, &str)> = rules::builtin_files().collect();
+            parts.sort_by(|a, b| a.0.cmp(b.0));
+            let config_text = format!("{config:?}");
+            let mut digest: Vec<&[u8]> = vec![config_text.as_bytes(), b"built-in rules"];
+            for (_, path, text) in &parts {
+                digest.push(path.to_str().unwrap_or("").as_bytes());
+                digest.push(text.as_bytes());
+            }
+            return Ok(SastJob {
+                test_code: config.test_code,
+                loaded: std::sync::OnceLock::new(),
+                engine: std::sync::OnceLock::new(),
+                settings: crate::model::cache::digest(&digest),
+                prefilter: true,
+            });
+        }
         let mut rules = if config.no_builtin_rules {
             Vec::new()
         } else {
@@ -102,34 +143,51 @@ impl SastJob {
         rules.sort_by(|a, b| a.file.id.cmp(&b.file.id));
         let mut job = Self::from_rules(rules)?;
         job.test_code = config.test_code;
-        job.settings = settings_digest(&format!("{config:?}"), &job.rules);
+        job.settings = settings_digest(&format!("{config:?}"), job.rules_list());
         Ok(job)
     }
 
     /// A job with exactly these rules.
     pub fn from_rules(rules: Vec<LoadedRule>) -> crate::error::Result<Self> {
-        let taint_rules = rules
-            .iter()
-            .enumerate()
-            .filter_map(|(i, r)| r.taint.clone().map(|t| (i, (r.file.id.clone(), t))))
-            .collect();
         let settings = settings_digest(&format!("{:?}", Config::default()), &rules);
         Ok(SastJob {
             test_code: TestCode::default(),
-            rules,
+            loaded: std::sync::OnceLock::from(Loaded::new(rules)),
             engine: std::sync::OnceLock::new(),
-            taint_rules,
             settings,
             prefilter: true,
         })
+    }
+
+    /// The rules (the built-in ones loaded now if not yet).
+    fn loaded(&self) -> &Loaded {
+        self.loaded.get_or_init(|| match rules::builtin_rules() {
+            Ok(r) => Loaded::new(r),
+            Err(e) => Loaded {
+                rules: Vec::new(),
+                taint_rules: Vec::new(),
+                error: Some(e.to_string()),
+            },
+        })
+    }
+
+    /// The ids of the rules, without loading built-in rules not loaded yet (their file names are their
+    /// ids).
+    fn rule_ids(&self) -> Vec<String> {
+        match self.loaded.get() {
+            Some(l) => l.rules.iter().map(|r| r.file.id.clone()).collect(),
+            None => rules::builtin_files()
+                .map(|(id, _, _)| id.to_string())
+                .collect(),
+        }
     }
 
     /// The compiled pattern rules (built on first use), or why they could not be built.
     fn engine(&self) -> Result<&pattern::Engine, &str> {
         self.engine
             .get_or_init(|| {
-                let specs: Vec<Option<&pattern::PatternSpec>> = self
-                    .rules
+                let rules = &self.loaded().rules;
+                let specs: Vec<Option<&pattern::PatternSpec>> = rules
                     .iter()
                     .map(|r| match r.file.kind {
                         RuleKind::Pattern => r.file.pattern.as_ref(),
@@ -137,7 +195,7 @@ impl SastJob {
                     })
                     .collect();
                 pattern::Engine::new(&specs).map_err(|(i, m)| {
-                    let origin = self.rules.get(i).map(|r| r.origin.display().to_string());
+                    let origin = rules.get(i).map(|r| r.origin.display().to_string());
                     format!("{}: {m}", origin.unwrap_or_default())
                 })
             })
@@ -148,7 +206,7 @@ impl SastJob {
     /// Which rules run in a scan: the selected ones. (A rule `deferred-to` a taint rule still runs; its
     /// findings are filtered in [`SastJob::scan_source`].)
     pub fn enabled_rules(&self, ctx: &ScanContext) -> Vec<bool> {
-        self.rules
+        self.rules_list()
             .iter()
             .map(|r| ctx.rule_enabled(&r.file.id, JobKind::Sast))
             .collect()
@@ -162,7 +220,11 @@ impl SastJob {
 
     /// The loaded rules, sorted by id.
     pub fn loaded_rules(&self) -> &[LoadedRule] {
-        &self.rules
+        self.rules_list()
+    }
+
+    fn rules_list(&self) -> &[LoadedRule] {
+        &self.loaded().rules
     }
 
     /// Scan one file's text (what `scan` does per file; also handy for tests and benchmarks).
@@ -274,7 +336,8 @@ struct Known {
 impl SastJob {
     /// The taint rules that run with this selection, in rule order.
     fn active_taint_rules(&self, enabled: &[bool]) -> Vec<(String, taint::TaintRule)> {
-        self.taint_rules
+        self.loaded()
+            .taint_rules
             .iter()
             .filter(|(i, _)| enabled.get(*i).copied().unwrap_or(false))
             .map(|(_, r)| r.clone())
@@ -313,7 +376,7 @@ impl SastJob {
             Err(_) => Vec::new(),
         };
         for m in matches {
-            let rule = &self.rules[m.rule];
+            let rule = &self.rules_list()[m.rule];
             let mut msg = m
                 .message
                 .as_deref()
@@ -330,7 +393,7 @@ impl SastJob {
             f.fingerprint_key = fingerprint_key(&rule.file.id, m.node, bytes);
             if !rule.file.deferred_to.is_empty() {
                 let active = rule.file.deferred_to.iter().any(|d| {
-                    self.rules
+                    self.rules_list()
                         .iter()
                         .zip(enabled)
                         .any(|(o, &on)| on && &o.file.id == d)
@@ -354,7 +417,7 @@ impl SastJob {
         };
         {
             for hit in hits {
-                let Some(rule) = self.rules.iter().find(|r| r.file.id == hit.rule_id) else {
+                let Some(rule) = self.rules_list().iter().find(|r| r.file.id == hit.rule_id) else {
                     continue;
                 };
                 if hit.template.is_some() {
@@ -430,7 +493,7 @@ impl SastJob {
             let mut drop = vec![false; findings.len()];
             for (i, in_handler) in &deferred {
                 let rule_id = findings[*i].rule_id.clone();
-                let Some(rule) = self.rules.iter().find(|r| r.file.id == rule_id) else {
+                let Some(rule) = self.rules_list().iter().find(|r| r.file.id == rule_id) else {
                     continue;
                 };
                 let line = findings[*i].location.start_line;
@@ -668,14 +731,36 @@ impl Job for SastJob {
     }
 
     fn rules(&self) -> Vec<RuleMeta> {
-        self.rules.iter().map(LoadedRule::meta).collect()
+        self.rules_list().iter().map(LoadedRule::meta).collect()
     }
 
     fn scan(&self, files: &[SourceFile], ctx: &ScanContext) -> JobOutput {
-        let enabled = self.enabled_rules(ctx);
         let mut picked: Vec<&SourceFile> = files.iter().filter(|f| is_python_file(f)).collect();
         picked.sort();
         let mut out = JobOutput::default();
+        if picked.is_empty() {
+            // nothing to scan: the rules are not loaded for it
+            let enabled = self
+                .rule_ids()
+                .iter()
+                .filter(|id| ctx.rule_enabled(id, JobKind::Sast))
+                .count();
+            if enabled > 0 {
+                out.properties
+                    .insert("sast.rules".into(), serde_json::Value::from(enabled));
+            }
+            return out;
+        }
+        if let Some(e) = &self.loaded().error {
+            out.notifications.push(Notification::new(
+                NoteLevel::Error,
+                "rule-error",
+                format!("the built-in Python rules could not be loaded ({e}); no rule ran"),
+            ));
+            out.failed = true;
+            return out;
+        }
+        let enabled = self.enabled_rules(ctx);
         if self.test_code == TestCode::Skip {
             let before = picked.len();
             picked.retain(|f| !is_test_path(&f.rel));
@@ -700,7 +785,7 @@ impl Job for SastJob {
             out.failed = true;
         }
         let traced = self
-            .rules
+            .rules_list()
             .iter()
             .zip(&enabled)
             .any(|(r, on)| *on && r.file.id == templates::RULE_ID);
@@ -753,9 +838,38 @@ mod tests {
         SastJob::new(&Config::default(), &[]).unwrap()
     }
 
+    #[test]
+    fn a_tree_without_python_does_not_load_the_built_in_rules() {
+        let j = job();
+        assert!(j.loaded.get().is_none());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("README.md"), "# hi\n").unwrap();
+        let files = SourceFile::collect(dir.path()).unwrap();
+        let mut ctx = ScanContext::new(dir.path().to_path_buf());
+        ctx.selection.ignore = vec!["PY-EVAL".into()];
+        let out = j.scan(&files, &ctx);
+        assert!(j.loaded.get().is_none(), "no Python file, no rules loaded");
+        // the count of enabled rules is the one the loaded rules give
+        let enabled = j.enabled_rules(&ctx).iter().filter(|e| **e).count();
+        assert!(j.loaded.get().is_some());
+        assert_eq!(out.properties["sast.rules"], serde_json::json!(enabled));
+        assert_eq!(j.rule_ids().len(), j.rules_list().len());
+        // the same settings digest from every job built the same way, another for another configuration
+        assert_eq!(job().settings, j.settings);
+        let other = SastJob::new(
+            &Config {
+                test_code: TestCode::Report,
+                ..Config::default()
+            },
+            &[],
+        )
+        .unwrap();
+        assert_ne!(other.settings, j.settings);
+    }
+
     fn scan(src: &str) -> (Vec<Finding>, Vec<Notification>) {
         let j = job();
-        let enabled = vec![true; j.rules.len()];
+        let enabled = vec![true; j.rules_list().len()];
         j.scan_source(&mut new_parser(), "app.py", src, &enabled)
     }
 
@@ -804,7 +918,7 @@ mod tests {
     #[test]
     fn builtin_rules_load_and_compile() {
         let j = job();
-        assert!(j.rules.len() >= 30, "{} rules", j.rules.len());
+        assert!(j.rules_list().len() >= 30, "{} rules", j.rules_list().len());
         let metas = j.rules();
         assert!(metas.iter().all(|m| !m.help_markdown.is_empty()));
     }

@@ -255,6 +255,15 @@ fn builtin_yaml() -> impl Iterator<Item = (&'static Path, &'static str)> {
         .map(|f| (f.path(), f.contents_utf8().unwrap_or("")))
 }
 
+/// The built-in rule files as `(id, path, YAML text)`: the id is the file's stem (a rule's id must equal
+/// it), so a caller can know the rules without loading them.
+pub fn builtin_files() -> impl Iterator<Item = (&'static str, &'static Path, &'static str)> {
+    builtin_yaml().map(|(p, text)| {
+        let id = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        (id, p, text)
+    })
+}
+
 /// The built-in rules, sorted by id: from the build step's JSON (no YAML parse, patterns compiled once by
 /// the job's engine); a file the step could not take, or whose JSON does not fit [`RuleFile`], is parsed
 /// from its YAML, which reports the problem with its line.

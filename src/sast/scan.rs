@@ -91,7 +91,7 @@ impl SastJob {
             prefilter.get_or_init(|| {
                 if self.prefilter {
                     Prefilter::new(
-                        self.rules
+                        self.rules_list()
                             .iter()
                             .zip(enabled)
                             .filter(|(_, on)| **on)
