@@ -6,6 +6,7 @@
 //! is still scanned.
 
 pub mod field;
+mod findings;
 pub mod imports;
 pub mod limits;
 pub mod pattern;
@@ -16,10 +17,13 @@ mod scan;
 pub mod taint;
 pub mod templates;
 
-use crate::finding::{Finding, FlowStep, JobKind, Location, NoteLevel, Notification, Severity};
+use crate::finding::{Finding, FlowStep, JobKind, NoteLevel, Notification, Severity};
 use crate::model::{Job, JobOutput, ScanContext, SourceFile};
 use crate::rule::RuleMeta;
 use crate::text::{clip, LineIndex};
+use findings::{
+    enclosing_function, fingerprint_key, first_paragraph, handles_input, location, normalize,
+};
 use rules::{LoadedRule, RuleKind};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -545,18 +549,6 @@ impl SastJob {
     }
 }
 
-fn location(index: &LineIndex, rel: &str, start: usize, end: usize) -> Location {
-    let (sl, sc) = index.position(start);
-    let (el, ec) = index.position(end.max(start));
-    Location {
-        path: rel.to_string(),
-        start_line: sl,
-        start_column: sc,
-        end_line: el,
-        end_column: ec,
-    }
-}
-
 /// The digest of a job's settings that goes into every cache key of the job.
 fn settings_digest(config: &str, rules: &[LoadedRule]) -> crate::model::cache::CacheKey {
     let mut parts: Vec<&[u8]> = vec![config.as_bytes()];
@@ -565,113 +557,6 @@ fn settings_digest(config: &str, rules: &[LoadedRule]) -> crate::model::cache::C
         parts.push(r.text.as_bytes());
     }
     crate::model::cache::digest(&parts)
-}
-
-fn first_paragraph(s: &str) -> String {
-    let p = s.split("\n\n").next().unwrap_or(s);
-    clip(&p.split_whitespace().collect::<Vec<_>>().join(" "), 300)
-}
-
-/// Whitespace-insensitive text of a node, clipped (part of the fingerprint: stable across line moves).
-fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(256));
-    for (i, w) in s.split_whitespace().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push_str(w);
-        if out.len() > 240 {
-            break;
-        }
-    }
-    out
-}
-
-fn fingerprint_key(rule_id: &str, node: Node, source: &[u8]) -> String {
-    let t = node.utf8_text(source).unwrap_or("");
-    format!(
-        "{rule_id}|{}|{}",
-        normalize(t),
-        enclosing_function_of(node, source)
-    )
-}
-
-fn enclosing_function_of(node: Node, source: &[u8]) -> String {
-    let mut names = Vec::new();
-    let mut cur = node.parent();
-    while let Some(p) = cur {
-        if matches!(p.kind(), "function_definition" | "class_definition") {
-            if let Some(n) = p.child_by_field_id(*field::NAME) {
-                names.push(n.utf8_text(source).unwrap_or("").to_string());
-            }
-        }
-        cur = p.parent();
-    }
-    names.reverse();
-    names.join(".")
-}
-
-/// Whether the innermost function around `node` handles web input, so that the taint engine follows its
-/// data: a route decorator (`@app.route`, `@router.get`, `@api_view` ...), a first parameter named
-/// `request`/`req` or typed `...Request`, or a body that reads `request.`.
-fn handles_input(node: Node, source: &[u8]) -> bool {
-    let mut cur = node.parent();
-    while let Some(p) = cur {
-        if p.kind() == "function_definition" {
-            let text = |n: Node| n.utf8_text(source).unwrap_or("");
-            if let Some(d) = p.parent().filter(|d| d.kind() == "decorated_definition") {
-                let mut c = d.walk();
-                for dec in d.named_children(&mut c).filter(|x| x.kind() == "decorator") {
-                    let t = text(dec);
-                    if [
-                        ".route(",
-                        ".get(",
-                        ".post(",
-                        ".put(",
-                        ".patch(",
-                        ".delete(",
-                        ".api_route(",
-                        ".websocket(",
-                        "api_view",
-                        "require_http_methods",
-                        "require_GET",
-                        "require_POST",
-                        "action(",
-                    ]
-                    .iter()
-                    .any(|k| t.contains(k))
-                    {
-                        return true;
-                    }
-                }
-            }
-            if let Some(params) = p.child_by_field_id(*field::PARAMETERS) {
-                let mut c = params.walk();
-                let first = params
-                    .named_children(&mut c)
-                    .map(|x| text(x).to_string())
-                    .find(|t| t != "self" && t != "cls");
-                if let Some(f) = first {
-                    let name = f.split([':', '=']).next().unwrap_or("").trim();
-                    if name == "request" || name == "req" || f.trim_end().ends_with("Request") {
-                        return true;
-                    }
-                }
-            }
-            return p
-                .child_by_field_id(*field::BODY)
-                .is_some_and(|b| text(b).contains("request."));
-        }
-        cur = p.parent();
-    }
-    false
-}
-
-fn enclosing_function(tree: &Tree, byte: usize, source: &[u8]) -> String {
-    match tree.root_node().descendant_for_byte_range(byte, byte) {
-        Some(n) => enclosing_function_of(n, source),
-        None => String::new(),
-    }
 }
 
 /// The first ERROR or MISSING node of a tree, in source order.
@@ -831,129 +716,4 @@ impl Job for SastJob {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn job() -> SastJob {
-        SastJob::new(&Config::default(), &[]).unwrap()
-    }
-
-    #[test]
-    fn a_tree_without_python_does_not_load_the_built_in_rules() {
-        let j = job();
-        assert!(j.loaded.get().is_none());
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("README.md"), "# hi\n").unwrap();
-        let files = SourceFile::collect(dir.path()).unwrap();
-        let mut ctx = ScanContext::new(dir.path().to_path_buf());
-        ctx.selection.ignore = vec!["PY-EVAL".into()];
-        let out = j.scan(&files, &ctx);
-        assert!(j.loaded.get().is_none(), "no Python file, no rules loaded");
-        // the count of enabled rules is the one the loaded rules give
-        let enabled = j.enabled_rules(&ctx).iter().filter(|e| **e).count();
-        assert!(j.loaded.get().is_some());
-        assert_eq!(out.properties["sast.rules"], serde_json::json!(enabled));
-        assert_eq!(j.rule_ids().len(), j.rules_list().len());
-        // the same settings digest from every job built the same way, another for another configuration
-        assert_eq!(job().settings, j.settings);
-        let other = SastJob::new(
-            &Config {
-                test_code: TestCode::Report,
-                ..Config::default()
-            },
-            &[],
-        )
-        .unwrap();
-        assert_ne!(other.settings, j.settings);
-    }
-
-    fn scan(src: &str) -> (Vec<Finding>, Vec<Notification>) {
-        let j = job();
-        let enabled = vec![true; j.rules_list().len()];
-        j.scan_source(&mut new_parser(), "app.py", src, &enabled)
-    }
-
-    #[test]
-    fn deferred_rules_run_only_when_their_replacement_does_not() {
-        let rule = |id: &str, extra: &str| {
-            let text = format!(
-                "id: {id}\ntitle: t\nseverity: high\ncwe: [89]\nkind: pattern\nmessage: m\n{extra}docs: {{what: a, why: b, fix: c}}\npattern: {{call: [eval]}}\n"
-            );
-            rules::parse_rule(&text, std::path::Path::new("x.yaml"), Some(id)).unwrap()
-        };
-        let job = SastJob::from_rules(vec![
-            rule("ACME-PRECISE", ""),
-            rule("ACME-FALLBACK", "deferred-to: [ACME-PRECISE]\n"),
-        ])
-        .unwrap();
-        let mut ctx = ScanContext::new(".".into());
-        assert_eq!(job.enabled_rules(&ctx), vec![true, true]);
-        ctx.selection.ignore = vec!["ACME-PRECISE".into()];
-        assert_eq!(job.enabled_rules(&ctx), vec![false, true]);
-    }
-
-    #[test]
-    fn test_paths() {
-        for p in [
-            "tests/test_x.py",
-            "pkg/tests/util.py",
-            "test_app.py",
-            "a/conftest.py",
-            "a/b_test.py",
-            "testing/x.py",
-        ] {
-            assert!(is_test_path(p), "{p}");
-        }
-        for p in [
-            "testcode/BenchmarkTest00001.py",
-            "app/views.py",
-            "contest.py",
-            "tests.py.bak",
-            "latest/x.py",
-        ] {
-            assert!(!is_test_path(p), "{p}");
-        }
-    }
-
-    #[test]
-    fn builtin_rules_load_and_compile() {
-        let j = job();
-        assert!(j.rules_list().len() >= 30, "{} rules", j.rules_list().len());
-        let metas = j.rules();
-        assert!(metas.iter().all(|m| !m.help_markdown.is_empty()));
-    }
-
-    #[test]
-    fn syntax_error_is_a_notification_and_the_rest_is_scanned() {
-        let (f, n) = scan("import os\ndef broken(:\n    pass\n\nos.system(cmd)\n");
-        assert_eq!(n.len(), 1);
-        assert_eq!(n[0].code, "parse-error");
-        assert_eq!(n[0].line, Some(2));
-        assert!(f.iter().any(|f| f.rule_id == "PY-OS-SYSTEM"), "{f:#?}");
-    }
-
-    #[test]
-    fn findings_have_positions_snippets_and_stable_keys() {
-        let src = "import subprocess\n\ndef run(cmd):\n    subprocess.call(cmd, shell=True)\n";
-        let (f, _) = scan(src);
-        let f = f
-            .iter()
-            .find(|f| f.rule_id == "PY-SUBPROCESS-SHELL")
-            .unwrap();
-        assert_eq!(f.location.start_line, 4);
-        assert_eq!(f.location.start_column, 5);
-        assert_eq!(
-            f.snippet.as_deref(),
-            Some("subprocess.call(cmd, shell=True)")
-        );
-        assert!(!f.fingerprint_key.contains('4'));
-        assert!(f.fingerprint_key.contains("run"));
-        let moved = format!("\n\n{src}");
-        let (g, _) = scan(&moved);
-        let g = g
-            .iter()
-            .find(|f| f.rule_id == "PY-SUBPROCESS-SHELL")
-            .unwrap();
-        assert_eq!(f.fingerprint_key, g.fingerprint_key);
-    }
-}
+mod tests;
