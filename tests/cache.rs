@@ -3,6 +3,9 @@
 //! is written with its markers, a warm re-scan adds nothing to it, `cache clean` removes it, and a cache
 //! file made with another key (say, committed by a pull request) is ignored with a warning.
 
+mod common;
+use common::copy_dir;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -30,19 +33,6 @@ fn git(dir: &Path, args: &[&str]) {
         .status
         .success();
     assert!(ok, "git {args:?}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
 }
 
 /// The demo project in a git repository of its own (the contract job diffs against HEAD).

@@ -2,29 +2,17 @@
 //! that read it, yet gives the same bytes as a scan without the cache; a changed file is always read again,
 //! even when its size and modification time were put back as they were.
 
+mod common;
+use common::copy_dir;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tollgate::config::Config;
 use tollgate::engine::{self, ScanOptions};
 use tollgate::finding::JobKind;
-use tollgate::gate::{self, GatePolicy};
 use tollgate::model::cache::MemoryStore;
 use tollgate::model::CacheStore;
-use tollgate::report::{self, Format, Report};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &p);
-        } else {
-            std::fs::copy(e.path(), p).unwrap();
-        }
-    }
-}
 
 /// SARIF of a scan (secrets and SAST), through `store` with the file index (no racy margin) or without a
 /// cache; how many files the index vouched for, and how many were walked.
@@ -40,19 +28,11 @@ fn scan(root: &Path, store: Option<&Arc<MemoryStore>>) -> (String, usize, usize)
         opts.file_index = Some(Duration::ZERO);
     }
     let result = engine::scan(&jobs, &opts).unwrap();
-    let policy = GatePolicy::default();
-    let verdict = gate::evaluate(&policy, &result);
-    let sarif = report::render(
-        &Report {
-            result: &result,
-            verdict: &verdict,
-            category: None,
-            all_rules: false,
-        },
-        Format::Sarif,
-        false,
-    );
-    (sarif, result.stats.unchanged, result.stats.files)
+    (
+        common::sarif(&result),
+        result.stats.unchanged,
+        result.stats.files,
+    )
 }
 
 #[test]

@@ -1,24 +1,14 @@
 //! The SAST job through the result cache: a cached scan gives the same bytes as an uncached one, a second
 //! scan is served from the cache, and editing a module changes the results of the files that call into it.
 
+mod common;
+use common::copy_dir;
+
 use std::path::Path;
 use std::sync::Arc;
 use tollgate::engine::{Job, ScanContext, SourceFile};
 use tollgate::model::cache::{MemoryStore, ResultCache};
 use tollgate::sast::{Config, SastJob};
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&p).unwrap();
-            copy_dir(&e.path(), &p);
-        } else {
-            std::fs::copy(e.path(), p).unwrap();
-        }
-    }
-}
 
 /// Findings and notifications of a scan, serialized.
 fn scan(job: &SastJob, dir: &Path, cache: Option<&Arc<MemoryStore>>) -> String {

@@ -3,6 +3,9 @@
 //! outputs, escaped or cleaned values and constants stay quiet; a changed template invalidates the view's
 //! cached results.
 
+mod common;
+use common::copy_dir;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -118,19 +121,6 @@ fn the_path_goes_from_the_view_to_the_template_line() {
         card.code_flow.first().unwrap().location.path,
         "flaskr/app.py"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&p).unwrap();
-            copy_dir(&e.path(), &p);
-        } else {
-            std::fs::copy(e.path(), p).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -2,30 +2,18 @@
 //! a second scan of an unchanged tree is served from the cache, and an edited file, a changed rule
 //! selection or a changed configuration is scanned again.
 
+mod common;
+use common::copy_dir;
+
 use std::path::Path;
 use std::sync::Arc;
 use tollgate::engine::{self, Job, ScanOptions};
-use tollgate::gate::{self, GatePolicy};
 use tollgate::model::cache::MemoryStore;
 use tollgate::model::CacheStore;
-use tollgate::report::{self, Format, Report};
 use tollgate::secrets::{Config, SecretsJob};
 
 fn fixtures() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets/recall")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn jobs(config: &Config) -> Vec<Box<dyn Job>> {
@@ -43,18 +31,7 @@ fn sarif(
     opts.threads = 2;
     opts.selection.ignore = ignore.iter().map(|s| s.to_string()).collect();
     opts.cache = store.map(|s| s as Arc<dyn CacheStore>);
-    let result = engine::scan(jobs, &opts).unwrap();
-    let verdict = gate::evaluate(&GatePolicy::default(), &result);
-    report::render(
-        &Report {
-            result: &result,
-            verdict: &verdict,
-            category: None,
-            all_rules: false,
-        },
-        Format::Sarif,
-        false,
-    )
+    common::sarif(&engine::scan(jobs, &opts).unwrap())
 }
 
 fn results(sarif: &str) -> Vec<serde_json::Value> {
@@ -66,7 +43,7 @@ fn results(sarif: &str) -> Vec<serde_json::Value> {
 fn cached_scans_give_the_same_bytes_and_are_served_from_the_cache() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
-    copy_tree(&fixtures(), root);
+    copy_dir(&fixtures(), root);
     let jobs = jobs(&Config::default());
     let uncached = sarif(&jobs, root, None, &[]);
     assert!(
@@ -111,7 +88,7 @@ fn cached_scans_give_the_same_bytes_and_are_served_from_the_cache() {
 fn edits_selection_and_config_are_scanned_again() {
     let d = tempfile::tempdir().unwrap();
     let root = d.path();
-    copy_tree(&fixtures(), root);
+    copy_dir(&fixtures(), root);
     let jobs = jobs(&Config::default());
     let store = Arc::new(MemoryStore::default());
     let before = sarif(&jobs, root, Some(store.clone()), &[]);
