@@ -177,15 +177,21 @@ impl DiskCache {
             total += e.2.len() + 40;
             total <= MAX_BYTES
         });
-        let bytes = encode(&entries, &self.mac_key);
-        let parent = self.file.parent().unwrap_or(&self.dir);
+        self.write_file(&self.file, &encode(&entries, &self.mac_key))
+    }
+
+    /// Write a file of the cache whole: to a temporary file beside it, then renamed over it (a reader
+    /// never sees half a file), in a marked cache directory.
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> Result<(), String> {
+        let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
         mark_dir(&self.dir);
-        let tmp = parent.join(format!("results.bin.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &self.file).map_err(|e| {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = parent.join(format!("{name}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            format!("{}: {e}", self.file.display())
+            format!("{}: {e}", path.display())
         })
     }
 }
@@ -205,16 +211,7 @@ impl DiskCache {
         bytes.extend_from_slice(value);
         let mac = blake3::keyed_hash(&self.mac_key, &bytes);
         bytes.extend_from_slice(mac.as_bytes());
-        let path = self.side_file(key);
-        let parent = path.parent().unwrap_or(&self.dir);
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        mark_dir(&self.dir);
-        let tmp = path.with_extension(format!("bin.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            format!("{}: {e}", path.display())
-        })
+        self.write_file(&self.side_file(key), &bytes)
     }
 
     fn read_side(&self, key: &CacheKey) -> Option<Vec<u8>> {
