@@ -594,6 +594,27 @@ impl Job for SecretsJob {
     }
 }
 
+/// Every file under `fixtures/secrets` as (path relative to it, bytes): what the unit tests that compare
+/// two ways of scanning run over.
+#[cfg(test)]
+pub(crate) fn fixture_files() -> Vec<(String, Vec<u8>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
+    let mut out = Vec::new();
+    for e in ignore::WalkBuilder::new(&root)
+        .hidden(false)
+        .build()
+        .flatten()
+    {
+        if e.file_type().is_some_and(|t| t.is_file()) {
+            if let Ok(b) = std::fs::read(e.path()) {
+                let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
+                out.push((rel.to_string_lossy().into_owned(), b));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

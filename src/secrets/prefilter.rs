@@ -213,21 +213,8 @@ mod tests {
     /// Every fixture file, every rule example, and a few hand-made texts (name, text).
     fn texts() -> Vec<(String, String)> {
         let mut out = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
-        for e in ignore::WalkBuilder::new(&root)
-            .hidden(false)
-            .build()
-            .flatten()
-        {
-            if e.file_type().is_some_and(|t| t.is_file()) {
-                if let Ok(b) = std::fs::read(e.path()) {
-                    let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
-                    out.push((
-                        rel.to_string_lossy().into_owned(),
-                        String::from_utf8_lossy(&b).into_owned(),
-                    ));
-                }
-            }
+        for (rel, b) in crate::secrets::fixture_files() {
+            out.push((rel, String::from_utf8_lossy(&b).into_owned()));
         }
         for r in crate::secrets::rules::load_builtin().unwrap() {
             for ex in r.positive.iter().chain(&r.negative) {

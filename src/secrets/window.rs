@@ -414,17 +414,8 @@ mod tests {
     fn windows_find_what_the_whole_text_finds() {
         let rules = crate::secrets::rules::load_builtin().unwrap();
         let mut texts: Vec<String> = vec![EDGES.to_string(), EDGES.replace('\n', "\r\n")];
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
-        for e in ignore::WalkBuilder::new(&root)
-            .hidden(false)
-            .build()
-            .flatten()
-        {
-            if e.file_type().is_some_and(|t| t.is_file()) {
-                if let Ok(b) = std::fs::read(e.path()) {
-                    texts.push(String::from_utf8_lossy(&b).into_owned());
-                }
-            }
+        for (_, b) in crate::secrets::fixture_files() {
+            texts.push(String::from_utf8_lossy(&b).into_owned());
         }
         for r in &rules {
             for ex in r.positive.iter().chain(&r.negative) {

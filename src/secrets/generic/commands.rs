@@ -288,17 +288,10 @@ mod insert_tests {
             .unicode(false)
             .build()
             .unwrap();
-        let mut texts: Vec<Vec<u8>> = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
-        for e in ignore::WalkBuilder::new(&root)
-            .hidden(false)
-            .build()
-            .flatten()
-        {
-            if let Ok(t) = std::fs::read(e.path()) {
-                texts.push(t);
-            }
-        }
+        let mut texts: Vec<Vec<u8>> = crate::secrets::fixture_files()
+            .into_iter()
+            .map(|(_, b)| b)
+            .collect();
         let cols = |n: usize| "c,".repeat(n / 2) + &"x".repeat(n % 2);
         for nc in [1, 2, 499, 500, 501, 502, 900] {
             for nv in [1, 5, 1999, 2000, 2001, 2500] {

@@ -315,6 +315,11 @@ fn pair_matches(line: &str) -> Vec<(usize, &str, Option<&str>, Option<&str>)> {
     if !pair_superset().is_match(line.as_bytes()) {
         return Vec::new();
     }
+    unicode_pair_matches(line)
+}
+
+/// The matches of the Unicode [`PAIR`] in `line` (what [`pair_matches`] gives on any line).
+fn unicode_pair_matches(line: &str) -> Vec<(usize, &str, Option<&str>, Option<&str>)> {
     pair_regex()
         .captures_iter(line)
         .filter_map(|caps| {
@@ -490,13 +495,8 @@ mod pair_tests {
     /// whitespace and case mixes (ASCII and not).
     fn lines() -> Vec<String> {
         let mut out = Vec::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/secrets");
-        for e in ignore::WalkBuilder::new(&root)
-            .hidden(false)
-            .build()
-            .flatten()
-        {
-            if let Ok(t) = std::fs::read_to_string(e.path()) {
+        for (_, b) in crate::secrets::fixture_files() {
+            if let Ok(t) = String::from_utf8(b) {
                 out.extend(t.lines().map(str::to_string));
             }
         }
@@ -553,18 +553,7 @@ mod pair_tests {
     fn the_ascii_pair_regex_matches_what_the_unicode_one_matches_on_ascii_lines() {
         let (mut ascii, mut found) = (0, 0);
         for line in lines() {
-            let want: Vec<_> = pair_regex()
-                .captures_iter(&line)
-                .filter_map(|c| {
-                    let p = c.name("p")?;
-                    Some((
-                        p.start(),
-                        p.as_str(),
-                        c.name("sep").map(|m| m.as_str()),
-                        c.name("lab").map(|m| m.as_str()),
-                    ))
-                })
-                .collect();
+            let want = unicode_pair_matches(&line);
             if line.is_ascii() {
                 ascii += 1;
                 found += want.len();
